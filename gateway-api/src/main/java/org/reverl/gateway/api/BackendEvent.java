@@ -1,0 +1,66 @@
+package org.reverl.gateway.api;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Instant;
+
+/**
+ * One change of one backend: its membership or its state. Every state transition produces exactly one event, and the
+ * gateway logs exactly one line for it, {@link #describe()}.
+ *
+ * <p>Immutable.
+ *
+ * @param type what happened
+ * @param backendId the backend's id
+ * @param state the backend's state after the change
+ * @param reason why, e.g. {@code stopped} or {@code connection refused}; empty when there is nothing to add
+ * @param time when the gateway recorded the change
+ */
+public record BackendEvent(Type type, String backendId, BackendState state, String reason, Instant time) {
+
+    /** What happened to the backend. */
+    public enum Type {
+        /** It became a member. */
+        ADDED("added"),
+        /** It takes requests (again), e.g. its probes pass. */
+        UP("is up"),
+        /** It stopped taking requests because it is not alive. */
+        DOWN("is down"),
+        /** Its circuit breaker opened on request failures; it is out of rotation until trial calls succeed. */
+        EJECTED("is ejected"),
+        /** Its circuit breaker closed again after successful trial calls. */
+        RESTORED("is restored"),
+        /** An operator drains it: no new requests, in-flight ones finish. */
+        DRAINING("is draining"),
+        /** An operator put it in maintenance. */
+        MAINTENANCE("is in maintenance"),
+        /** It is no longer a member. */
+        REMOVED("is removed");
+
+        private final String verb;
+
+        Type(String verb) {
+            this.verb = verb;
+        }
+    }
+
+    /** Validates. */
+    public BackendEvent {
+        requireNonNull(type, "type");
+        requireNonNull(backendId, "backendId");
+        requireNonNull(state, "state");
+        requireNonNull(reason, "reason");
+        requireNonNull(time, "time");
+    }
+
+    /** The log line for this event, e.g. {@code backend b1 is down: stopped}. */
+    public String describe() {
+        String head = "backend " + backendId + ' ' + type.verb;
+        return reason.isEmpty() ? head : head + ": " + reason;
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

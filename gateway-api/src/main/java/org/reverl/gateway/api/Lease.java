@@ -1,0 +1,46 @@
+package org.reverl.gateway.api;
+
+/**
+ * Permission to send one request to one backend, returned by {@link LoadBalancer#acquire}. While a lease is open the
+ * request counts in the backend's {@link Backend#inFlight()} and holds one permission of its circuit breaker.
+ *
+ * <h2>Contract</h2>
+ * The holder reports <em>exactly one</em> outcome, once the request is over:
+ * <ul>
+ *   <li>{@link #onSuccess(long)}: the backend answered;
+ *   <li>{@link #onFailure(long, Throwable)}: the backend failed (refused, reset, timed out, answered with an error that
+ *       should count against its health);
+ *   <li>{@link #release()}: the request ended without telling anything about the backend (the client went away
+ *       before the request was sent, say).
+ * </ul>
+ * Reporting twice, or never, corrupts the in-flight count and the breaker's permissions; the engine does not detect
+ * it, as detecting it would cost an allocation per request.
+ *
+ * <h2>Threading</h2>
+ * The outcome may be reported from any thread. The methods do not block; none allocates on success.
+ */
+public interface Lease {
+
+    /** The backend the request goes to. */
+    Backend backend();
+
+    /**
+     * The backend served the request.
+     *
+     * @param durationNanos how long it took, from sending to the end of the response
+     */
+    void onSuccess(long durationNanos);
+
+    /**
+     * The backend failed the request. A {@link BackendUnavailableException} with {@link
+     * BackendUnavailableException#isBackendDown()} takes the backend out of rotation at once; any other cause is
+     * recorded by its circuit breaker.
+     *
+     * @param durationNanos how long it took until the failure
+     * @param cause what went wrong
+     */
+    void onFailure(long durationNanos, Throwable cause);
+
+    /** The request ended without a verdict on the backend: the permission is returned and nothing is recorded. */
+    void release();
+}

@@ -1,0 +1,35 @@
+package org.reverl.gateway.api;
+
+import java.util.Map;
+
+/**
+ * Creates {@link LivenessProbe} instances for one probe name, e.g. {@code tcp} or {@code process}.
+ *
+ * <p>Found by {@link java.util.ServiceLoader} through {@code META-INF/services/org.reverl.gateway.api.LivenessProbeProvider},
+ * with the same rules as {@link SelectionStrategyProvider}: public no-argument constructor, stateless, highest
+ * {@link #priority()} wins per name, equal priorities for one name fail start-up. Thread-safe.
+ */
+public interface LivenessProbeProvider {
+
+    /** The name used in configuration, e.g. {@code tcp}; matches {@code [a-z][a-z0-9_]*}; never changes. */
+    String name();
+
+    /** 0 to 10, default 5. */
+    default int priority() {
+        return 5;
+    }
+
+    /** {@code false} if this provider cannot run here; it is then ignored. */
+    default boolean isAvailable() {
+        return true;
+    }
+
+    /**
+     * Creates a probe. Called at start-up, never on the request path.
+     *
+     * @param options this probe's options, immutable, possibly empty
+     * @throws IllegalArgumentException if an option is unknown or invalid, naming the option, its value and what was
+     *     expected
+     */
+    LivenessProbe create(Map<String, String> options);
+}
