@@ -31,7 +31,9 @@ public final class BackendUnavailableException extends GatewayException {
 
     /** As {@link #BackendUnavailableException(String, String, boolean)}, with the underlying cause. */
     public BackendUnavailableException(String backendId, String reason, boolean backendDown, Throwable cause) {
-        super("backend " + requireNonNull(backendId, "backendId") + " is unavailable: " + requireNonNull(reason, "reason"),
+        super(
+                "backend " + requireNonNull(backendId, "backendId") + " is unavailable: "
+                        + requireNonNull(reason, "reason"),
                 cause,
                 false);
         this.backendId = backendId;
