@@ -1,0 +1,101 @@
+package org.reverl.gateway.core;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.reverl.gateway.api.BackendEventListener;
+import org.reverl.gateway.api.BackendSpec;
+import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.core.internal.DefaultLoadBalancer;
+
+/**
+ * Builds {@link LoadBalancer}s: the engine for transports that send requests themselves, such as the HTTP proxy.
+ *
+ * <pre>{@code
+ * LoadBalancer lb = LoadBalancers.builder()
+ *         .config(GatewayConfig.builder().strategy("least_conn").build())
+ *         .backend(BackendSpec.of("web-1", "http://10.0.0.1:8080"))
+ *         .build();
+ * }</pre>
+ */
+public final class LoadBalancers {
+
+    private LoadBalancers() {}
+
+    /** A new builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link LoadBalancer}. Not thread-safe. */
+    public static final class Builder {
+        private GatewayConfig config = GatewayConfig.defaults();
+        private ProviderRegistry registry;
+        private Clock clock = Clock.systemUTC();
+        private final List<BackendSpec> backends = new ArrayList<>();
+        private final List<BackendEventListener> listeners = new ArrayList<>();
+
+        private Builder() {}
+
+        /** The configuration. Default {@link GatewayConfig#defaults()}. */
+        public Builder config(GatewayConfig config) {
+            this.config = requireNonNull(config, "config");
+            return this;
+        }
+
+        /** Where strategies are found by name. Default {@link ProviderRegistry#load()}. */
+        public Builder registry(ProviderRegistry registry) {
+            this.registry = requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /** The clock that stamps events. Default the system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** A backend to start with. */
+        public Builder backend(BackendSpec spec) {
+            backends.add(requireNonNull(spec, "spec"));
+            return this;
+        }
+
+        /** A listener subscribed before the first backend is added, so it sees every event. */
+        public Builder listener(BackendEventListener listener) {
+            listeners.add(requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Builds and starts the load balancer.
+         *
+         * @throws IllegalArgumentException if the strategy is unknown or its options are invalid, or two backends share
+         *     an id
+         */
+        public LoadBalancer build() {
+            return start(config, registry, clock, listeners, lb -> backends.forEach(lb::add));
+        }
+    }
+
+    static DefaultLoadBalancer start(
+            GatewayConfig config,
+            ProviderRegistry registry,
+            Clock clock,
+            List<BackendEventListener> listeners,
+            java.util.function.Consumer<DefaultLoadBalancer> populate) {
+        ProviderRegistry r = registry != null ? registry : ProviderRegistry.load();
+        DefaultLoadBalancer lb =
+                new DefaultLoadBalancer(config, r.newStrategy(config.strategy(), config.strategyOptions()), clock);
+        try {
+            listeners.forEach(lb::addListener);
+            populate.accept(lb);
+            return lb;
+        } catch (RuntimeException e) {
+            lb.close();
+            throw e;
+        }
+    }
+}
