@@ -1,0 +1,2 @@
+/** Runnable examples of Reverl as a library. */
+package org.reverl.examples;
