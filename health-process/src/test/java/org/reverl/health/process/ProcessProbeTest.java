@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.BackendSpec;
-import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.LivenessProbeProvider;
 import org.reverl.gateway.api.ProbeResult;
+import org.reverl.gateway.testing.FakeBackend;
 
 class ProcessProbeTest {
 
@@ -39,23 +39,7 @@ class ProcessProbeTest {
     }
 
     private static Backend backend(String address) {
-        BackendSpec spec = BackendSpec.of("b1", address);
-        return new Backend() {
-            @Override
-            public BackendSpec spec() {
-                return spec;
-            }
-
-            @Override
-            public BackendState state() {
-                return BackendState.UP;
-            }
-
-            @Override
-            public int inFlight() {
-                return 0;
-            }
-        };
+        return FakeBackend.of(BackendSpec.of("b1", address));
     }
 
     private static ProbeResult probe(LivenessProbe probe, Backend backend) {

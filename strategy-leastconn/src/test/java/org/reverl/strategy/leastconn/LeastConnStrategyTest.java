@@ -23,6 +23,7 @@ import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.RequestContext;
 import org.reverl.gateway.api.SelectionStrategy;
 import org.reverl.gateway.api.SelectionStrategyProvider;
+import org.reverl.gateway.testing.FakeBackend;
 
 class LeastConnStrategyTest {
 
@@ -43,7 +44,7 @@ class LeastConnStrategyTest {
     void select_noBackends_returnsNull() {
         SelectionStrategy lc = create(Map.of());
         assertThat(lc.select(RequestContext.NONE)).isNull();
-        lc.update(list(new FakeBackend("b1", 1, 0)));
+        lc.update(list(FakeBackend.of("b1", 1).inFlight(0)));
         lc.update(List.of());
         assertThat(lc.select(RequestContext.NONE)).isNull();
     }
@@ -51,7 +52,7 @@ class LeastConnStrategyTest {
     @Test
     void select_oneBackend_alwaysPicksIt() {
         SelectionStrategy lc = create(Map.of());
-        FakeBackend b1 = new FakeBackend("b1", 1, 42);
+        FakeBackend b1 = FakeBackend.of("b1", 1).inFlight(42);
         lc.update(list(b1));
         for (int i = 0; i < 100; i++) {
             assertThat(lc.select(RequestContext.NONE)).isSameAs(b1);
@@ -61,8 +62,8 @@ class LeastConnStrategyTest {
     @Test
     void select_twoBackends_alwaysPicksTheLessLoaded() {
         SelectionStrategy lc = create(Map.of());
-        FakeBackend busy = new FakeBackend("busy", 1, 3);
-        FakeBackend idle = new FakeBackend("idle", 1, 1);
+        FakeBackend busy = FakeBackend.of("busy", 1).inFlight(3);
+        FakeBackend idle = FakeBackend.of("idle", 1).inFlight(1);
         lc.update(list(busy, idle));
         for (int i = 0; i < 1_000; i++) {
             assertThat(lc.select(RequestContext.NONE)).isSameAs(idle);
@@ -72,8 +73,8 @@ class LeastConnStrategyTest {
     @Test
     void select_twoBackendsTied_spreadsOverBoth() {
         LeastConnStrategy lc = seeded(2, 7);
-        FakeBackend b1 = new FakeBackend("b1", 1, 0);
-        FakeBackend b2 = new FakeBackend("b2", 1, 0);
+        FakeBackend b1 = FakeBackend.of("b1", 1).inFlight(0);
+        FakeBackend b2 = FakeBackend.of("b2", 1).inFlight(0);
         lc.update(list(b1, b2));
         Map<Backend, Integer> counts = new HashMap<>();
         for (int i = 0; i < 1_000; i++) {
@@ -87,13 +88,13 @@ class LeastConnStrategyTest {
     @Test
     void select_weighted_comparesLoadPerWeight() {
         SelectionStrategy lc = create(Map.of());
-        FakeBackend big = new FakeBackend("big", 3, 2); // 2/3
-        FakeBackend small = new FakeBackend("small", 1, 1); // 1/1
+        FakeBackend big = FakeBackend.of("big", 3).inFlight(2); // 2/3
+        FakeBackend small = FakeBackend.of("small", 1).inFlight(1); // 1/1
         lc.update(list(big, small));
         for (int i = 0; i < 100; i++) {
             assertThat(lc.select(RequestContext.NONE)).isSameAs(big);
         }
-        big.inFlight.set(4); // 4/3 > 1/1
+        big.inFlight(4); // 4/3 > 1/1
         for (int i = 0; i < 100; i++) {
             assertThat(lc.select(RequestContext.NONE)).isSameAs(small);
         }
@@ -102,8 +103,8 @@ class LeastConnStrategyTest {
     @Test
     void select_weighted_largeCountsDoNotOverflow() {
         SelectionStrategy lc = create(Map.of());
-        FakeBackend a = new FakeBackend("a", 10_000, Integer.MAX_VALUE - 1);
-        FakeBackend b = new FakeBackend("b", 9_999, Integer.MAX_VALUE);
+        FakeBackend a = FakeBackend.of("a", 10_000).inFlight(Integer.MAX_VALUE - 1);
+        FakeBackend b = FakeBackend.of("b", 9_999).inFlight(Integer.MAX_VALUE);
         lc.update(list(a, b));
         // (MAX-1)/10000 < MAX/9999; an int product would overflow and invert the answer
         assertThat(lc.select(RequestContext.NONE)).isSameAs(a);
@@ -114,8 +115,11 @@ class LeastConnStrategyTest {
         // The most loaded backend can only win if it were compared with itself.
         for (long seed = 0; seed < 20; seed++) {
             LeastConnStrategy lc = seeded(2, seed);
-            FakeBackend worst = new FakeBackend("worst", 1, 9);
-            List<Backend> backends = list(new FakeBackend("b1", 1, 1), worst, new FakeBackend("b3", 1, 2));
+            FakeBackend worst = FakeBackend.of("worst", 1).inFlight(9);
+            List<Backend> backends = list(
+                    FakeBackend.of("b1", 1).inFlight(1),
+                    worst,
+                    FakeBackend.of("b3", 1).inFlight(2));
             lc.update(backends);
             for (int i = 0; i < 500; i++) {
                 assertThat(lc.select(RequestContext.NONE)).isNotSameAs(worst);
@@ -128,7 +132,7 @@ class LeastConnStrategyTest {
         LeastConnStrategy lc = seeded(2, 11);
         List<Backend> backends = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            backends.add(new FakeBackend("b" + i, 1, i)); // b0 idle ... b9 busiest
+            backends.add(FakeBackend.of("b" + i, 1).inFlight(i)); // b0 idle ... b9 busiest
         }
         lc.update(List.copyOf(backends));
         Map<Backend, Integer> counts = new HashMap<>();
@@ -152,16 +156,16 @@ class LeastConnStrategyTest {
             LeastConnStrategy lc = seeded(k, random.nextLong());
             List<FakeBackend> backends = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                backends.add(new FakeBackend("b" + i, 1 + random.nextInt(5), random.nextInt(10)));
+                backends.add(FakeBackend.of("b" + i, 1 + random.nextInt(5)).inFlight(random.nextInt(10)));
             }
             lc.update(List.copyOf(backends));
             for (int pick = 0; pick < 20; pick++) {
-                backends.forEach(b -> b.reads.set(0));
+                backends.forEach(b -> b.resetInFlightReads());
                 lc.select(RequestContext.NONE);
                 int sampled = 0;
                 for (FakeBackend b : backends) {
-                    assertThat(b.reads.get()).as("reads of %s", b).isLessThanOrEqualTo(1);
-                    sampled += b.reads.get();
+                    assertThat(b.inFlightReads()).as("reads of %s", b).isLessThanOrEqualTo(1);
+                    sampled += b.inFlightReads();
                 }
                 assertThat(sampled).as("n=%s, k=%s", n, k).isEqualTo(Math.min(n, k));
             }
@@ -176,14 +180,14 @@ class LeastConnStrategyTest {
             LeastConnStrategy lc = seeded(10, random.nextLong());
             List<FakeBackend> backends = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                backends.add(new FakeBackend("b" + i, 1 + random.nextInt(5), random.nextInt(10)));
+                backends.add(FakeBackend.of("b" + i, 1 + random.nextInt(5)).inFlight(random.nextInt(10)));
             }
             lc.update(List.copyOf(backends));
             FakeBackend picked = (FakeBackend) lc.select(RequestContext.NONE);
             for (FakeBackend b : backends) {
                 // picked.inFlight / picked.weight <= b.inFlight / b.weight
-                assertThat((long) picked.inFlight.get() * b.weight())
-                        .isLessThanOrEqualTo((long) b.inFlight.get() * picked.weight());
+                assertThat((long) picked.currentInFlight() * b.weight())
+                        .isLessThanOrEqualTo((long) b.currentInFlight() * picked.weight());
             }
         }
     }
@@ -193,7 +197,7 @@ class LeastConnStrategyTest {
         SelectionStrategy lc = create(Map.of());
         List<FakeBackend> backends = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            backends.add(new FakeBackend("b" + i, 1 + i % 2, 0));
+            backends.add(FakeBackend.of("b" + i, 1 + i % 2).inFlight(0));
         }
         lc.update(List.copyOf(backends));
         AtomicInteger negative = new AtomicInteger();
@@ -205,17 +209,17 @@ class LeastConnStrategyTest {
             int picks = 0;
             for (int i = 0; i < 20_000; i++) {
                 FakeBackend b = (FakeBackend) lc.select(RequestContext.NONE);
-                b.inFlight.incrementAndGet();
+                b.addInFlight(1);
                 held.addLast(b);
                 picks++;
                 if (held.size() > 3) {
-                    if (held.removeFirst().inFlight.decrementAndGet() < 0) {
+                    if (held.removeFirst().addInFlight(-1) < 0) {
                         negative.incrementAndGet();
                     }
                 }
             }
             while (!held.isEmpty()) {
-                if (held.removeFirst().inFlight.decrementAndGet() < 0) {
+                if (held.removeFirst().addInFlight(-1) < 0) {
                     negative.incrementAndGet();
                 }
             }
@@ -237,7 +241,7 @@ class LeastConnStrategyTest {
             pool.shutdownNow();
         }
         assertThat(negative).hasValue(0);
-        assertThat(backends).allSatisfy(b -> assertThat(b.inFlight).hasValue(0));
+        assertThat(backends).allSatisfy(b -> assertThat(b.currentInFlight()).isZero());
     }
 
     @Test

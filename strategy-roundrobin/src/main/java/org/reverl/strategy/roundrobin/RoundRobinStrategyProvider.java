@@ -1,9 +1,6 @@
 package org.reverl.strategy.roundrobin;
 
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
-import org.reverl.gateway.api.Checks;
 import org.reverl.gateway.api.SelectionStrategy;
 import org.reverl.gateway.api.SelectionStrategyProvider;
 
@@ -24,8 +21,6 @@ public final class RoundRobinStrategyProvider implements SelectionStrategyProvid
     /** The strategy's name. */
     public static final String NAME = "round_robin";
 
-    private static final Set<String> OPTIONS = Set.of("start");
-
     @Override
     public String name() {
         return NAME;
@@ -33,20 +28,6 @@ public final class RoundRobinStrategyProvider implements SelectionStrategyProvid
 
     @Override
     public SelectionStrategy create(Map<String, String> options) {
-        for (String key : options.keySet()) {
-            if (!OPTIONS.contains(key)) {
-                throw Checks.unknown("strategy '" + NAME + "': option", key, OPTIONS);
-            }
-        }
-        String start = options.getOrDefault("start", "first");
-        switch (start) {
-            case "first":
-                return new RoundRobinStrategy(0);
-            case "random":
-                return new RoundRobinStrategy(ThreadLocalRandom.current().nextInt());
-            default:
-                throw new IllegalArgumentException(
-                        Checks.message("strategy '" + NAME + "': start", "'" + start + "'", "first or random"));
-        }
+        return new RoundRobinStrategy((int) StartOption.parse(NAME, options));
     }
 }

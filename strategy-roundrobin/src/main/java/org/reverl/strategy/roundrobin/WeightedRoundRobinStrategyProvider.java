@@ -1,9 +1,6 @@
 package org.reverl.strategy.roundrobin;
 
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
-import org.reverl.gateway.api.Checks;
 import org.reverl.gateway.api.SelectionStrategy;
 import org.reverl.gateway.api.SelectionStrategyProvider;
 
@@ -27,8 +24,6 @@ public final class WeightedRoundRobinStrategyProvider implements SelectionStrate
     /** The strategy's name. */
     public static final String NAME = "weighted_round_robin";
 
-    private static final Set<String> OPTIONS = Set.of("start");
-
     @Override
     public String name() {
         return NAME;
@@ -36,21 +31,6 @@ public final class WeightedRoundRobinStrategyProvider implements SelectionStrate
 
     @Override
     public SelectionStrategy create(Map<String, String> options) {
-        for (String key : options.keySet()) {
-            if (!OPTIONS.contains(key)) {
-                throw Checks.unknown("strategy '" + NAME + "': option", key, OPTIONS);
-            }
-        }
-        String start = options.getOrDefault("start", "first");
-        switch (start) {
-            case "first":
-                return new WeightedRoundRobinStrategy(0);
-            case "random":
-                return new WeightedRoundRobinStrategy(
-                        ThreadLocalRandom.current().nextLong());
-            default:
-                throw new IllegalArgumentException(
-                        Checks.message("strategy '" + NAME + "': start", "'" + start + "'", "first or random"));
-        }
+        return new WeightedRoundRobinStrategy(StartOption.parse(NAME, options));
     }
 }

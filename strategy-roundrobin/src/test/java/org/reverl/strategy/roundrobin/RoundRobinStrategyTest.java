@@ -12,46 +12,12 @@ import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.reverl.gateway.api.Backend;
-import org.reverl.gateway.api.BackendSpec;
-import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.RequestContext;
 import org.reverl.gateway.api.SelectionStrategy;
 import org.reverl.gateway.api.SelectionStrategyProvider;
+import org.reverl.gateway.testing.FakeBackend;
 
 class RoundRobinStrategyTest {
-
-    private static Backend backend(String id) {
-        BackendSpec spec = BackendSpec.of(id, "local:" + id);
-        return new Backend() {
-            @Override
-            public BackendSpec spec() {
-                return spec;
-            }
-
-            @Override
-            public BackendState state() {
-                return BackendState.UP;
-            }
-
-            @Override
-            public int inFlight() {
-                return 0;
-            }
-
-            @Override
-            public String toString() {
-                return id;
-            }
-        };
-    }
-
-    private static List<Backend> backends(String... ids) {
-        List<Backend> list = new ArrayList<>();
-        for (String id : ids) {
-            list.add(backend(id));
-        }
-        return List.copyOf(list);
-    }
 
     private static SelectionStrategy create(Map<String, String> options) {
         return new RoundRobinStrategyProvider().create(options);
@@ -60,7 +26,7 @@ class RoundRobinStrategyTest {
     @Test
     void select_startsAtFirstAndCyclesInOrder() {
         SelectionStrategy rr = create(Map.of());
-        List<Backend> b = backends("b1", "b2", "b3");
+        List<Backend> b = FakeBackend.list("b1", "b2", "b3");
         rr.update(b);
 
         List<Backend> picks = new ArrayList<>();
@@ -75,7 +41,7 @@ class RoundRobinStrategyTest {
     void select_noBackends_returnsNull() {
         SelectionStrategy rr = create(Map.of());
         assertThat(rr.select(RequestContext.NONE)).isNull();
-        rr.update(backends("b1"));
+        rr.update(FakeBackend.list("b1"));
         rr.update(List.of());
         assertThat(rr.select(RequestContext.NONE)).isNull();
     }
@@ -83,7 +49,7 @@ class RoundRobinStrategyTest {
     @Test
     void select_afterIntOverflow_staysInRangeAndFair() throws Exception {
         RoundRobinStrategy rr = (RoundRobinStrategy) create(Map.of());
-        List<Backend> b = backends("b1", "b2", "b3");
+        List<Backend> b = FakeBackend.list("b1", "b2", "b3");
         rr.update(b);
         Field f = RoundRobinStrategy.class.getDeclaredField("sequence");
         f.setAccessible(true);
@@ -102,7 +68,7 @@ class RoundRobinStrategyTest {
     @Test
     void select_randomStart_visitsEveryBackendOncePerCycle() {
         SelectionStrategy rr = create(Map.of("start", "random"));
-        List<Backend> b = backends("b1", "b2", "b3", "b4", "b5");
+        List<Backend> b = FakeBackend.list("b1", "b2", "b3", "b4", "b5");
         rr.update(b);
         for (int cycle = 0; cycle < 4; cycle++) {
             List<Backend> picks = new ArrayList<>();

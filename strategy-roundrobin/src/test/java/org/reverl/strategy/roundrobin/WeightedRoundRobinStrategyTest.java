@@ -12,54 +12,18 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.reverl.gateway.api.Backend;
-import org.reverl.gateway.api.BackendSpec;
-import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.RequestContext;
 import org.reverl.gateway.api.SelectionStrategy;
 import org.reverl.gateway.api.SelectionStrategyProvider;
+import org.reverl.gateway.testing.FakeBackend;
 
 class WeightedRoundRobinStrategyTest {
 
-    /** A backend whose effective weight the test sets, as slow start would. */
-    private static final class WeightedBackend implements Backend {
-        private final BackendSpec spec;
-        volatile int effectiveWeight;
-
-        WeightedBackend(String id, int weight) {
-            this.spec = BackendSpec.of(id, "local:" + id).withWeight(weight);
-            this.effectiveWeight = weight;
-        }
-
-        @Override
-        public BackendSpec spec() {
-            return spec;
-        }
-
-        @Override
-        public int effectiveWeight() {
-            return effectiveWeight;
-        }
-
-        @Override
-        public BackendState state() {
-            return BackendState.UP;
-        }
-
-        @Override
-        public int inFlight() {
-            return 0;
-        }
-
-        @Override
-        public String toString() {
-            return spec.id();
-        }
-    }
-
+    /** Backends b0, b1, ... with these weights. */
     private static List<Backend> backends(int... weights) {
         List<Backend> list = new ArrayList<>();
         for (int i = 0; i < weights.length; i++) {
-            list.add(new WeightedBackend("b" + i, weights[i]));
+            list.add(FakeBackend.of("b" + i, weights[i]));
         }
         return List.copyOf(list);
     }
@@ -290,7 +254,7 @@ class WeightedRoundRobinStrategyTest {
         WeightedRoundRobinStrategy wrr = new WeightedRoundRobinStrategy(0);
         List<Backend> b = backends(3, 1);
         wrr.update(b);
-        ((WeightedBackend) b.get(0)).effectiveWeight = 1; // slow start
+        ((FakeBackend) b.get(0)).effectiveWeight(1); // slow start
         assertThat(picks(wrr, b, 4)).containsExactly(0, 0, 1, 0); // old snapshot
         wrr.update(b);
         assertThat(wrr.schedule().length()).isEqualTo(2);
