@@ -45,9 +45,9 @@ final class FrontendCodec
         init(decoder, new ResponseEncoder());
     }
 
-    /** Whether part of a message was received and not decoded yet. */
-    boolean hasBufferedBytes() {
-        return decoder.hasBufferedBytes();
+    /** Whether part of a request head was received and the head is not complete yet. */
+    boolean hasPartialHead() {
+        return decoder.partialHead;
     }
 
     /** Thrown for a request head with obsolete line folding; the request becomes a failed, invalid message. */
@@ -78,15 +78,17 @@ final class FrontendCodec
             super(config);
         }
 
-        boolean hasBufferedBytes() {
-            return internalBuffer().isReadable();
-        }
+        /** Bytes of a request head arrived, and not the whole head yet. */
+        private boolean partialHead;
 
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
             if (discard) {
                 buffer.skipBytes(buffer.readableBytes());
                 return;
+            }
+            if (inHead && buffer.isReadable()) {
+                partialHead = true;
             }
             if (inHead && foldedLine(buffer)) {
                 discard = true;
@@ -106,6 +108,7 @@ final class FrontendCodec
                 if (o instanceof HttpRequest) {
                     methods.add(((HttpRequest) o).method());
                     inHead = false;
+                    partialHead = false;
                 }
                 if (o instanceof LastHttpContent) {
                     inHead = true;

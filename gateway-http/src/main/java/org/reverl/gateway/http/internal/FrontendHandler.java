@@ -177,7 +177,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         flushBackend();
-        if (state == IDLE && !headStarted && codec.hasBufferedBytes()) {
+        if (state == IDLE && !headStarted && codec.hasPartialHead()) {
             // part of a head came: from now on the (shorter) head timeout applies
             headStarted = true;
             headStart = System.nanoTime();

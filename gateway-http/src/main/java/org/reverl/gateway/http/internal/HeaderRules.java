@@ -110,12 +110,17 @@ final class HeaderRules {
             }
         }
         if (proxyFields) {
+            // rare: collect first, as the header iterator is read-only
+            java.util.List<String> names = new java.util.ArrayList<>(2);
             for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
                 CharSequence name = it.next().getKey();
                 if (name.length() > PROXY_PREFIX.length()
                         && AsciiString.regionMatches(name, true, 0, PROXY_PREFIX, 0, PROXY_PREFIX.length())) {
-                    it.remove();
+                    names.add(name.toString());
                 }
+            }
+            for (String name : names) {
+                h.remove(name);
             }
         }
     }
