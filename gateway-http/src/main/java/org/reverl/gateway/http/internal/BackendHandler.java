@@ -64,11 +64,11 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Keeps reading while idle, so that a close by the backend is seen at once and the connection leaves the pool. */
+    /** Keeps reading while idle (auto-read), so that a close by the backend is seen at once and the connection leaves the pool. */
     void parkIdle() {
         owner = null;
         awaiting = false;
-        ctx.read();
+        ctx.channel().config().setAutoRead(true);
     }
 
     void close() {

@@ -137,7 +137,7 @@ final class BackendPools {
             return new Bootstrap()
                     .group(loop)
                     .channel(settings.transport.clientChannel())
-                    .option(ChannelOption.AUTO_READ, false)
+                    .option(ChannelOption.AUTO_READ, true)
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis)
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
