@@ -44,6 +44,28 @@ public interface LoadBalancer extends AutoCloseable {
      */
     boolean remove(String id);
 
+    /**
+     * Drains a backend: it gets no new request ({@link BackendState#DRAINING}); requests in flight finish. The stage
+     * completes once none is in flight, after which the backend can be removed without cutting any request.
+     *
+     * @throws java.util.NoSuchElementException if no backend has this id
+     */
+    java.util.concurrent.CompletionStage<Void> drain(String id);
+
+    /**
+     * Puts a backend in maintenance: out of rotation until {@link #enable}d; requests in flight finish.
+     *
+     * @throws java.util.NoSuchElementException if no backend has this id
+     */
+    void maintenance(String id);
+
+    /**
+     * Ends a drain or maintenance: the backend's state is its health again (up, down or ejected).
+     *
+     * @throws java.util.NoSuchElementException if no backend has this id
+     */
+    void enable(String id);
+
     /** The members, in the order they were added. An immutable snapshot. */
     List<Backend> backends();
 

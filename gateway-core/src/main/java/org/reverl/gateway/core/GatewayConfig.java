@@ -24,6 +24,10 @@ import org.reverl.gateway.api.Checks;
  * @param breakerPermittedCallsInHalfOpenState how many trial calls decide whether an ejected backend comes back
  * @param errorRepliesCountAsFailures whether an error replied by a backend (not a transport failure) counts against
  *     its health
+ * @param healthCheck active probing, or {@code null} for none (passive detection and lifecycle only)
+ * @param slowStart how long a backend that comes back ramps its effective weight from 10% to 100%; zero for none
+ * @param panicThresholdPercent when fewer than this share (0-100) of the members that are not administratively out
+ *     are eligible, spread requests over all of them rather than overload the few; 0 turns panic mode off
  */
 public record GatewayConfig(
         String name,
@@ -38,7 +42,10 @@ public record GatewayConfig(
         int breakerMinimumNumberOfCalls,
         Duration breakerWaitDurationInOpenState,
         int breakerPermittedCallsInHalfOpenState,
-        boolean errorRepliesCountAsFailures) {
+        boolean errorRepliesCountAsFailures,
+        HealthCheckConfig healthCheck,
+        Duration slowStart,
+        int panicThresholdPercent) {
 
     public static final String DEFAULT_NAME = "reverl";
     public static final String DEFAULT_STRATEGY = "round_robin";
@@ -79,6 +86,8 @@ public record GatewayConfig(
                     Checks.message("breakerWaitDurationInOpenState", breakerWaitDurationInOpenState, ">= 1ms"));
         }
         Checks.inRange("breakerPermittedCallsInHalfOpenState", breakerPermittedCallsInHalfOpenState, 1, 10_000);
+        Checks.notNegative("slowStart", slowStart);
+        Checks.inRange("panicThresholdPercent", panicThresholdPercent, 0, 100);
     }
 
     /** The defaults. */
@@ -111,6 +120,9 @@ public record GatewayConfig(
         private Duration breakerWaitDurationInOpenState = DEFAULT_BREAKER_WAIT_DURATION_IN_OPEN_STATE;
         private int breakerPermittedCallsInHalfOpenState = DEFAULT_BREAKER_PERMITTED_CALLS_IN_HALF_OPEN_STATE;
         private boolean errorRepliesCountAsFailures;
+        private HealthCheckConfig healthCheck;
+        private Duration slowStart = Duration.ZERO;
+        private int panicThresholdPercent;
 
         private Builder() {}
 
@@ -128,6 +140,27 @@ public record GatewayConfig(
             breakerWaitDurationInOpenState = c.breakerWaitDurationInOpenState;
             breakerPermittedCallsInHalfOpenState = c.breakerPermittedCallsInHalfOpenState;
             errorRepliesCountAsFailures = c.errorRepliesCountAsFailures;
+            healthCheck = c.healthCheck;
+            slowStart = c.slowStart;
+            panicThresholdPercent = c.panicThresholdPercent;
+        }
+
+        /** Active probing; {@code null} (the default) for none. */
+        public Builder healthCheck(HealthCheckConfig healthCheck) {
+            this.healthCheck = healthCheck;
+            return this;
+        }
+
+        /** Ramp-up window of a backend that comes back; zero (the default) for none. */
+        public Builder slowStart(Duration window) {
+            this.slowStart = Checks.notNegative("slowStart", window);
+            return this;
+        }
+
+        /** Panic threshold in percent of eligible members; 0 (the default) for none. Envoy uses 50. */
+        public Builder panicThresholdPercent(int percent) {
+            this.panicThresholdPercent = Checks.inRange("panicThresholdPercent", percent, 0, 100);
+            return this;
         }
 
         /** The gateway's name, in logs and thread names. Default {@value GatewayConfig#DEFAULT_NAME}. */
@@ -229,7 +262,10 @@ public record GatewayConfig(
                     breakerMinimumNumberOfCalls,
                     breakerWaitDurationInOpenState,
                     breakerPermittedCallsInHalfOpenState,
-                    errorRepliesCountAsFailures);
+                    errorRepliesCountAsFailures,
+                    healthCheck,
+                    slowStart,
+                    panicThresholdPercent);
         }
     }
 }

@@ -87,8 +87,12 @@ public final class LoadBalancers {
             List<BackendEventListener> listeners,
             java.util.function.Consumer<DefaultLoadBalancer> populate) {
         ProviderRegistry r = registry != null ? registry : ProviderRegistry.load();
-        DefaultLoadBalancer lb =
-                new DefaultLoadBalancer(config, r.newStrategy(config.strategy(), config.strategyOptions()), clock);
+        HealthCheckConfig hc = config.healthCheck();
+        DefaultLoadBalancer lb = new DefaultLoadBalancer(
+                config,
+                r.newStrategy(config.strategy(), config.strategyOptions()),
+                hc == null ? null : r.newProbe(hc.probe(), hc.probeOptions()),
+                clock);
         try {
             listeners.forEach(lb::addListener);
             populate.accept(lb);

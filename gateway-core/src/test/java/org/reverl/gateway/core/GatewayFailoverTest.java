@@ -96,7 +96,13 @@ class GatewayFailoverTest {
 
         assertThatThrownBy(() -> gateway.callBlocking(1))
                 .isInstanceOfSatisfying(NoBackendAvailableException.class, e -> {
-                    assertThat(e.attempts()).extracting(Attempt::backendId).containsExactly("b1", "b2", "b3");
+                    // which three depends on when the control thread ejects b1 (the eligible set shrinks under the
+                    // round robin); the contract is three distinct backends, the first being the first pick
+                    assertThat(e.attempts())
+                            .extracting(Attempt::backendId)
+                            .hasSize(3)
+                            .doesNotHaveDuplicates();
+                    assertThat(e.attempts().get(0).backendId()).isEqualTo("b1");
                     assertThat(e.why()).isEqualTo("failover stopped: attempt limit 3");
                 });
         for (FakeEndpoint e : endpoints) {

@@ -28,19 +28,42 @@ final class BackendHandle implements Backend, Lease {
     final Object attachment;
 
     private volatile int inFlight;
-    /** Why the breaker is about to open, when the engine opens it itself; control thread only. */
-    String pendingReason;
 
-    /** Written by the control thread only. */
+    /** The visible state: removed, else the admin state if not enabled, else the health. Control thread writes. */
     volatile BackendState state = BackendState.UP;
     /** Whether new requests may start: the backend is in the strategy's eligible set. Control thread writes. */
     volatile boolean admitting;
+    /** The weight strategies use now: lowered during slow start. Control thread writes. */
+    volatile int effectiveWeight;
+
+    // ---- control thread only ----
+    /** UP, DOWN or EJECTED: what health checking, passive detection and lifecycle say. */
+    BackendState health = BackendState.UP;
+    /** null (enabled), DRAINING or MAINTENANCE. */
+    BackendState admin;
+    /** The backend terminated for good (a stopped local backend): probes cannot bring it back. */
+    boolean terminated;
+    /** Why the breaker is about to open, when the engine opens it itself. */
+    String pendingReason;
+    /** The last reason the backend was found down. */
+    String downReason = "";
+
+    int probeSuccesses;
+    int probeFailures;
+    boolean awaitingFirstProbe;
+    long probeGeneration;
+    java.util.concurrent.ScheduledFuture<?> probeTimer;
+    /** When the backend came (back) up, for slow start; 0 when not ramping. */
+    long rampStartMillis;
+
+    final java.util.List<java.util.concurrent.CompletableFuture<Void>> drains = new java.util.ArrayList<>(0);
 
     BackendHandle(DefaultLoadBalancer owner, BackendSpec spec, CircuitBreaker breaker, Object attachment) {
         this.owner = owner;
         this.spec = spec;
         this.breaker = breaker;
         this.attachment = attachment;
+        this.effectiveWeight = spec.weight();
     }
 
     @Override
@@ -51,6 +74,11 @@ final class BackendHandle implements Backend, Lease {
     @Override
     public String id() {
         return spec.id();
+    }
+
+    @Override
+    public int effectiveWeight() {
+        return effectiveWeight;
     }
 
     @Override

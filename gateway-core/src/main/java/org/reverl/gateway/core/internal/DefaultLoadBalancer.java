@@ -11,14 +11,18 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.reverl.gateway.api.Attempts;
 import org.reverl.gateway.api.Backend;
@@ -28,11 +32,14 @@ import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.GatewayClosedException;
 import org.reverl.gateway.api.Lease;
+import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.api.NoBackendAvailableException;
+import org.reverl.gateway.api.ProbeResult;
 import org.reverl.gateway.api.RequestContext;
 import org.reverl.gateway.api.SelectionStrategy;
 import org.reverl.gateway.core.GatewayConfig;
+import org.reverl.gateway.core.HealthCheckConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,12 +83,26 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     /** Control thread only: pending OPEN -> HALF_OPEN transitions. */
     private final Map<BackendHandle, ScheduledFuture<?>> halfOpenTimers = new LinkedHashMap<>();
 
+    /** The active probe, or null without health checks. */
+    private final LivenessProbe probe;
+    /** Control thread only. */
+    private ScheduledFuture<?> rampTimer;
+    /** Control thread only. */
+    private ScheduledFuture<?> drainTimer;
+    /** Control thread writes. */
+    private volatile boolean panic;
+
     private volatile BackendHandle[] memberSnapshot = NO_HANDLES;
     private volatile BackendHandle[] eligibleSnapshot = NO_HANDLES;
     private volatile boolean closed;
 
-    public DefaultLoadBalancer(GatewayConfig config, SelectionStrategy strategy, Clock clock) {
+    public DefaultLoadBalancer(GatewayConfig config, SelectionStrategy strategy, LivenessProbe probe, Clock clock) {
         this.config = requireNonNull(config, "config");
+        if ((probe == null) != (config.healthCheck() == null)) {
+            throw new IllegalArgumentException(
+                    "probe: " + probe + " (expected: a probe exactly when healthCheck is set)");
+        }
+        this.probe = probe;
         this.name = config.name();
         this.strategy = requireNonNull(strategy, "strategy");
         this.clock = requireNonNull(clock, "clock");
@@ -149,10 +170,20 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             BackendHandle handle = new BackendHandle(this, spec, breaker, attachment);
             breaker.getEventPublisher().onStateTransition(e -> postToControl(() -> onBreakerTransition(handle, e)));
             members.put(spec.id(), handle);
-            handle.state = BackendState.UP;
-            handle.admitting = true;
-            republish();
-            emit(BackendEvent.Type.ADDED, handle, spec.address() + ", weight " + spec.weight());
+            HealthCheckConfig hc = config.healthCheck();
+            String note = "";
+            if (hc != null && !hc.initiallyUp()) {
+                handle.health = BackendState.DOWN;
+                handle.awaitingFirstProbe = true;
+                handle.downReason = "awaiting first probe";
+                note = "; down until its first probe passes";
+            }
+            handle.state = visibleState(handle);
+            refresh();
+            emit(BackendEvent.Type.ADDED, handle, spec.address() + ", weight " + spec.weight() + note);
+            if (probe != null) {
+                scheduleProbe(handle, 0);
+            }
             return handle;
         });
     }
@@ -165,15 +196,76 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             if (handle == null) {
                 return false;
             }
-            handle.admitting = false;
             handle.state = BackendState.REMOVED;
+            handle.probeGeneration++;
+            cancel(handle.probeTimer);
             cancelHalfOpenTimer(handle);
-            republish();
+            refresh();
             // evicted with its backend; leases in flight keep their own reference and complete normally
             breakers.remove(id);
             emit(BackendEvent.Type.REMOVED, handle, "");
+            completeDrains(handle);
             return true;
         });
+    }
+
+    @Override
+    public CompletionStage<Void> drain(String id) {
+        requireNonNull(id, "id");
+        return onControl(() -> {
+            BackendHandle handle = member(id);
+            CompletableFuture<Void> drained = new CompletableFuture<>();
+            handle.drains.add(drained);
+            setAdmin(handle, BackendState.DRAINING, BackendEvent.Type.DRAINING);
+            checkDrains();
+            return drained;
+        });
+    }
+
+    @Override
+    public void maintenance(String id) {
+        requireNonNull(id, "id");
+        onControl(() -> {
+            setAdmin(member(id), BackendState.MAINTENANCE, BackendEvent.Type.MAINTENANCE);
+            return null;
+        });
+    }
+
+    @Override
+    public void enable(String id) {
+        requireNonNull(id, "id");
+        onControl(() -> {
+            BackendHandle handle = member(id);
+            if (handle.admin == null) {
+                return null;
+            }
+            handle.admin = null;
+            completeDrains(handle);
+            BackendState now = visibleState(handle);
+            handle.state = now;
+            refresh();
+            emit(typeOf(now), handle, now == BackendState.UP ? "enabled" : "enabled; " + handle.downReason);
+            return null;
+        });
+    }
+
+    private void setAdmin(BackendHandle handle, BackendState admin, BackendEvent.Type type) {
+        if (handle.admin == admin) {
+            return;
+        }
+        handle.admin = admin;
+        handle.state = visibleState(handle);
+        refresh();
+        emit(type, handle, handle.inFlight() + " in flight");
+    }
+
+    private BackendHandle member(String id) {
+        BackendHandle handle = members.get(id);
+        if (handle == null) {
+            throw new NoSuchElementException(
+                    "backend: '" + id + "' (expected: a member; members: " + members.keySet() + ")");
+        }
+        return handle;
     }
 
     /**
@@ -186,11 +278,14 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             return; // nothing left to take down
         }
         onControlAllowClosed(() -> {
-            if (members.get(handle.id()) != handle || handle.state == BackendState.DOWN) {
+            if (members.get(handle.id()) != handle || handle.terminated) {
                 return null;
             }
+            handle.terminated = true;
+            handle.probeGeneration++;
+            cancel(handle.probeTimer);
             cancelHalfOpenTimer(handle);
-            transition(handle, BackendState.DOWN, BackendEvent.Type.DOWN, reason);
+            setHealth(handle, BackendState.DOWN, reason);
             return null;
         });
     }
@@ -218,31 +313,26 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             return; // removed meanwhile
         }
         CircuitBreaker.State to = event.getStateTransition().getToState();
-        BackendState state = handle.state;
         switch (to) {
             case OPEN:
             case FORCED_OPEN:
                 scheduleHalfOpen(handle);
-                if (state == BackendState.UP) {
-                    String reason = handle.pendingReason != null ? handle.pendingReason : breakerReason(handle);
-                    handle.pendingReason = null;
-                    transition(handle, BackendState.EJECTED, BackendEvent.Type.EJECTED, reason);
-                } else if (state == BackendState.EJECTED && handle.admitting) {
-                    handle.admitting = false; // a trial call failed: out again until the next wait elapses
-                    republish();
+                String reason = handle.pendingReason != null ? handle.pendingReason : breakerReason(handle);
+                handle.pendingReason = null;
+                if (handle.health == BackendState.UP) {
+                    setHealth(handle, BackendState.EJECTED, reason);
+                } else if (handle.health == BackendState.EJECTED) {
+                    refresh(); // a trial call failed: out again until the next wait elapses
                     log.debug("backend {}: trial calls failed, circuit breaker open again", handle.id());
                 }
                 break;
             case HALF_OPEN:
-                if (state == BackendState.EJECTED && !handle.admitting) {
-                    handle.admitting = true;
-                    republish();
-                    log.debug("backend {}: circuit breaker half-open, admitting trial calls", handle.id());
-                }
+                refresh(); // an ejected backend takes trial calls
+                log.debug("backend {}: circuit breaker half-open, admitting trial calls", handle.id());
                 break;
             case CLOSED:
-                if (state == BackendState.EJECTED) {
-                    transition(handle, BackendState.UP, BackendEvent.Type.RESTORED, "trial calls succeeded");
+                if (handle.health == BackendState.EJECTED) {
+                    setHealth(handle, BackendState.UP, "trial calls succeeded");
                 }
                 break;
             default:
@@ -253,8 +343,63 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private String breakerReason(BackendHandle handle) {
         CircuitBreaker.Metrics m = handle.breaker.getMetrics();
         return String.format(
+                java.util.Locale.ROOT,
                 "circuit breaker open: failure rate %.0f%% over %d calls",
-                m.getFailureRate(), m.getNumberOfBufferedCalls());
+                m.getFailureRate(),
+                m.getNumberOfBufferedCalls());
+    }
+
+    /**
+     * Control thread: changes a member's health and, when its visible state changes, emits exactly one event. An
+     * ejected backend coming back is {@code RESTORED}; any other way up is {@code UP}.
+     */
+    private void setHealth(BackendHandle handle, BackendState health, String reason) {
+        BackendState before = handle.state;
+        BackendState oldHealth = handle.health;
+        if (oldHealth == health) {
+            return;
+        }
+        handle.health = health;
+        if (health == BackendState.UP) {
+            handle.probeFailures = 0;
+            startRamp(handle);
+        } else {
+            handle.downReason = reason;
+            handle.rampStartMillis = 0;
+            handle.effectiveWeight = handle.spec.weight();
+        }
+        BackendState now = visibleState(handle);
+        handle.state = now;
+        refresh();
+        if (now != before) {
+            BackendEvent.Type type = oldHealth == BackendState.EJECTED && health == BackendState.UP
+                    ? BackendEvent.Type.RESTORED
+                    : typeOf(now);
+            emit(type, handle, reason);
+        } else {
+            log.debug("backend {}: health {} ({}) while {}", handle.id(), health, reason, now);
+        }
+    }
+
+    private static BackendState visibleState(BackendHandle handle) {
+        return handle.admin != null ? handle.admin : handle.health;
+    }
+
+    private static BackendEvent.Type typeOf(BackendState state) {
+        switch (state) {
+            case UP:
+                return BackendEvent.Type.UP;
+            case DOWN:
+                return BackendEvent.Type.DOWN;
+            case EJECTED:
+                return BackendEvent.Type.EJECTED;
+            case DRAINING:
+                return BackendEvent.Type.DRAINING;
+            case MAINTENANCE:
+                return BackendEvent.Type.MAINTENANCE;
+            default:
+                return BackendEvent.Type.REMOVED;
+        }
     }
 
     private void scheduleHalfOpen(BackendHandle handle) {
@@ -273,21 +418,218 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     private void cancelHalfOpenTimer(BackendHandle handle) {
-        ScheduledFuture<?> timer = halfOpenTimers.remove(handle);
+        cancel(halfOpenTimers.remove(handle));
+    }
+
+    private static void cancel(ScheduledFuture<?> timer) {
         if (timer != null) {
             timer.cancel(false);
         }
     }
 
-    /** Control thread: moves a member to {@code state}, republishes if eligibility changed, emits one event. */
-    private void transition(BackendHandle handle, BackendState state, BackendEvent.Type type, String reason) {
-        handle.state = state;
-        boolean admit = state.isEligible();
-        if (handle.admitting != admit) {
-            handle.admitting = admit;
-            republish();
+    // ---------------------------------------------------------------- active health checks (control thread)
+
+    private void scheduleProbe(BackendHandle handle, long delayNanos) {
+        long generation = handle.probeGeneration;
+        handle.probeTimer = control.schedule(() -> runProbe(handle, generation), delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private long nextProbeDelayNanos() {
+        HealthCheckConfig hc = config.healthCheck();
+        long interval = hc.interval().toNanos();
+        long jitter = interval * hc.jitterPercent() / 100;
+        return jitter == 0
+                ? interval
+                : interval - jitter + ThreadLocalRandom.current().nextLong(2 * jitter + 1);
+    }
+
+    private void runProbe(BackendHandle handle, long generation) {
+        if (members.get(handle.id()) != handle || handle.probeGeneration != generation || handle.terminated) {
+            return;
         }
-        emit(type, handle, reason);
+        HealthCheckConfig hc = config.healthCheck();
+        long probeId = ++handle.probeGeneration;
+        ScheduledFuture<?> timeout = control.schedule(
+                () -> onProbeResult(
+                        handle,
+                        probeId,
+                        ProbeResult.down("probe timed out after " + hc.timeout().toMillis() + "ms")),
+                hc.timeout().toNanos(),
+                TimeUnit.NANOSECONDS);
+        CompletionStage<ProbeResult> result;
+        try {
+            result = requireNonNull(probe.probe(handle, hc.timeout()), "probe result");
+        } catch (RuntimeException e) {
+            result = CompletableFuture.failedFuture(e);
+        }
+        result.whenComplete((r, error) -> {
+            ProbeResult outcome = error != null
+                    ? ProbeResult.down("probe failed: " + unwrap(error))
+                    : r != null ? r : ProbeResult.down("probe returned no result");
+            postToControl(() -> {
+                timeout.cancel(false);
+                onProbeResult(handle, probeId, outcome);
+            });
+        });
+    }
+
+    private static String unwrap(Throwable t) {
+        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null ? t.getClass().getSimpleName() + ": " + t.getMessage() : t.toString();
+    }
+
+    /** Control thread: one probe's outcome (or its timeout); the first one for a probe run counts, once. */
+    private void onProbeResult(BackendHandle handle, long probeId, ProbeResult result) {
+        if (members.get(handle.id()) != handle || handle.probeGeneration != probeId || handle.terminated) {
+            return;
+        }
+        handle.probeGeneration++; // later outcomes of this run are stale
+        HealthCheckConfig hc = config.healthCheck();
+        if (result.alive()) {
+            handle.probeFailures = 0;
+            handle.probeSuccesses++;
+            if (handle.health == BackendState.DOWN
+                    && (handle.awaitingFirstProbe || handle.probeSuccesses >= hc.rise())) {
+                handle.awaitingFirstProbe = false;
+                handle.breaker.reset();
+                setHealth(
+                        handle,
+                        BackendState.UP,
+                        handle.probeSuccesses == 1 ? "probe passed" : handle.probeSuccesses + " probes passed");
+            }
+        } else {
+            handle.probeSuccesses = 0;
+            handle.probeFailures++;
+            handle.downReason = result.reason();
+            if (handle.health != BackendState.DOWN && handle.probeFailures >= hc.fall()) {
+                cancelHalfOpenTimer(handle);
+                setHealth(handle, BackendState.DOWN, result.reason());
+            }
+        }
+        scheduleProbe(handle, nextProbeDelayNanos());
+    }
+
+    // ---------------------------------------------------------------- slow start, drains, publication
+
+    private void startRamp(BackendHandle handle) {
+        long window = config.slowStart().toMillis();
+        if (window <= 0) {
+            handle.effectiveWeight = handle.spec.weight();
+            return;
+        }
+        handle.rampStartMillis = clock.millis();
+        handle.effectiveWeight = rampedWeight(handle, handle.rampStartMillis);
+        if (rampTimer == null) {
+            long tick = Math.min(1000, Math.max(10, window / 20));
+            rampTimer = control.scheduleWithFixedDelay(this::rampTick, tick, tick, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Linear from 10% to 100% of the weight over the slow-start window, never below 1. */
+    private int rampedWeight(BackendHandle handle, long nowMillis) {
+        long window = config.slowStart().toMillis();
+        double share = Math.min(1.0, Math.max(0.1, (nowMillis - handle.rampStartMillis) / (double) window));
+        return Math.max(1, (int) Math.round(handle.spec.weight() * share));
+    }
+
+    private void rampTick() {
+        long now = clock.millis();
+        boolean ramping = false;
+        for (BackendHandle h : members.values()) {
+            if (h.rampStartMillis == 0) {
+                continue;
+            }
+            h.effectiveWeight = rampedWeight(h, now);
+            if (h.effectiveWeight >= h.spec.weight()) {
+                h.rampStartMillis = 0;
+            } else {
+                ramping = true;
+            }
+        }
+        republish();
+        if (!ramping) {
+            rampTimer.cancel(false);
+            rampTimer = null;
+        }
+    }
+
+    private void checkDrains() {
+        boolean pending = false;
+        for (BackendHandle h : members.values()) {
+            if (!h.drains.isEmpty()) {
+                if (h.inFlight() == 0) {
+                    completeDrains(h);
+                } else {
+                    pending = true;
+                }
+            }
+        }
+        if (pending && drainTimer == null) {
+            drainTimer = control.scheduleWithFixedDelay(this::drainTick, 10, 10, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void drainTick() {
+        drainTimer.cancel(false);
+        drainTimer = null;
+        checkDrains();
+    }
+
+    private static void completeDrains(BackendHandle handle) {
+        for (CompletableFuture<Void> f : handle.drains) {
+            f.complete(null);
+        }
+        handle.drains.clear();
+    }
+
+    /**
+     * Control thread: recomputes who admits new requests (normal eligibility, half-open trials, panic mode) and
+     * republishes when anything changed.
+     */
+    private void refresh() {
+        int candidates = 0;
+        int healthy = 0;
+        for (BackendHandle h : members.values()) {
+            if (h.admin == null && !h.terminated) {
+                candidates++;
+                if (normallyAdmits(h)) {
+                    healthy++;
+                }
+            }
+        }
+        int threshold = config.panicThresholdPercent();
+        boolean panicNow = threshold > 0 && candidates > 0 && healthy * 100L < (long) threshold * candidates;
+        if (panicNow != panic) {
+            panic = panicNow;
+            if (panicNow) {
+                log.warn(
+                        "load balancer '{}' panics: {} of {} backends eligible (threshold {}%): spreading over all {}",
+                        name, healthy, candidates, threshold, candidates);
+            } else {
+                log.info("load balancer '{}' leaves panic: {} of {} backends eligible", name, healthy, candidates);
+            }
+        }
+        for (BackendHandle h : members.values()) {
+            h.admitting = normallyAdmits(h) || (panicNow && h.admin == null && !h.terminated);
+        }
+        republish();
+    }
+
+    private static boolean normallyAdmits(BackendHandle h) {
+        if (h.admin != null) {
+            return false;
+        }
+        if (h.health == BackendState.UP) {
+            return true;
+        }
+        return h.health == BackendState.EJECTED && h.breaker.getState() == CircuitBreaker.State.HALF_OPEN;
+    }
+
+    /** Whether panic mode is on: too few backends eligible, so all are offered. */
+    public boolean inPanic() {
+        return panic;
     }
 
     /** Control thread: recomputes the member and eligible snapshots and hands the eligible set to the strategy. */
