@@ -1,0 +1,269 @@
+package org.reverl.gateway.http;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.reverl.gateway.api.Checks;
+
+/**
+ * How an {@link HttpProxyServer} listens, what it accepts and how long it waits. Immutable; built with {@link
+ * #builder()}, or {@link #defaults()} for a plain HTTP listener on {@code 127.0.0.1:8080}.
+ *
+ * @param listen the address to listen on
+ * @param ioThreads event loop threads, each serving its clients and its own backend connections
+ * @param maxInitialLineLength longest request line in bytes; a longer one gets 414
+ * @param maxHeaderSize largest header block in bytes; a larger one gets 431
+ * @param maxHeaderCount most header fields in a request; more get 431
+ * @param maxChunkSize largest body piece handed on at once, in bytes (bodies are streamed, never aggregated)
+ * @param requestHeadTimeout how long a client may take to send a request head once it started; then 408 and close
+ * @param idleTimeout how long a keep-alive client connection may stay idle between requests; then it is closed
+ * @param connectTimeout how long connecting to a backend may take; then the request fails over
+ * @param responseTimeout how long a backend may stay silent while a response is due; then 504 (or the client
+ *     connection is closed if the response had started)
+ * @param maxAttempts how many backends one request may be tried on, including the first
+ * @param trustedProxies addresses of proxies in front of this one whose {@code X-Forwarded-*} headers are kept and
+ *     appended to; from anyone else they are replaced
+ * @param via the pseudonym added to {@code Via}, e.g. {@code reverl}
+ * @param tls the certificate to terminate TLS with, or {@code null} for plain HTTP
+ */
+public record HttpProxyConfig(
+        InetSocketAddress listen,
+        int ioThreads,
+        int maxInitialLineLength,
+        int maxHeaderSize,
+        int maxHeaderCount,
+        int maxChunkSize,
+        Duration requestHeadTimeout,
+        Duration idleTimeout,
+        Duration connectTimeout,
+        Duration responseTimeout,
+        int maxAttempts,
+        Set<InetAddress> trustedProxies,
+        String via,
+        TlsSettings tls) {
+
+    /** Default {@link #maxInitialLineLength()}: 8 KiB. */
+    public static final int DEFAULT_MAX_INITIAL_LINE_LENGTH = 8192;
+    /** Default {@link #maxHeaderSize()}: 16 KiB. */
+    public static final int DEFAULT_MAX_HEADER_SIZE = 16384;
+    /** Default {@link #maxHeaderCount()}. */
+    public static final int DEFAULT_MAX_HEADER_COUNT = 100;
+    /** Default {@link #maxChunkSize()}: 64 KiB. */
+    public static final int DEFAULT_MAX_CHUNK_SIZE = 65536;
+    /** Default {@link #requestHeadTimeout()}. */
+    public static final Duration DEFAULT_REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(10);
+    /** Default {@link #idleTimeout()}. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    /** Default {@link #connectTimeout()}. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    /** Default {@link #responseTimeout()}. */
+    public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(60);
+    /** Default {@link #maxAttempts()}. */
+    public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    /** Default {@link #via()}. */
+    public static final String DEFAULT_VIA = "reverl";
+
+    /** Validates and copies. */
+    public HttpProxyConfig {
+        requireNonNull(listen, "listen");
+        Checks.inRange("ioThreads", ioThreads, 1, 1024);
+        Checks.inRange("maxInitialLineLength", maxInitialLineLength, 64, 1 << 20);
+        Checks.inRange("maxHeaderSize", maxHeaderSize, 256, 1 << 20);
+        Checks.inRange("maxHeaderCount", maxHeaderCount, 1, 10_000);
+        Checks.inRange("maxChunkSize", maxChunkSize, 256, 1 << 24);
+        Checks.positive("requestHeadTimeout", requestHeadTimeout);
+        Checks.positive("idleTimeout", idleTimeout);
+        Checks.positive("connectTimeout", connectTimeout);
+        Checks.positive("responseTimeout", responseTimeout);
+        Checks.inRange("maxAttempts", maxAttempts, 1, 16);
+        trustedProxies = Set.copyOf(requireNonNull(trustedProxies, "trustedProxies"));
+        Checks.notBlank("via", via);
+    }
+
+    /** Plain HTTP on {@code 127.0.0.1:8080} with every other setting at its default. */
+    public static HttpProxyConfig defaults() {
+        return builder().build();
+    }
+
+    /** A builder with every setting at its default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's settings. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.listen = listen;
+        b.ioThreads = ioThreads;
+        b.maxInitialLineLength = maxInitialLineLength;
+        b.maxHeaderSize = maxHeaderSize;
+        b.maxHeaderCount = maxHeaderCount;
+        b.maxChunkSize = maxChunkSize;
+        b.requestHeadTimeout = requestHeadTimeout;
+        b.idleTimeout = idleTimeout;
+        b.connectTimeout = connectTimeout;
+        b.responseTimeout = responseTimeout;
+        b.maxAttempts = maxAttempts;
+        b.trustedProxies.addAll(trustedProxies);
+        b.via = via;
+        b.tls = tls;
+        return b;
+    }
+
+    /** Whether TLS is terminated. */
+    public boolean isTls() {
+        return tls != null;
+    }
+
+    /** Builds {@link HttpProxyConfig}s. Not thread-safe. */
+    public static final class Builder {
+        private InetSocketAddress listen = new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080);
+        private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private int maxInitialLineLength = DEFAULT_MAX_INITIAL_LINE_LENGTH;
+        private int maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
+        private int maxHeaderCount = DEFAULT_MAX_HEADER_COUNT;
+        private int maxChunkSize = DEFAULT_MAX_CHUNK_SIZE;
+        private Duration requestHeadTimeout = DEFAULT_REQUEST_HEAD_TIMEOUT;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
+        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private final Set<InetAddress> trustedProxies = new LinkedHashSet<>();
+        private String via = DEFAULT_VIA;
+        private TlsSettings tls;
+
+        private Builder() {}
+
+        /** The address to listen on; port 0 picks a free port. */
+        public Builder listen(InetSocketAddress listen) {
+            this.listen = requireNonNull(listen, "listen");
+            return this;
+        }
+
+        /** The host (name or IP literal) and port to listen on; port 0 picks a free port. */
+        public Builder listen(String host, int port) {
+            Checks.inRange("port", port, 0, 65535);
+            return listen(new InetSocketAddress(Checks.notBlank("host", host), port));
+        }
+
+        /** Event loop threads; default: one per available processor. */
+        public Builder ioThreads(int ioThreads) {
+            this.ioThreads = Checks.inRange("ioThreads", ioThreads, 1, 1024);
+            return this;
+        }
+
+        /** Longest request line in bytes (414 beyond). */
+        public Builder maxInitialLineLength(int bytes) {
+            this.maxInitialLineLength = Checks.inRange("maxInitialLineLength", bytes, 64, 1 << 20);
+            return this;
+        }
+
+        /** Largest header block in bytes (431 beyond). */
+        public Builder maxHeaderSize(int bytes) {
+            this.maxHeaderSize = Checks.inRange("maxHeaderSize", bytes, 256, 1 << 20);
+            return this;
+        }
+
+        /** Most header fields in one request (431 beyond). */
+        public Builder maxHeaderCount(int count) {
+            this.maxHeaderCount = Checks.inRange("maxHeaderCount", count, 1, 10_000);
+            return this;
+        }
+
+        /** Largest body piece handed on at once, in bytes. */
+        public Builder maxChunkSize(int bytes) {
+            this.maxChunkSize = Checks.inRange("maxChunkSize", bytes, 256, 1 << 24);
+            return this;
+        }
+
+        /** Time allowed to receive a request head once it started (408 beyond). */
+        public Builder requestHeadTimeout(Duration timeout) {
+            this.requestHeadTimeout = Checks.positive("requestHeadTimeout", timeout);
+            return this;
+        }
+
+        /** Time a keep-alive client connection may stay idle between requests. */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = Checks.positive("idleTimeout", timeout);
+            return this;
+        }
+
+        /** Time allowed to connect to a backend. */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = Checks.positive("connectTimeout", timeout);
+            return this;
+        }
+
+        /** Time a backend may stay silent while a response is due (504 beyond). */
+        public Builder responseTimeout(Duration timeout) {
+            this.responseTimeout = Checks.positive("responseTimeout", timeout);
+            return this;
+        }
+
+        /** Backends one request may be tried on, including the first. */
+        public Builder maxAttempts(int attempts) {
+            this.maxAttempts = Checks.inRange("maxAttempts", attempts, 1, 16);
+            return this;
+        }
+
+        /**
+         * IP literals of proxies in front of this one, whose {@code X-Forwarded-*} headers are trusted and appended to.
+         */
+        public Builder trustedProxies(Collection<String> ipLiterals) {
+            trustedProxies.clear();
+            for (String ip : ipLiterals) {
+                trustedProxies.add(ipLiteral(ip));
+            }
+            return this;
+        }
+
+        /** The pseudonym this proxy adds to {@code Via}. */
+        public Builder via(String via) {
+            this.via = Checks.notBlank("via", via);
+            return this;
+        }
+
+        /** Terminates TLS with these settings; {@code null} for plain HTTP. */
+        public Builder tls(TlsSettings tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        /** The config. */
+        public HttpProxyConfig build() {
+            return new HttpProxyConfig(
+                    listen,
+                    ioThreads,
+                    maxInitialLineLength,
+                    maxHeaderSize,
+                    maxHeaderCount,
+                    maxChunkSize,
+                    requestHeadTimeout,
+                    idleTimeout,
+                    connectTimeout,
+                    responseTimeout,
+                    maxAttempts,
+                    trustedProxies,
+                    via,
+                    tls);
+        }
+
+        private static InetAddress ipLiteral(String ip) {
+            requireNonNull(ip, "ip");
+            if (ip.isEmpty() || !ip.chars().allMatch(c -> c == '.' || c == ':' || Character.digit(c, 16) >= 0)) {
+                throw new IllegalArgumentException(Checks.message("trusted proxy", "'" + ip + "'", "an IP literal"));
+            }
+            try {
+                return InetAddress.getByName(ip); // an IP literal: no lookup
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException(Checks.message("trusted proxy", "'" + ip + "'", "an IP literal"), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package org.reverl.gateway.http;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.http.internal.FrontendInitializer;
+import org.reverl.gateway.http.internal.ProxySettings;
+import org.reverl.gateway.http.internal.Transports;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running HTTP/1.1 reverse proxy: accepts clients on one address (TLS optional) and sends each request through a
+ * {@link LoadBalancer} to one of its backends ({@code host:port}, {@code tcp://host:port} or {@code http://host:port}
+ * addresses), with keep-alive connection pools, streaming bodies, failover and the proxy duties of RFC 9110/9112.
+ *
+ * <p>Native epoll where available, NIO otherwise. {@link #config()}{@code .ioThreads()} event loops each accept,
+ * serve their clients and own their backend connections.
+ *
+ * <p>Thread-safe. {@link #close()} stops listening, closes all connections and the event loops; it does not close the
+ * load balancer, which the caller owns.
+ */
+public final class HttpProxyServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HttpProxyServer.class);
+
+    private final HttpProxyConfig config;
+    private final EventLoopGroup group;
+    private final Channel serverChannel;
+    private final Transports transport;
+    private final String tlsProvider;
+
+    private HttpProxyServer(
+            HttpProxyConfig config,
+            EventLoopGroup group,
+            Channel serverChannel,
+            Transports transport,
+            String tlsProvider) {
+        this.config = config;
+        this.group = group;
+        this.serverChannel = serverChannel;
+        this.transport = transport;
+        this.tlsProvider = tlsProvider;
+    }
+
+    /**
+     * Starts listening.
+     *
+     * @throws IllegalStateException if the address cannot be bound or the TLS settings cannot be loaded
+     */
+    public static HttpProxyServer start(LoadBalancer lb, HttpProxyConfig config) {
+        requireNonNull(lb, "lb");
+        requireNonNull(config, "config");
+        SslContext ssl = null;
+        String tlsProvider = "none";
+        if (config.tls() != null) {
+            try {
+                ssl = config.tls().newServerContext();
+                tlsProvider = config.tls().effectiveProvider().name().toLowerCase(java.util.Locale.ROOT);
+            } catch (SSLException e) {
+                throw new IllegalStateException("tls: " + e.getMessage(), e);
+            }
+        }
+        Transports transport = Transports.best();
+        ProxySettings settings = new ProxySettings(
+                lb,
+                transport,
+                ssl != null,
+                config.via(),
+                config.trustedProxies(),
+                config.maxInitialLineLength(),
+                config.maxHeaderSize(),
+                config.maxHeaderCount(),
+                config.maxChunkSize(),
+                config.requestHeadTimeout().toNanos(),
+                config.idleTimeout().toNanos(),
+                (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()),
+                config.responseTimeout().toNanos(),
+                config.maxAttempts());
+        EventLoopGroup group = transport.newGroup(config.ioThreads(), "reverl-io");
+        try {
+            Channel ch = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.AUTO_READ, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024))
+                    .childHandler(new FrontendInitializer(settings, ssl))
+                    .bind(config.listen())
+                    .syncUninterruptibly()
+                    .channel();
+            HttpProxyServer server = new HttpProxyServer(config, group, ch, transport, tlsProvider);
+            log.info(
+                    "listening on {}://{} ({}, {} io thread(s){})",
+                    ssl != null ? "https" : "http",
+                    hostPort(server.localAddress()),
+                    transport.name().toLowerCase(java.util.Locale.ROOT),
+                    config.ioThreads(),
+                    ssl != null ? ", tls " + tlsProvider : "");
+            return server;
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new IllegalStateException("cannot listen on " + hostPort(config.listen()) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    /** The bound address; its port is the real one when port 0 was configured. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** The config this server runs with. */
+    public HttpProxyConfig config() {
+        return config;
+    }
+
+    /** {@code epoll} or {@code nio}. */
+    public String transport() {
+        return transport.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** {@code openssl}, {@code jdk}, or {@code none} without TLS. */
+    public String tlsProvider() {
+        return tlsProvider;
+    }
+
+    /** Blocks until the server is closed. */
+    public void awaitClose() throws InterruptedException {
+        serverChannel.closeFuture().await();
+        group.terminationFuture().await();
+    }
+
+    /** Stops listening and closes every connection. Idempotent. */
+    @Override
+    public void close() {
+        serverChannel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Load benchmark of ./reverl run: three nginx backends (100-byte bodies, keep-alive), Reverl in front,
+# wrk -t1 -c64 against it; prints wrk's summary and Reverl's CPU time per request (user+sys from /proc).
+# Everything runs on 127.0.0.1 from a temp dir and is stopped at exit, by the PIDs started here.
+#
+#   gateway-server/bench/http-load.sh [--duration S] [--warmup S] [--io-threads N] [--tls] [--base-port P]
+#
+# Needs: nginx, wrk, curl (apt-get install -y nginx wrk curl), openssl for --tls, java 17+.
+# For side-by-side ratios against nginx and HAProxy use the shared proxybench tool (see README).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+duration=10 warmup=20 threads=1 tls=0 base=18300
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --io-threads) threads="$2"; shift 2 ;;
+    --tls) tls=1; shift ;;
+    --base-port) base="$2"; shift 2 ;;
+    *) echo "unknown option: $1" >&2; exit 2 ;;
+  esac
+done
+for tool in nginx wrk curl; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y nginx wrk curl)" >&2; exit 1; }
+done
+tmp="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 0.5
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+body="$(printf 'x%.0s' $(seq 1 99))"
+{
+  echo "worker_processes 1; daemon off; pid $tmp/nginx.pid; error_log $tmp/error.log warn;"
+  echo "events { worker_connections 4096; }"
+  echo "http { access_log off; keepalive_requests 1000000;"
+  echo "  client_body_temp_path $tmp; proxy_temp_path $tmp; fastcgi_temp_path $tmp; uwsgi_temp_path $tmp; scgi_temp_path $tmp;"
+  for i in 1 2 3; do
+    echo "  server { listen 127.0.0.1:$((base + i)); location / { add_header X-Backend b$i; return 200 \"$body\n\"; } }"
+  done
+  echo "}"
+} > "$tmp/nginx.conf"
+nginx -p "$tmp" -c "$tmp/nginx.conf" & pids+=($!)
+
+port=$((base + 10))
+scheme=http
+args=(run --listen "127.0.0.1:$port" --io-threads "$threads")
+for i in 1 2 3; do args+=(--backend "127.0.0.1:$((base + i))"); done
+if [ "$tls" = 1 ]; then
+  scheme=https
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+  args+=(--tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem")
+fi
+"$root/reverl" "${args[@]}" > "$tmp/reverl.log" 2>&1 & pids+=($!)
+rpid=$!
+for _ in $(seq 1 600); do
+  curl -ks -o /dev/null "$scheme://127.0.0.1:$port/" && break
+  sleep 0.1
+done
+echo "sanity: $(for _ in 1 2 3; do curl -ks -D - -o /dev/null "$scheme://127.0.0.1:$port/" | tr -d '\r' | grep -i '^x-backend' | cut -d' ' -f2; done | tr '\n' ' ')"
+[ "$warmup" -gt 0 ] && wrk -t1 -c64 -d"${warmup}s" "$scheme://127.0.0.1:$port/" > /dev/null
+ticks() { awk '{print $14 + $15}' "/proc/$rpid/stat"; }
+hz="$(getconf CLK_TCK)"
+t0="$(ticks)"
+out="$(wrk -t1 -c64 -d"${duration}s" --latency "$scheme://127.0.0.1:$port/")"
+t1="$(ticks)"
+echo "$out"
+reqs="$(echo "$out" | awk '/requests in/ {print $1}')"
+awk -v t="$((t1 - t0))" -v hz="$hz" -v n="$reqs" 'BEGIN { printf "reverl cpu per request: %.1f us (%d requests)\n", t / hz * 1e6 / n, n }'
