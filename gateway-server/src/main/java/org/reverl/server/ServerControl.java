@@ -1,0 +1,57 @@
+package org.reverl.server;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.reverl.gateway.api.LoadBalancer;
+
+/**
+ * The running server as the admin API and the status page see it: its load balancer (backends, health, admin
+ * operations), configuration reload and save, and readiness.
+ *
+ * <p>Thread-safe: called from admin request threads while the proxy runs.
+ */
+public interface ServerControl {
+
+    /** The engine of the data path: list, add, drain, remove, maintenance and enable backends through it. */
+    LoadBalancer loadBalancer();
+
+    /**
+     * Re-reads the configuration file and applies it by difference: new backends are added, backends no longer listed
+     * are drained and then removed, changed ones are replaced; no request in flight is dropped. An invalid file changes
+     * nothing.
+     *
+     * @return what changed, or why nothing did
+     */
+    ReloadResult reload();
+
+    /**
+     * Writes the running backends (with runtime changes) back to the configuration file, so they survive a restart.
+     *
+     * @return the file written
+     * @throws IllegalStateException if the server was started without a configuration file
+     * @throws IOException if the file cannot be written
+     */
+    Path saveConfig() throws IOException;
+
+    /** Whether the proxy is listening and at least one backend is eligible (for {@code /readyz}). */
+    boolean ready();
+
+    /** Reverl's version, for the status page and {@code --version}. */
+    String version();
+
+    /**
+     * The outcome of a reload.
+     *
+     * @param applied whether the new configuration is now running
+     * @param changes what changed, one line each, e.g. {@code added backend b4}
+     * @param errors why the file was refused, one line each, with path, value and expectation; empty when applied
+     */
+    record ReloadResult(boolean applied, List<String> changes, List<String> errors) {
+        /** Copies. */
+        public ReloadResult {
+            changes = List.copyOf(changes);
+            errors = List.copyOf(errors);
+        }
+    }
+}
