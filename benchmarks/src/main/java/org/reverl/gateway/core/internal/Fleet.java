@@ -1,0 +1,36 @@
+package org.reverl.gateway.core.internal;
+
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.reverl.gateway.api.BackendSpec;
+import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.core.GatewayConfig;
+import org.reverl.gateway.core.LoadBalancers;
+
+/** Builds the load balancers the benchmarks measure. */
+final class Fleet {
+
+    /** Appended to a strategy name in a {@code strategy} parameter: backends get random weights 1-100. */
+    static final String RANDOM_WEIGHTS = ":random_weights";
+
+    private Fleet() {}
+
+    /**
+     * A started load balancer with {@code backends} members, named {@code b0, b1, ...}.
+     *
+     * @param strategy a strategy name, optionally followed by {@link #RANDOM_WEIGHTS}; otherwise every weight is 1
+     */
+    static DefaultLoadBalancer loadBalancer(String strategy, int backends) {
+        boolean randomWeights = strategy.endsWith(RANDOM_WEIGHTS);
+        String name = randomWeights ? strategy.substring(0, strategy.length() - RANDOM_WEIGHTS.length()) : strategy;
+        SplittableRandom random = new SplittableRandom(42); // the same weights on every run
+        LoadBalancers.Builder builder = LoadBalancers.builder()
+                .config(GatewayConfig.builder().name("bench").strategy(name).build());
+        for (int i = 0; i < backends; i++) {
+            int weight = randomWeights ? 1 + random.nextInt(100) : 1;
+            builder.backend(new BackendSpec("b" + i, "local:b" + i, weight, Map.of()));
+        }
+        LoadBalancer lb = builder.build();
+        return (DefaultLoadBalancer) lb;
+    }
+}

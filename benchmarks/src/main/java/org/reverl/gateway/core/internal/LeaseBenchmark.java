@@ -1,0 +1,68 @@
+package org.reverl.gateway.core.internal;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.reverl.gateway.api.Attempts;
+import org.reverl.gateway.api.Lease;
+import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.api.RequestContext;
+
+/**
+ * The acquire/outcome bracket of the hot path through the public {@link LoadBalancer} API, as a transport uses it: pick,
+ * breaker permission, in-flight count, outcome recorded by the backend's circuit breaker. Target: 0 B/op.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(1)
+public class LeaseBenchmark {
+
+    @Param({"round_robin"})
+    public String strategy;
+
+    @Param({"3", "50", "1000"})
+    public int backends;
+
+    private LoadBalancer lb;
+    private RequestContext request;
+    private long durationNanos;
+
+    /** What a transport keeps per connection: one {@link Attempts}, cleared between requests. */
+    @State(Scope.Thread)
+    public static class PerThread {
+        final Attempts attempts = new Attempts();
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        lb = Fleet.loadBalancer(strategy, backends);
+        request = RequestContext.NONE;
+        durationNanos = TimeUnit.MILLISECONDS.toNanos(1);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        lb.close();
+    }
+
+    @Benchmark
+    public Lease acquireOnSuccess(PerThread thread) {
+        Lease lease = lb.acquire(request, thread.attempts);
+        lease.onSuccess(durationNanos);
+        return lease;
+    }
+}
