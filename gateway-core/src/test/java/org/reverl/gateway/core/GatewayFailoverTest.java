@@ -51,7 +51,8 @@ class GatewayFailoverTest {
         gateway(GatewayConfig.defaults(), b1, b2, b3);
         b1.refuse("connection refused");
 
-        assertThat(gateway.callBlocking(21)).isEqualTo(63); // b1 refused, b2 (next untried) served
+        // b1 refused; an untried backend served: b2, or b3 if the control thread republished without b1 first
+        assertThat(gateway.callBlocking(21)).isIn(63, 84);
 
         await().atMost(10, TimeUnit.SECONDS)
                 .until(() -> gateway.backend("b1").orElseThrow().state() == BackendState.EJECTED);
