@@ -20,6 +20,8 @@ final class BackendHandle implements Backend, Lease {
 
     private static final AtomicIntegerFieldUpdater<BackendHandle> IN_FLIGHT =
             AtomicIntegerFieldUpdater.newUpdater(BackendHandle.class, "inFlight");
+    static final AtomicIntegerFieldUpdater<BackendHandle> SYNC_PENDING =
+            AtomicIntegerFieldUpdater.newUpdater(BackendHandle.class, "syncPending");
 
     final DefaultLoadBalancer owner;
     final BackendSpec spec;
@@ -35,6 +37,10 @@ final class BackendHandle implements Backend, Lease {
     volatile boolean admitting;
     /** The weight strategies use now: lowered during slow start. Control thread writes. */
     volatile int effectiveWeight;
+    /** The breaker state the control thread last acted on. Control thread writes. */
+    volatile CircuitBreaker.State breakerState = CircuitBreaker.State.CLOSED;
+    /** 1 while a task to act on a breaker state change is queued on the control thread. */
+    volatile int syncPending;
 
     // ---- control thread only ----
     /** UP, DOWN or EJECTED: what health checking, passive detection and lifecycle say. */
@@ -110,12 +116,14 @@ final class BackendHandle implements Backend, Lease {
     public void onSuccess(long durationNanos) {
         decrementInFlight();
         breaker.onSuccess(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
+        checkBreakerState();
     }
 
     @Override
     public void onFailure(long durationNanos, Throwable cause) {
         decrementInFlight();
         breaker.onError(Math.max(0, durationNanos), TimeUnit.NANOSECONDS, cause);
+        checkBreakerState();
         if (cause instanceof BackendUnavailableException && ((BackendUnavailableException) cause).isBackendDown()) {
             owner.backendFailedHard(this, ((BackendUnavailableException) cause).reason());
         }
@@ -125,6 +133,16 @@ final class BackendHandle implements Backend, Lease {
     public void release() {
         decrementInFlight();
         breaker.releasePermission();
+    }
+
+    /**
+     * Recording an outcome may have moved the breaker (closed to open, half-open to closed or open): tell the control
+     * thread. One volatile read when nothing changed.
+     */
+    void checkBreakerState() {
+        if (breaker.getState() != breakerState) {
+            owner.breakerMayHaveChanged(this);
+        }
     }
 
     @Override

@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransitionEvent;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -168,7 +167,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             }
             CircuitBreaker breaker = breakers.circuitBreaker(spec.id());
             BackendHandle handle = new BackendHandle(this, spec, breaker, attachment);
-            breaker.getEventPublisher().onStateTransition(e -> postToControl(() -> onBreakerTransition(handle, e)));
+            // No event consumer on the breaker: with one, resilience4j builds an event object for every call it
+            // records (about 60 ns and 120 B). The lease reports a state change instead (breakerMayHaveChanged).
             members.put(spec.id(), handle);
             HealthCheckConfig hc = config.healthCheck();
             String note = "";
@@ -302,17 +302,37 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 try {
                     handle.breaker.transitionToOpenState();
                 } catch (RuntimeException raced) {
-                    // the breaker opened by itself meanwhile: its own transition event follows
+                    // the breaker opened by itself meanwhile
                 }
+                syncBreakerState(handle);
             }
         });
     }
 
-    private void onBreakerTransition(BackendHandle handle, CircuitBreakerOnStateTransitionEvent event) {
+    /**
+     * A request thread saw the breaker in another state than the one the control thread last acted on: have the control
+     * thread catch up. At most one such task is pending per backend.
+     */
+    void breakerMayHaveChanged(BackendHandle handle) {
+        if (BackendHandle.SYNC_PENDING.compareAndSet(handle, 0, 1)) {
+            postToControl(() -> syncBreakerState(handle));
+        }
+    }
+
+    /** Control thread: acts on the breaker's current state if it is not the one last acted on. */
+    private void syncBreakerState(BackendHandle handle) {
+        handle.syncPending = 0;
+        CircuitBreaker.State now = handle.breaker.getState();
+        if (now != handle.breakerState) {
+            handle.breakerState = now;
+            onBreakerTransition(handle, now);
+        }
+    }
+
+    private void onBreakerTransition(BackendHandle handle, CircuitBreaker.State to) {
         if (members.get(handle.id()) != handle) {
             return; // removed meanwhile
         }
-        CircuitBreaker.State to = event.getStateTransition().getToState();
         switch (to) {
             case OPEN:
             case FORCED_OPEN:
@@ -408,9 +428,13 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         ScheduledFuture<?> timer = control.schedule(
                 () -> {
                     halfOpenTimers.remove(handle);
-                    if (members.get(handle.id()) == handle && handle.breaker.getState() == CircuitBreaker.State.OPEN) {
+                    if (members.get(handle.id()) != handle) {
+                        return;
+                    }
+                    if (handle.breaker.getState() == CircuitBreaker.State.OPEN) {
                         handle.breaker.transitionToHalfOpenState();
                     }
+                    syncBreakerState(handle); // also when a late request moved it to half-open first
                 },
                 waitNanos,
                 TimeUnit.NANOSECONDS);
@@ -494,6 +518,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                     && (handle.awaitingFirstProbe || handle.probeSuccesses >= hc.rise())) {
                 handle.awaitingFirstProbe = false;
                 handle.breaker.reset();
+                syncBreakerState(handle);
                 setHealth(
                         handle,
                         BackendState.UP,
@@ -734,6 +759,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         }
         if (!handle.breaker.tryAcquirePermission()) {
             handle.decrementInFlight();
+            handle.checkBreakerState();
             attempts.record(handle, "circuit breaker open");
             return false;
         }
