@@ -166,7 +166,6 @@ public final class DefaultGateway<Q, R> implements Gateway<Q, R> {
                 AtomicIntegerFieldUpdater.newUpdater(DefaultGateway.Call.class, "settled");
 
         private final Q request;
-        private final long startNanos = System.nanoTime();
         private final Attempts attempts = new Attempts();
         private Retry.AsyncContext<R> retryContext;
         private boolean holdsRetry;
@@ -213,6 +212,14 @@ public final class DefaultGateway<Q, R> implements Gateway<Q, R> {
                 reply = endpoint.send(request);
             } catch (RuntimeException e) {
                 reply = CompletableFuture.failedFuture(e);
+            }
+            if (reply instanceof CompletableFuture) {
+                CompletableFuture<R> f = (CompletableFuture<R>) reply;
+                if (f.isDone() && !f.isCompletedExceptionally()) {
+                    // answered at once (an in-process backend): whenComplete would allocate a dependent future
+                    accept(f.join(), null);
+                    return;
+                }
             }
             reply.whenComplete(this);
         }
@@ -340,8 +347,8 @@ public final class DefaultGateway<Q, R> implements Gateway<Q, R> {
 
         @Override
         public String toString() {
-            return "Call{attempt=" + attempt + ", tried=" + attempts + ", elapsedNanos="
-                    + (System.nanoTime() - startNanos) + '}';
+            return "Call{attempt=" + attempt + ", tried=" + attempts + ", sinceSentNanos="
+                    + (System.nanoTime() - sentNanos) + '}';
         }
     }
 }
