@@ -23,6 +23,7 @@ class BenchmarkListTest {
                 .contains("org.reverl.gateway.core.internal.PickBenchmark")
                 .contains("org.reverl.gateway.core.internal.LeaseBenchmark")
                 .contains("org.reverl.gateway.core.internal.BreakerBenchmark")
-                .contains("org.reverl.gateway.core.internal.GatewayCallBenchmark");
+                .contains("org.reverl.gateway.core.internal.GatewayCallBenchmark")
+                .contains("org.reverl.benchmarks.BaselineBenchmark");
     }
 }
