@@ -34,7 +34,7 @@ import org.reverl.gateway.api.SelectionStrategy;
 @Fork(1)
 public class PickBenchmark {
 
-    @Param({"round_robin"})
+    @Param({"round_robin", "weighted_round_robin", "weighted_round_robin" + Fleet.RANDOM_WEIGHTS, "least_conn"})
     public String strategy;
 
     @Param({"3", "50", "1000"})
