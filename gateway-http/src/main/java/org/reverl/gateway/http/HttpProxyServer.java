@@ -85,7 +85,8 @@ public final class HttpProxyServer implements AutoCloseable {
                 config.idleTimeout().toNanos(),
                 (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()),
                 config.responseTimeout().toNanos(),
-                config.maxAttempts());
+                config.maxAttempts(),
+                config.observer());
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "reverl-io");
         try {
             Channel ch = new ServerBootstrap()
