@@ -147,6 +147,14 @@ public final class HttpProxyServer implements AutoCloseable {
         group.terminationFuture().await();
     }
 
+    /**
+     * Stops accepting new connections; connections already open go on being served until {@link #close()}. The first
+     * step of a graceful shutdown. Idempotent.
+     */
+    public void stopAccepting() {
+        serverChannel.close().syncUninterruptibly();
+    }
+
     /** Stops listening and closes every connection. Idempotent. */
     @Override
     public void close() {
