@@ -26,9 +26,12 @@ import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.http.HttpProxyConfig;
 import org.reverl.gateway.http.HttpProxyServer;
 import org.reverl.gateway.http.TlsSettings;
+import org.reverl.server.admin.AdminServer;
+import org.reverl.server.admin.AdminSettings;
 import org.reverl.server.config.ConfigException;
 import org.reverl.server.config.ConfigLoader;
 import org.reverl.server.config.ReverlConfig;
+import org.reverl.server.metrics.ServerMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,9 +78,20 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     public ReverlServer start() {
         ReverlConfig c = config;
         try {
+            // metrics first: they follow ADDED events, so they see every backend
+            ServerMetrics metrics = ServerMetrics.create(lb);
+            closeWithServer(metrics);
             c.backends().forEach(lb::add);
             for (ReverlConfig.Listener listener : c.listeners()) {
-                proxies.add(HttpProxyServer.start(lb, proxyConfig(c, listener)));
+                proxies.add(HttpProxyServer.start(lb, proxyConfig(c, listener, metrics.observer())));
+            }
+            if (c.admin().enabled()) {
+                AdminServer admin = AdminServer.start(
+                        AdminSettings.of(c.admin().address(), c.admin().token()).withPrometheus(c.metrics()),
+                        this,
+                        metrics);
+                adminAddress(admin.address());
+                closeWithServer(admin);
             }
         } catch (RuntimeException e) {
             close();
@@ -86,9 +100,11 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         return this;
     }
 
-    private static HttpProxyConfig proxyConfig(ReverlConfig c, ReverlConfig.Listener listener) {
+    private static HttpProxyConfig proxyConfig(
+            ReverlConfig c, ReverlConfig.Listener listener, org.reverl.gateway.http.ProxyObserver observer) {
         HttpProxyConfig.Builder b = c.proxy().toBuilder()
                 .listen(listener.address())
+                .observer(observer)
                 .maxAttempts(c.gateway().maxAttempts());
         ReverlConfig.Tls t = listener.tls();
         if (t != null) {

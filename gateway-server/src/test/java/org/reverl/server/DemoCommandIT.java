@@ -44,6 +44,17 @@ class DemoCommandIT {
                     .contains(
                             "proxy:        http://127.0.0.1:" + port + "/   (round robin over demo-1, demo-2, demo-3)");
 
+            int adminPort = demo.server().adminAddress().orElseThrow().getPort();
+            assertThat(printed.toString(StandardCharsets.UTF_8))
+                    .contains("status page:  http://127.0.0.1:" + adminPort + "/")
+                    .contains("admin API:    http://127.0.0.1:" + adminPort + "/backends");
+            HttpResponse<String> admin = client.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/backends"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(admin.statusCode()).isEqualTo(200);
+            assertThat(admin.body()).contains("\"demo-1\"", "\"demo-2\"", "\"demo-3\"");
+
             List<String> first = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 first.add(get(port));

@@ -276,7 +276,7 @@ public final class AdminServer implements AutoCloseable {
         if (method.equals("POST") || method.equals("DELETE")) {
             checkOrigin(ex);
         }
-        if (path.equals("/metrics")) {
+        if (path.equals("/metrics") && settings.prometheus()) {
             allow(method, "GET");
             return new Reply(
                     200,

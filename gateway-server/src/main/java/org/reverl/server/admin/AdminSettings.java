@@ -19,8 +19,9 @@ import org.reverl.gateway.api.Checks;
  * @param token the bearer token clients must send ({@code Authorization: Bearer <token>}), or {@code null} for none;
  *     {@value #MIN_TOKEN_LENGTH} to 512 characters of {@code [A-Za-z0-9-._~+/=]}
  * @param maxBodyBytes the largest request body accepted; larger ones get 413
+ * @param prometheus whether {@code GET /metrics} serves the Prometheus text format (404 otherwise)
  */
-public record AdminSettings(InetSocketAddress listen, String token, int maxBodyBytes) {
+public record AdminSettings(InetSocketAddress listen, String token, int maxBodyBytes, boolean prometheus) {
 
     /** The default port: {@code 127.0.0.1:8081}. */
     public static final int DEFAULT_PORT = 8081;
@@ -47,17 +48,25 @@ public record AdminSettings(InetSocketAddress listen, String token, int maxBodyB
     /** {@code 127.0.0.1:8081}, no token. */
     public static AdminSettings defaults() {
         return new AdminSettings(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), DEFAULT_PORT), null, DEFAULT_MAX_BODY_BYTES);
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), DEFAULT_PORT),
+                null,
+                DEFAULT_MAX_BODY_BYTES,
+                true);
     }
 
     /** Listens on {@code listen}, with {@code token} ({@code null} for none). */
     public static AdminSettings of(InetSocketAddress listen, String token) {
-        return new AdminSettings(listen, token, DEFAULT_MAX_BODY_BYTES);
+        return new AdminSettings(listen, token, DEFAULT_MAX_BODY_BYTES, true);
     }
 
     /** A copy with this body limit. */
     public AdminSettings withMaxBodyBytes(int maxBodyBytes) {
-        return maxBodyBytes == this.maxBodyBytes ? this : new AdminSettings(listen, token, maxBodyBytes);
+        return maxBodyBytes == this.maxBodyBytes ? this : new AdminSettings(listen, token, maxBodyBytes, prometheus);
+    }
+
+    /** A copy that serves (or not) the Prometheus endpoint. */
+    public AdminSettings withPrometheus(boolean prometheus) {
+        return prometheus == this.prometheus ? this : new AdminSettings(listen, token, maxBodyBytes, prometheus);
     }
 
     /** Whether clients must send the token. */
@@ -74,7 +83,8 @@ public record AdminSettings(InetSocketAddress listen, String token, int maxBodyB
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
-    private static void checkToken(String token) {
+    /** Checks a token: {@value #MIN_TOKEN_LENGTH} to 512 characters of {@code [A-Za-z0-9-._~+/=]}; the message never shows it. */
+    public static void checkToken(String token) {
         boolean ok = token.length() >= MIN_TOKEN_LENGTH && token.length() <= 512;
         for (int i = 0; ok && i < token.length(); i++) {
             char c = token.charAt(i);

@@ -22,6 +22,7 @@ import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.HealthCheckConfig;
 import org.reverl.gateway.core.ProviderRegistry;
 import org.reverl.gateway.http.HttpProxyConfig;
+import org.reverl.server.admin.AdminSettings;
 
 /**
  * Loads and validates the YAML configuration file. Every error is reported at once, each with its path, the value
@@ -330,8 +331,12 @@ public final class ConfigLoader {
                 : new InetSocketAddress(InetAddress.getLoopbackAddress(), 8081);
         String token = a.string("token", null);
         a.rejectUnknownKeys();
-        if (token != null && token.length() < 16) {
-            r.error(a.at("token"), "\"***\" (" + token.length() + " characters)", "at least 16 characters");
+        if (token != null) {
+            try {
+                AdminSettings.checkToken(token);
+            } catch (IllegalArgumentException e) {
+                r.error(a.at("token"), e.getMessage().replaceFirst("^admin token: ", ""));
+            }
         }
         if (enabled && address != null && !address.getAddress().isLoopbackAddress() && token == null) {
             r.error(a.at("token"), "missing", "a token when admin.address is not loopback (" + hostPort(address) + ")");
