@@ -3,13 +3,17 @@ package org.reverl.server;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code reverl}: the command line. {@code reverl run ...} starts the proxy. */
+/**
+ * {@code reverl}: the command line. {@code reverl demo} needs nothing; {@code reverl run --config F} starts the proxy;
+ * {@code reverl check --config F} validates a file. Exit codes: 0 success (and a graceful stop), 1 the server failed,
+ * 2 invalid command line or configuration.
+ */
 @Command(
         name = "reverl",
         mixinStandardHelpOptions = true,
-        version = "reverl 0.1.0",
+        version = "reverl " + ReverlServer.VERSION,
         description = "Reverse proxy, load balancer and HTTPS front-end.",
-        subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CheckCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Reverl implements Runnable {
 
     @CommandLine.Spec
@@ -26,6 +30,6 @@ public final class Reverl implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (expected: run)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (expected: run, check or demo)");
     }
 }

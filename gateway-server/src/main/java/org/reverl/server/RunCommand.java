@@ -1,44 +1,46 @@
 package org.reverl.server;
 
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.reverl.gateway.api.BackendSpec;
-import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.core.GatewayConfig;
-import org.reverl.gateway.core.LoadBalancers;
+import org.reverl.gateway.core.ProviderRegistry;
 import org.reverl.gateway.http.HttpProxyConfig;
-import org.reverl.gateway.http.HttpProxyServer;
-import org.reverl.gateway.http.TlsSettings;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.reverl.server.config.ConfigException;
+import org.reverl.server.config.ConfigLoader;
+import org.reverl.server.config.ReverlConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code reverl run}: an HTTP(S) reverse proxy over the backends given, in the foreground until SIGTERM or Ctrl-C. */
+/**
+ * {@code reverl run}: the HTTP(S) reverse proxy, from a configuration file ({@code --config}) or from flags, in the
+ * foreground until SIGTERM or Ctrl-C (graceful, exit 0); SIGHUP reloads the file.
+ */
 @Command(
         name = "run",
         mixinStandardHelpOptions = true,
-        description = "Runs the reverse proxy in the foreground until SIGTERM or Ctrl-C.",
+        description = "Runs the reverse proxy in the foreground until SIGTERM or Ctrl-C; SIGHUP reloads --config.",
         sortOptions = false)
 final class RunCommand implements Callable<Integer> {
-
-    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", description = "Address to listen on.")
+    @Option(names = "--config", paramLabel = "FILE", description = "The YAML configuration file (instead of flags).")
+    Path configFile;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on.")
     String listen;
 
     @Option(
             names = "--backend",
-            required = true,
             paramLabel = "HOST:PORT",
             description = "A backend web server (repeatable); named b1, b2, ... in order.")
     List<String> backends = new ArrayList<>();
@@ -92,114 +94,127 @@ final class RunCommand implements Callable<Integer> {
             description = "How long a backend may stay silent while a response is due (default: ${DEFAULT-VALUE}).")
     String responseTimeout;
 
+    @Option(
+            names = "--admin",
+            paramLabel = "HOST:PORT",
+            description = "Serve the admin API, metrics and status page there (loopback only; default: off).")
+    String admin;
+
     @Override
     public Integer call() throws Exception {
-        HttpProxyConfig config = proxyConfig();
-        GatewayConfig gatewayConfig = GatewayConfig.builder().strategy(strategy).build();
-        LoadBalancers.Builder lbBuilder = LoadBalancers.builder().config(gatewayConfig);
-        for (int i = 0; i < backends.size(); i++) {
-            lbBuilder.backend(BackendSpec.of("b" + (i + 1), "http://" + backends.get(i)));
-        }
-        LoadBalancer lb;
-        try {
-            lb = lbBuilder.build();
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
-        HttpProxyServer server;
-        try {
-            server = HttpProxyServer.start(lb, config);
-        } catch (RuntimeException e) {
-            lb.close();
-            throw e;
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(
-                () -> {
-                    log.info("stopping");
-                    server.close();
-                    lb.close();
-                    stopped.countDown();
-                },
-                "reverl-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        for (int i = 0; i < backends.size(); i++) {
-            log.info("backend b{} at {}", i + 1, backends.get(i));
-        }
-        server.awaitClose();
-        stopped.await();
-        return 0;
-    }
-
-    HttpProxyConfig proxyConfig() throws Exception {
-        HttpProxyConfig.Builder b = HttpProxyConfig.builder()
-                .listen(parseListen(listen))
-                .connectTimeout(parseDuration("--connect-timeout", connectTimeout))
-                .responseTimeout(parseDuration("--response-timeout", responseTimeout));
-        if (ioThreads != null) {
-            b.ioThreads(ioThreads);
-        }
-        TlsSettings tls = null;
-        int sources = (tlsCert != null || tlsKey != null ? 1 : 0) + (tlsP12 != null ? 1 : 0) + (tlsSelfSigned ? 1 : 0);
-        if (sources > 1) {
-            throw new CommandLine.ParameterException(
-                    spec.commandLine(), "give one of --tls-cert/--tls-key, --tls-p12 or --tls-self-signed");
-        }
-        if (tlsCert != null || tlsKey != null) {
-            if (tlsCert == null || tlsKey == null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
-            }
-            tls = TlsSettings.pem(tlsCert, tlsKey);
-        } else if (tlsP12 != null) {
-            tls = TlsSettings.pkcs12(tlsP12, tlsP12Password.toCharArray());
-        } else if (tlsSelfSigned) {
-            SelfSignedCertificates.Generated g = SelfSignedCertificates.generate("localhost");
-            Path pem = java.nio.file.Files.createTempFile("reverl-self-signed-", ".pem");
-            g.writeCertificatePem(pem);
-            log.info("self-signed certificate for localhost and 127.0.0.1 written to {}", pem);
-            tls = TlsSettings.of(g.key(), g.certificate());
-        }
-        if (tls != null) {
-            tls = tls.withProvider(parseProvider(tlsProvider));
-        }
-        return b.tls(tls).build();
-    }
-
-    private TlsSettings.Provider parseProvider(String value) {
-        switch (value) {
-            case "auto":
-                return TlsSettings.Provider.AUTO;
-            case "jdk":
-                return TlsSettings.Provider.JDK;
-            case "openssl":
-                return TlsSettings.Provider.OPENSSL;
-            default:
+        PrintWriter err = spec.commandLine().getErr();
+        ReverlConfig config;
+        if (configFile != null) {
+            if (listen != null || !backends.isEmpty()) {
                 throw new CommandLine.ParameterException(
-                        spec.commandLine(), "--tls-provider: '" + value + "' (expected: one of [auto, jdk, openssl])");
+                        spec.commandLine(),
+                        "--config: cannot be combined with --listen or --backend (expected: one or" + " the other)");
+            }
+            try {
+                config = new ConfigLoader(ProviderRegistry.load()).load(configFile);
+            } catch (ConfigException e) {
+                err.println(e.getMessage());
+                return ExitCodes.USAGE;
+            }
+        } else {
+            config = fromFlags();
         }
+        ReverlServer server;
+        try {
+            server = ServerLauncher.start(config, configFile);
+        } catch (RuntimeException e) {
+            err.println("reverl: cannot start: " + e.getMessage());
+            return ExitCodes.FAILURE;
+        }
+        return ServerLauncher.runUntilSignalled(server, System.out);
     }
 
-    private InetSocketAddress parseListen(String value) {
-        int colon = value.lastIndexOf(':');
-        if (colon <= 0 || colon == value.length() - 1) {
+    /** The configuration the flags describe. */
+    ReverlConfig fromFlags() {
+        if (listen == null || backends.isEmpty()) {
             throw new CommandLine.ParameterException(
-                    spec.commandLine(), "--listen: '" + value + "' (expected: HOST:PORT)");
+                    spec.commandLine(),
+                    "give --config FILE, or --listen HOST:PORT and at least one --backend HOST:PORT");
         }
-        String host = value.substring(0, colon);
+        int tlsSources =
+                (tlsCert != null || tlsKey != null ? 1 : 0) + (tlsP12 != null ? 1 : 0) + (tlsSelfSigned ? 1 : 0);
+        if (tlsSources > 1) {
+            throw usage("give one of --tls-cert/--tls-key, --tls-p12 or --tls-self-signed");
+        }
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw usage("--tls-cert and --tls-key go together");
+        }
+        if (!List.of("auto", "jdk", "openssl").contains(tlsProvider)) {
+            throw usage("--tls-provider: '" + tlsProvider + "' (expected: one of [auto, jdk, openssl])");
+        }
+        ReverlConfig.Tls tls = tlsSources == 0
+                ? null
+                : new ReverlConfig.Tls(tlsCert, tlsKey, tlsP12, tlsP12Password, tlsSelfSigned, tlsProvider);
+        List<BackendSpec> specs = new ArrayList<>();
+        for (int i = 0; i < backends.size(); i++) {
+            String b = backends.get(i);
+            parseHostPort("--backend", b, 1);
+            specs.add(BackendSpec.of("b" + (i + 1), "http://" + b));
+        }
+        GatewayConfig gateway;
+        try {
+            gateway = GatewayConfig.builder().strategy(strategy).build();
+            ProviderRegistry.load().newStrategy(strategy, Map.of());
+        } catch (IllegalArgumentException e) {
+            throw usage("--strategy: " + e.getMessage());
+        }
+        HttpProxyConfig.Builder proxy = HttpProxyConfig.builder();
+        try {
+            proxy.connectTimeout(parseDuration("--connect-timeout", connectTimeout))
+                    .responseTimeout(parseDuration("--response-timeout", responseTimeout));
+            if (ioThreads != null) {
+                proxy.ioThreads(ioThreads);
+            }
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        ReverlConfig.Admin adminConfig = admin == null
+                ? new ReverlConfig.Admin(false, new InetSocketAddress("127.0.0.1", 8081), null)
+                : new ReverlConfig.Admin(true, loopbackOnly(parseHostPort("--admin", admin, 0)), null);
+        return new ReverlConfig(
+                List.of(new ReverlConfig.Listener(parseHostPort("--listen", listen, 0), tls)),
+                specs,
+                gateway,
+                proxy.build(),
+                adminConfig,
+                true,
+                false,
+                Duration.ofSeconds(10));
+    }
+
+    private InetSocketAddress loopbackOnly(InetSocketAddress a) {
+        if (!a.getAddress().isLoopbackAddress()) {
+            throw usage("--admin: '" + admin + "' (expected: a loopback address; use --config with admin.token to"
+                    + " expose the admin API)");
+        }
+        return a;
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    private InetSocketAddress parseHostPort(String option, String value, int minPort) {
+        int colon = value.lastIndexOf(':');
+        String host = colon > 0 ? value.substring(0, colon) : "";
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
         int port;
         try {
-            port = Integer.parseInt(value.substring(colon + 1));
+            port = colon > 0 ? Integer.parseInt(value.substring(colon + 1)) : -1;
         } catch (NumberFormatException e) {
             port = -1;
         }
-        if (port < 0 || port > 65535) {
-            throw new CommandLine.ParameterException(
-                    spec.commandLine(), "--listen: '" + value + "' (expected: HOST:PORT with a port 0-65535)");
+        if (host.isEmpty() || port < minPort || port > 65535) {
+            throw usage(option + ": '" + value + "' (expected: HOST:PORT with a port " + minPort + "-65535)");
         }
-        return new InetSocketAddress(host, port);
+        return minPort == 0 ? new InetSocketAddress(host, port) : InetSocketAddress.createUnresolved(host, port);
     }
 
     static Duration parseDuration(String what, String value) {

@@ -9,7 +9,8 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.reverl.gateway.http.HttpProxyConfig;
+import org.reverl.gateway.api.BackendSpec;
+import org.reverl.server.config.ReverlConfig;
 import picocli.CommandLine;
 
 class RunCommandTest {
@@ -25,7 +26,7 @@ class RunCommandTest {
     }
 
     @Test
-    void proxyConfig_fromOptions() throws Exception {
+    void fromFlags_describesTheServer() {
         RunCommand run = new RunCommand();
         new CommandLine(run)
                 .parseArgs(
@@ -39,21 +40,47 @@ class RunCommandTest {
                         "1",
                         "--tls-self-signed",
                         "--connect-timeout",
-                        "500ms");
-        HttpProxyConfig config = run.proxyConfig();
-        assertThat(config.listen().getPort()).isZero();
-        assertThat(config.ioThreads()).isEqualTo(1);
-        assertThat(config.connectTimeout()).isEqualTo(Duration.ofMillis(500));
-        assertThat(config.isTls()).isTrue();
-        assertThat(run.backends).isEqualTo(List.of("127.0.0.1:9001", "127.0.0.1:9002"));
+                        "500ms",
+                        "--strategy",
+                        "least_conn");
+        ReverlConfig config = run.fromFlags();
+        assertThat(config.listeners()).singleElement().satisfies(l -> {
+            assertThat(l.address().getPort()).isZero();
+            assertThat(l.tls().selfSigned()).isTrue();
+        });
+        assertThat(config.backends())
+                .containsExactly(
+                        BackendSpec.of("b1", "http://127.0.0.1:9001"), BackendSpec.of("b2", "http://127.0.0.1:9002"));
+        assertThat(config.proxy().ioThreads()).isEqualTo(1);
+        assertThat(config.proxy().connectTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(config.gateway().strategy()).isEqualTo("least_conn");
+        assertThat(config.admin().enabled()).isFalse();
     }
 
     @Test
     void run_missingBackend_usageError() {
+        assertThat(usageError("run", "--listen", "127.0.0.1:0"))
+                .contains("give --config FILE, or --listen HOST:PORT and at least one --backend HOST:PORT");
+    }
+
+    @Test
+    void run_badFlags_usageErrorsNamingTheFlag() {
+        assertThat(usageError("run", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:99999"))
+                .contains("--backend: '127.0.0.1:99999' (expected: HOST:PORT with a port 1-65535)");
+        assertThat(usageError("run", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:9001", "--strategy", "fastest"))
+                .contains("--strategy: unknown selection strategy: 'fastest' (expected: one of [");
+        assertThat(usageError("run", "--config", "x.yaml", "--listen", "127.0.0.1:0"))
+                .contains("--config: cannot be combined with --listen or --backend");
+        assertThat(usageError(
+                        "run", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:9001", "--admin", "0.0.0.0:8081"))
+                .contains("--admin: '0.0.0.0:8081' (expected: a loopback address;");
+    }
+
+    private static String usageError(String... args) {
         StringWriter err = new StringWriter();
-        int code = Reverl.newCommandLine().setErr(new PrintWriter(err)).execute("run", "--listen", "127.0.0.1:0");
-        assertThat(code).isEqualTo(2);
-        assertThat(err.toString()).contains("Missing required option: '--backend=HOST:PORT'");
+        int code = Reverl.newCommandLine().setErr(new PrintWriter(err)).execute(args);
+        assertThat(code).as("exit code of %s", List.of(args)).isEqualTo(2);
+        return err.toString();
     }
 
     @Test

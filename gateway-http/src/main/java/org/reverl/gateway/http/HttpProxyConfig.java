@@ -31,6 +31,7 @@ import org.reverl.gateway.api.Checks;
  *     appended to; from anyone else they are replaced
  * @param via the pseudonym added to {@code Via}, e.g. {@code reverl}
  * @param tls the certificate to terminate TLS with, or {@code null} for plain HTTP
+ * @param observer sees responses, failures, retries and rejections, for metrics; {@link ProxyObserver#NOOP} by default
  */
 public record HttpProxyConfig(
         InetSocketAddress listen,
@@ -46,7 +47,8 @@ public record HttpProxyConfig(
         int maxAttempts,
         Set<InetAddress> trustedProxies,
         String via,
-        TlsSettings tls) {
+        TlsSettings tls,
+        ProxyObserver observer) {
 
     /** Default {@link #maxInitialLineLength()}: 8 KiB. */
     public static final int DEFAULT_MAX_INITIAL_LINE_LENGTH = 8192;
@@ -84,6 +86,7 @@ public record HttpProxyConfig(
         Checks.inRange("maxAttempts", maxAttempts, 1, 16);
         trustedProxies = Set.copyOf(requireNonNull(trustedProxies, "trustedProxies"));
         Checks.notBlank("via", via);
+        requireNonNull(observer, "observer");
     }
 
     /** Plain HTTP on {@code 127.0.0.1:8080} with every other setting at its default. */
@@ -113,6 +116,7 @@ public record HttpProxyConfig(
         b.trustedProxies.addAll(trustedProxies);
         b.via = via;
         b.tls = tls;
+        b.observer = observer;
         return b;
     }
 
@@ -137,6 +141,7 @@ public record HttpProxyConfig(
         private final Set<InetAddress> trustedProxies = new LinkedHashSet<>();
         private String via = DEFAULT_VIA;
         private TlsSettings tls;
+        private ProxyObserver observer = ProxyObserver.NOOP;
 
         private Builder() {}
 
@@ -235,6 +240,16 @@ public record HttpProxyConfig(
             return this;
         }
 
+        /**
+         * What sees each request's outcome, for metrics; default {@link ProxyObserver#NOOP}.
+         *
+         * @since 0.1
+         */
+        public Builder observer(ProxyObserver observer) {
+            this.observer = requireNonNull(observer, "observer");
+            return this;
+        }
+
         /** The config. */
         public HttpProxyConfig build() {
             return new HttpProxyConfig(
@@ -251,7 +266,8 @@ public record HttpProxyConfig(
                     maxAttempts,
                     trustedProxies,
                     via,
-                    tls);
+                    tls,
+                    observer);
         }
 
         private static InetAddress ipLiteral(String ip) {

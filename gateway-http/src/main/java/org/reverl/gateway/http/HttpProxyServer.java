@@ -85,7 +85,8 @@ public final class HttpProxyServer implements AutoCloseable {
                 config.idleTimeout().toNanos(),
                 (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()),
                 config.responseTimeout().toNanos(),
-                config.maxAttempts());
+                config.maxAttempts(),
+                config.observer());
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "reverl-io");
         try {
             Channel ch = new ServerBootstrap()
@@ -144,6 +145,14 @@ public final class HttpProxyServer implements AutoCloseable {
     public void awaitClose() throws InterruptedException {
         serverChannel.closeFuture().await();
         group.terminationFuture().await();
+    }
+
+    /**
+     * Stops accepting new connections; connections already open go on being served until {@link #close()}. The first
+     * step of a graceful shutdown. Idempotent.
+     */
+    public void stopAccepting() {
+        serverChannel.close().syncUninterruptibly();
     }
 
     /** Stops listening and closes every connection. Idempotent. */

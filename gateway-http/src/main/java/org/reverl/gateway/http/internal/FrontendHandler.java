@@ -35,6 +35,7 @@ import org.reverl.gateway.api.BackendTimeoutException;
 import org.reverl.gateway.api.BackendUnavailableException;
 import org.reverl.gateway.api.Lease;
 import org.reverl.gateway.api.RequestContext;
+import org.reverl.gateway.http.ProxyObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,6 +103,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private ChannelFuture connectFuture;
     private BackendHandler backend;
     private boolean backendKeepAlive;
+    /** The status of the final response being relayed, for the {@link ProxyObserver}. */
+    private int responseStatus;
+
     private boolean pendingBackendFlush;
     private boolean pendingClientFlush;
     private boolean backendReadSuspended;
@@ -417,7 +421,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             pool = settings.pools.pool(l.backend());
         } catch (IllegalArgumentException e) {
             // an address this transport cannot reach: not delivered, try another
-            onNotDelivered(l.backend(), "invalid address", false, e);
+            onNotDelivered(l.backend(), "invalid address", false, e, ProxyObserver.Failure.CONNECT);
             return;
         }
         BackendHandler b = pool.poll();
@@ -443,31 +447,39 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         if (!f.isSuccess()) {
             Throwable cause = f.cause();
             boolean timeout = cause instanceof ConnectTimeoutException;
-            onNotDelivered(lease.backend(), timeout ? "connect timeout" : "connection refused", !timeout, cause);
+            onNotDelivered(
+                    lease.backend(),
+                    timeout ? "connect timeout" : "connection refused",
+                    !timeout,
+                    cause,
+                    ProxyObserver.Failure.CONNECT);
             return;
         }
         sendRequest((BackendHandler) f.channel().pipeline().get("backend"));
     }
 
     /** The request did not reach the backend: report, and fail over whatever the method. */
-    private void onNotDelivered(Backend b, String reason, boolean backendDown, Throwable cause) {
+    private void onNotDelivered(
+            Backend b, String reason, boolean backendDown, Throwable cause, ProxyObserver.Failure failure) {
         Lease l = lease;
         lease = null;
         l.onFailure(
                 System.nanoTime() - leaseStart, new BackendUnavailableException(b.id(), reason, backendDown, cause));
+        settings.observer.onBackendFailure(b, failure);
         attempts.record(b, reason);
         if (log.isDebugEnabled()) {
             log.debug("backend {} did not take {} {}: {}", b.id(), request.method(), request.uri(), reason);
         }
-        retryOrFail(HttpResponseStatus.BAD_GATEWAY);
+        retryOrFail(b, HttpResponseStatus.BAD_GATEWAY);
     }
 
-    private void retryOrFail(HttpResponseStatus status) {
+    private void retryOrFail(Backend failed, HttpResponseStatus status) {
         if (state == CLOSED) {
             return;
         }
         if (attempt < settings.maxAttempts && settings.lb.tryAcquireRetry()) {
             retriesHeld++;
+            settings.observer.onRetry(failed);
             startAttempt();
         } else {
             failExchange(status);
@@ -593,6 +605,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         HeaderRules.removeHopByHop(res);
         HeaderRules.appendVia(h, settings.via11);
         int code = res.status().code();
+        responseStatus = code;
         boolean noBody = HttpMethod.HEAD.equals(request.method()) || code == 204 || code == 304;
         if (!noBody) {
             boolean chunked = HttpUtil.isTransferEncodingChunked(res);
@@ -646,7 +659,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         Lease l = lease;
         lease = null;
         detachBackend();
-        l.onSuccess(System.nanoTime() - leaseStart);
+        long nanos = System.nanoTime() - leaseStart;
+        l.onSuccess(nanos);
+        settings.observer.onResponse(l.backend(), responseStatus, nanos);
         releaseRetries();
         if (backendKeepAlive && requestComplete) {
             b.pool().release(b);
@@ -675,6 +690,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         lease = null;
         Backend be = l.backend();
         l.onFailure(System.nanoTime() - leaseStart, new BackendFailureException(be.id(), reason));
+        settings.observer.onBackendFailure(be, ProxyObserver.Failure.RESET);
         if (log.isDebugEnabled()) {
             log.debug("backend {} failed {} {}: {}", be.id(), request.method(), request.uri(), reason);
         }
@@ -685,7 +701,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         }
         if (idempotent && requestComplete && replayable) {
             attempts.record(be, reason);
-            retryOrFail(HttpResponseStatus.BAD_GATEWAY);
+            retryOrFail(be, HttpResponseStatus.BAD_GATEWAY);
         } else {
             failExchange(HttpResponseStatus.BAD_GATEWAY);
         }
@@ -702,6 +718,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         l.onFailure(
                 System.nanoTime() - leaseStart,
                 new BackendTimeoutException(l.backend().id(), timeout));
+        settings.observer.onBackendFailure(l.backend(), ProxyObserver.Failure.TIMEOUT);
         log.debug(
                 "backend {} did not answer {} {} within {}",
                 l.backend().id(),
@@ -735,6 +752,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             b.close();
         }
         boolean close = closeAfterResponse || !(requestComplete || bodiless);
+        settings.observer.onRejected(status.code());
         ctx.writeAndFlush(ErrorResponses.of(status, close), ctx.voidPromise());
         if (close) {
             closeClient();
@@ -749,6 +767,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
 
     /** A malformed or unacceptable request: answered and the connection closed; nothing of it reached a backend. */
     private void reject(HttpResponseStatus status) {
+        settings.observer.onRejected(status.code());
         ctx.writeAndFlush(ErrorResponses.of(status, true), ctx.voidPromise());
         closeClient();
     }
@@ -767,6 +786,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
                 l.onFailure(
                         System.nanoTime() - leaseStart,
                         new BackendFailureException(l.backend().id(), "aborted"));
+                settings.observer.onBackendFailure(l.backend(), ProxyObserver.Failure.RESET);
             } else {
                 l.release();
             }
@@ -839,6 +859,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         if (now - deadline >= 0) {
             if (headStarted) {
                 // a slow client: part of a head arrived, not all of it
+                settings.observer.onRejected(HttpResponseStatus.REQUEST_TIMEOUT.code());
                 ctx.writeAndFlush(ErrorResponses.of(HttpResponseStatus.REQUEST_TIMEOUT, true), ctx.voidPromise());
                 closeClient();
             } else {

@@ -4,6 +4,7 @@ import io.netty.util.AsciiString;
 import java.net.InetAddress;
 import java.util.Set;
 import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.http.ProxyObserver;
 
 /** What every connection of one proxy shares, precomputed once: immutable apart from the pools. */
 public final class ProxySettings {
@@ -27,6 +28,7 @@ public final class ProxySettings {
     final int connectTimeoutMillis;
     final long responseTimeoutNanos;
     final int maxAttempts;
+    final ProxyObserver observer;
     final BackendPools pools;
 
     /**
@@ -48,7 +50,8 @@ public final class ProxySettings {
             long idleTimeoutNanos,
             int connectTimeoutMillis,
             long responseTimeoutNanos,
-            int maxAttempts) {
+            int maxAttempts,
+            ProxyObserver observer) {
         this.lb = lb;
         this.transport = transport;
         this.tls = tls;
@@ -65,6 +68,7 @@ public final class ProxySettings {
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.responseTimeoutNanos = responseTimeoutNanos;
         this.maxAttempts = maxAttempts;
+        this.observer = observer;
         this.pools = new BackendPools(this);
     }
 }

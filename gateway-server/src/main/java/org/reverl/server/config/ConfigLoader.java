@@ -1,0 +1,382 @@
+package org.reverl.server.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.reverl.gateway.api.BackendSpec;
+import org.reverl.gateway.core.GatewayConfig;
+import org.reverl.gateway.core.HealthCheckConfig;
+import org.reverl.gateway.core.ProviderRegistry;
+import org.reverl.gateway.http.HttpProxyConfig;
+import org.reverl.server.admin.AdminSettings;
+
+/**
+ * Loads and validates the YAML configuration file. Every error is reported at once, each with its path, the value
+ * found and what was expected, e.g. {@code backends[2].address: "localhost:99999" (expected: port 1-65535)}; unknown
+ * keys, wrong types and bad values alike. Strategy and probe names and options are checked against the plugins on the
+ * class path, so a file that loads also starts.
+ *
+ * <p>Stateless and thread-safe.
+ *
+ * <pre>
+ * listeners:
+ *   - address: 127.0.0.1:8080
+ *   - address: 127.0.0.1:8443
+ *     tls: { cert: cert.pem, key: key.pem }
+ * backends:
+ *   - { id: web-1, address: 127.0.0.1:9001, weight: 2 }
+ *   - { id: web-2, address: 127.0.0.1:9002 }
+ * strategy: { name: round_robin }
+ * health: { probe: tcp, interval: 2s, timeout: 1s, rise: 2, fall: 3 }
+ * admin: { address: 127.0.0.1:8081 }
+ * </pre>
+ */
+public final class ConfigLoader {
+
+    private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]\\s]+):([0-9]+)");
+
+    private final ProviderRegistry registry;
+
+    /** A loader that checks plugin names against {@code registry}. */
+    public ConfigLoader(ProviderRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Loads {@code file}; relative paths inside it (certificates) are resolved against its directory. */
+    public ReverlConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file.toString(), List.of("file not found"));
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), List.of("cannot be read: " + e.getMessage()));
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        return parse(text, file.toString(), dir);
+    }
+
+    /** Parses and validates YAML text; relative paths are resolved against {@code baseDir}. */
+    public ReverlConfig parse(String yaml, String source, Path baseDir) throws ConfigException {
+        JsonNode root;
+        try {
+            YAMLMapper mapper = YAMLMapper.builder()
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build();
+            root = mapper.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(
+                    source,
+                    List.of("not valid YAML: " + e.getOriginalMessage()
+                            + (e.getLocation() != null
+                                    ? " (line " + e.getLocation().getLineNr() + ")"
+                                    : "")));
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            throw new ConfigException(source, List.of("empty (expected: at least listeners and backends)"));
+        }
+        TreeReader r = new TreeReader();
+        if (!root.isObject()) {
+            throw new ConfigException(source, List.of(TreeReader.show(root) + " (expected: a mapping at the top)"));
+        }
+        TreeReader.Obj top = r.root(root);
+
+        List<ReverlConfig.Listener> listeners = listeners(r, top, baseDir);
+        List<BackendSpec> backends = backends(r, top);
+        GatewayConfig gateway = gateway(r, top);
+        HttpProxyConfig proxy = proxy(r, top);
+        ReverlConfig.Admin admin = admin(r, top);
+        TreeReader.Obj metricsObj = top.obj("metrics");
+        boolean metrics = metricsObj.bool("enabled", true);
+        metricsObj.rejectUnknownKeys();
+        boolean accessLog = top.bool("accessLog", false);
+        Duration shutdownTimeout = top.duration("shutdownTimeout", Duration.ofSeconds(10), true);
+        top.rejectUnknownKeys();
+
+        if (!r.errors().isEmpty()) {
+            throw new ConfigException(source, r.errors());
+        }
+        return new ReverlConfig(listeners, backends, gateway, proxy, admin, metrics, accessLog, shutdownTimeout);
+    }
+
+    // ---------------------------------------------------------------- sections
+
+    private List<ReverlConfig.Listener> listeners(TreeReader r, TreeReader.Obj top, Path baseDir) {
+        List<ReverlConfig.Listener> list = new ArrayList<>();
+        if (!top.has("listeners")) {
+            r.error("listeners", "missing", "a list of at least one listener, e.g. - address: 127.0.0.1:8080");
+        }
+        List<TreeReader.Obj> items = top.objects("listeners");
+        if (top.has("listeners") && items.isEmpty() && r.errors().stream().noneMatch(e -> e.startsWith("listeners"))) {
+            r.error("listeners", "[]", "at least one listener");
+        }
+        Map<InetSocketAddress, String> seen = new HashMap<>();
+        for (TreeReader.Obj l : items) {
+            InetSocketAddress address = address(r, l, "address", true);
+            ReverlConfig.Tls tls = null;
+            if (l.has("tls")) {
+                tls = tls(r, l.obj("tls"), baseDir);
+            }
+            l.rejectUnknownKeys();
+            if (address != null) {
+                String other = seen.putIfAbsent(address, l.at("address"));
+                if (other != null) {
+                    r.error(l.at("address"), '"' + hostPort(address) + '"', "an address not used by " + other);
+                }
+                list.add(new ReverlConfig.Listener(address, tls));
+            }
+        }
+        return list;
+    }
+
+    private ReverlConfig.Tls tls(TreeReader r, TreeReader.Obj t, Path baseDir) {
+        Path cert = file(r, t, "cert", baseDir);
+        Path key = file(r, t, "key", baseDir);
+        Path p12 = file(r, t, "p12", baseDir);
+        String password = t.string("p12Password", "");
+        boolean selfSigned = t.bool("selfSigned", false);
+        String provider = t.string("provider", "auto");
+        if (!List.of("auto", "jdk", "openssl").contains(provider)) {
+            r.error(t.at("provider"), '"' + provider + '"', "auto, jdk or openssl");
+        }
+        t.rejectUnknownKeys();
+        int sources = (t.has("cert") || t.has("key") ? 1 : 0) + (t.has("p12") ? 1 : 0) + (selfSigned ? 1 : 0);
+        if (sources != 1) {
+            r.error(t.path, "exactly one of cert+key, p12 or selfSigned: true");
+        } else if (t.has("cert") != t.has("key")) {
+            r.error(t.path, "cert and key go together");
+        }
+        return new ReverlConfig.Tls(cert, key, p12, password, selfSigned, provider);
+    }
+
+    private Path file(TreeReader r, TreeReader.Obj o, String key, Path baseDir) {
+        String name = o.string(key, null);
+        if (name == null) {
+            return null;
+        }
+        Path p = baseDir == null ? Path.of(name) : baseDir.resolve(name);
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            r.error(o.at(key), '"' + name + '"', "a readable file");
+        }
+        return p;
+    }
+
+    private List<BackendSpec> backends(TreeReader r, TreeReader.Obj top) {
+        List<BackendSpec> list = new ArrayList<>();
+        if (!top.has("backends")) {
+            r.error("backends", "missing", "a list of backends, e.g. - { id: web-1, address: 127.0.0.1:9001 }");
+        }
+        Map<String, String> ids = new HashMap<>();
+        for (TreeReader.Obj b : top.objects("backends")) {
+            String id = b.requiredString("id", "a unique id such as web-1");
+            InetSocketAddress address = address(r, b, "address", false);
+            int weight =
+                    b.integer("weight", BackendSpec.DEFAULT_WEIGHT, BackendSpec.MIN_WEIGHT, BackendSpec.MAX_WEIGHT);
+            b.rejectUnknownKeys();
+            if (id == null || address == null) {
+                continue;
+            }
+            String other = ids.putIfAbsent(id, b.at("id"));
+            if (other != null) {
+                r.error(b.at("id"), '"' + id + '"', "a unique id; " + other + " has it too");
+                continue;
+            }
+            try {
+                list.add(new BackendSpec(id, "http://" + hostPort(address), weight, Map.of()));
+            } catch (IllegalArgumentException e) {
+                r.error(b.at("id"), '"' + id + '"', "1-64 characters of [A-Za-z0-9._:-]");
+            }
+        }
+        return list;
+    }
+
+    private GatewayConfig gateway(TreeReader r, TreeReader.Obj top) {
+        GatewayConfig d = GatewayConfig.defaults();
+        GatewayConfig.Builder g = GatewayConfig.builder();
+
+        TreeReader.Obj s = top.obj("strategy");
+        String strategy = s.string("name", d.strategy());
+        Map<String, String> strategyOptions = s.options("options");
+        s.rejectUnknownKeys();
+        if (!registry.strategyNames().contains(strategy)) {
+            r.error(s.at("name"), '"' + strategy + '"', "one of " + registry.strategyNames());
+        } else {
+            try {
+                registry.newStrategy(strategy, strategyOptions);
+                g.strategy(strategy, strategyOptions);
+            } catch (IllegalArgumentException e) {
+                r.error(s.at("options"), e.getMessage());
+            }
+        }
+
+        TreeReader.Obj h = top.obj("health");
+        if (top.has("health")) {
+            String probe = h.requiredString("probe", "a probe name, one of " + registry.probeNames());
+            Map<String, String> probeOptions = h.options("options");
+            Duration interval = h.duration("interval", HealthCheckConfig.DEFAULT_INTERVAL, false);
+            int jitter = h.integer("jitterPercent", HealthCheckConfig.DEFAULT_JITTER_PERCENT, 0, 50);
+            Duration timeout = h.duration("timeout", HealthCheckConfig.DEFAULT_TIMEOUT, false);
+            int rise = h.integer("rise", HealthCheckConfig.DEFAULT_RISE, 1, 100);
+            int fall = h.integer("fall", HealthCheckConfig.DEFAULT_FALL, 1, 100);
+            boolean initiallyUp = h.bool("initiallyUp", true);
+            g.slowStart(h.duration("slowStart", Duration.ZERO, true));
+            g.panicThresholdPercent(h.integer("panicThreshold", 0, 0, 100));
+            h.rejectUnknownKeys();
+            if (timeout.compareTo(interval) > 0) {
+                r.error(h.at("timeout"), timeout, "<= health.interval (" + interval + ")");
+            } else if (probe != null) {
+                if (!registry.probeNames().contains(probe)) {
+                    r.error(h.at("probe"), '"' + probe + '"', "one of " + registry.probeNames());
+                } else {
+                    try {
+                        registry.newProbe(probe, probeOptions);
+                        g.healthCheck(HealthCheckConfig.builder(probe)
+                                .probeOptions(probeOptions)
+                                .interval(interval)
+                                .jitterPercent(jitter)
+                                .timeout(timeout)
+                                .rise(rise)
+                                .fall(fall)
+                                .initiallyUp(initiallyUp)
+                                .build());
+                    } catch (IllegalArgumentException e) {
+                        r.error(h.at("options"), e.getMessage());
+                    }
+                }
+            }
+        }
+
+        TreeReader.Obj b = top.obj("breaker");
+        g.breakerFailureRateThreshold(
+                (float) b.number("failureRateThreshold", d.breakerFailureRateThreshold(), 1, 100));
+        int window = b.integer("slidingWindowSize", d.breakerSlidingWindowSize(), 1, 10_000);
+        int minCalls = b.integer("minimumNumberOfCalls", d.breakerMinimumNumberOfCalls(), 1, 10_000);
+        if (minCalls > window) {
+            r.error(b.at("minimumNumberOfCalls"), minCalls, "<= breaker.slidingWindowSize (" + window + ")");
+        } else {
+            g.breakerSlidingWindowSize(window).breakerMinimumNumberOfCalls(minCalls);
+        }
+        Duration wait = b.duration("waitDurationInOpenState", d.breakerWaitDurationInOpenState(), false);
+        if (wait.toMillis() < 1) {
+            r.error(b.at("waitDurationInOpenState"), wait, ">= 1ms");
+        } else {
+            g.breakerWaitDurationInOpenState(wait);
+        }
+        g.breakerPermittedCallsInHalfOpenState(
+                b.integer("permittedCallsInHalfOpenState", d.breakerPermittedCallsInHalfOpenState(), 1, 10_000));
+        b.rejectUnknownKeys();
+
+        TreeReader.Obj t = top.obj("retry");
+        g.maxAttempts(t.integer("maxAttempts", d.maxAttempts(), 1, GatewayConfig.MAX_MAX_ATTEMPTS));
+        g.retryBudgetPercent(t.number("budgetPercent", d.retryBudgetPercent(), 0, 100));
+        g.minRetryConcurrency(t.integer("minRetryConcurrency", d.minRetryConcurrency(), 0, 10_000));
+        t.rejectUnknownKeys();
+        return g.build();
+    }
+
+    private HttpProxyConfig proxy(TreeReader r, TreeReader.Obj top) {
+        HttpProxyConfig.Builder p = HttpProxyConfig.builder();
+        TreeReader.Obj t = top.obj("timeouts");
+        p.connectTimeout(t.duration("connect", HttpProxyConfig.DEFAULT_CONNECT_TIMEOUT, false));
+        p.responseTimeout(t.duration("response", HttpProxyConfig.DEFAULT_RESPONSE_TIMEOUT, false));
+        p.requestHeadTimeout(t.duration("requestHead", HttpProxyConfig.DEFAULT_REQUEST_HEAD_TIMEOUT, false));
+        p.idleTimeout(t.duration("idle", HttpProxyConfig.DEFAULT_IDLE_TIMEOUT, false));
+        t.rejectUnknownKeys();
+
+        TreeReader.Obj l = top.obj("limits");
+        p.maxInitialLineLength(
+                l.integer("maxRequestLine", HttpProxyConfig.DEFAULT_MAX_INITIAL_LINE_LENGTH, 256, 1 << 20));
+        p.maxHeaderSize(l.integer("maxHeaderSize", HttpProxyConfig.DEFAULT_MAX_HEADER_SIZE, 1024, 1 << 20));
+        p.maxHeaderCount(l.integer("maxHeaderCount", HttpProxyConfig.DEFAULT_MAX_HEADER_COUNT, 1, 10_000));
+        l.rejectUnknownKeys();
+
+        if (top.has("ioThreads")) {
+            p.ioThreads(top.integer("ioThreads", 1, 1, 1024));
+        }
+        List<String> trusted = top.strings("trustedProxies");
+        for (int i = 0; i < trusted.size(); i++) {
+            if (!trusted.get(i).matches("[0-9A-Fa-f:.]+")) {
+                r.error("trustedProxies[" + i + "]", '"' + trusted.get(i) + '"', "an IP address literal");
+            }
+        }
+        try {
+            p.trustedProxies(trusted);
+        } catch (IllegalArgumentException e) {
+            r.error("trustedProxies", e.getMessage());
+        }
+        // the listen address and TLS are set per listener when the server starts
+        p.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        return p.build();
+    }
+
+    private ReverlConfig.Admin admin(TreeReader r, TreeReader.Obj top) {
+        TreeReader.Obj a = top.obj("admin");
+        boolean enabled = a.bool("enabled", true);
+        InetSocketAddress address = a.has("address")
+                ? address(r, a, "address", true)
+                : new InetSocketAddress(InetAddress.getLoopbackAddress(), 8081);
+        String token = a.string("token", null);
+        a.rejectUnknownKeys();
+        if (token != null) {
+            try {
+                AdminSettings.checkToken(token);
+            } catch (IllegalArgumentException e) {
+                r.error(a.at("token"), e.getMessage().replaceFirst("^admin token: ", ""));
+            }
+        }
+        if (enabled && address != null && !address.getAddress().isLoopbackAddress() && token == null) {
+            r.error(a.at("token"), "missing", "a token when admin.address is not loopback (" + hostPort(address) + ")");
+        }
+        return new ReverlConfig.Admin(enabled, address, token);
+    }
+
+    // ---------------------------------------------------------------- values
+
+    /** {@code host:port}; {@code port 0} only for listeners (any free port). */
+    private InetSocketAddress address(TreeReader r, TreeReader.Obj o, String key, boolean listener) {
+        String text = o.requiredString(key, "host:port");
+        if (text == null) {
+            return null;
+        }
+        Matcher m = HOST_PORT.matcher(text.trim());
+        if (!m.matches()) {
+            r.error(o.at(key), '"' + text + '"', "host:port");
+            return null;
+        }
+        int port;
+        try {
+            port = Integer.parseInt(m.group(2));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        int min = listener ? 0 : 1;
+        if (port < min || port > 65535) {
+            r.error(o.at(key), '"' + text + '"', "port " + min + "-65535");
+            return null;
+        }
+        String host = m.group(1);
+        if (host.startsWith("[")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return listener ? new InetSocketAddress(host, port) : InetSocketAddress.createUnresolved(host, port);
+    }
+
+    static String hostPort(InetSocketAddress a) {
+        String host = a.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ':' + a.getPort();
+    }
+}

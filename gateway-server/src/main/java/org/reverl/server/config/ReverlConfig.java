@@ -1,0 +1,79 @@
+package org.reverl.server.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.reverl.gateway.api.BackendSpec;
+import org.reverl.gateway.core.GatewayConfig;
+import org.reverl.gateway.http.HttpProxyConfig;
+
+/**
+ * A validated server configuration: what {@link ConfigLoader} makes of a YAML file. Immutable.
+ *
+ * @param listeners where the proxy listens, plain or with TLS; at least one
+ * @param backends the backend web servers, in order
+ * @param gateway strategy, health, breaker and failover settings of the engine
+ * @param proxy the data path's timeouts and limits (its listen address and TLS come from each listener)
+ * @param admin the admin API and status page
+ * @param metrics whether Prometheus metrics are served on the admin port
+ * @param accessLog whether each proxied request is logged
+ * @param shutdownTimeout how long in-flight requests may take to finish on SIGTERM
+ */
+public record ReverlConfig(
+        List<Listener> listeners,
+        List<BackendSpec> backends,
+        GatewayConfig gateway,
+        HttpProxyConfig proxy,
+        Admin admin,
+        boolean metrics,
+        boolean accessLog,
+        Duration shutdownTimeout) {
+
+    /** Copies. */
+    public ReverlConfig {
+        listeners = List.copyOf(listeners);
+        backends = List.copyOf(backends);
+        requireNonNull(gateway, "gateway");
+        requireNonNull(proxy, "proxy");
+        requireNonNull(admin, "admin");
+        requireNonNull(shutdownTimeout, "shutdownTimeout");
+    }
+
+    /**
+     * One listening socket of the proxy.
+     *
+     * @param address where to listen
+     * @param tls how to terminate TLS, or {@code null} for plain HTTP
+     */
+    public record Listener(InetSocketAddress address, Tls tls) {}
+
+    /**
+     * TLS of a listener: exactly one source of the certificate.
+     *
+     * @param cert PEM certificate chain, with {@code key}
+     * @param key PEM PKCS#8 private key
+     * @param p12 PKCS#12 key store, instead of cert and key
+     * @param p12Password its password
+     * @param selfSigned generate a certificate for localhost at start (local use only)
+     * @param provider {@code auto}, {@code jdk} or {@code openssl}
+     */
+    public record Tls(Path cert, Path key, Path p12, String p12Password, boolean selfSigned, String provider) {}
+
+    /**
+     * The admin API and status page.
+     *
+     * @param enabled whether they are served
+     * @param address where; loopback unless a token is set
+     * @param token the bearer token required on every request, or {@code null}; required off loopback
+     */
+    public record Admin(boolean enabled, InetSocketAddress address, String token) {
+        @Override
+        public String toString() {
+            return "Admin[enabled=" + enabled + ", address=" + address + ", token=" + (token == null ? "none" : "***")
+                    + "]";
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package org.reverl.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int check(String yaml) throws Exception {
+        Path file = dir.resolve("reverl.yaml");
+        Files.writeString(file, yaml);
+        return Reverl.newCommandLine()
+                .setOut(new PrintWriter(out))
+                .setErr(new PrintWriter(err))
+                .execute("check", "--config", file.toString());
+    }
+
+    @Test
+    void check_validFile_exitZeroWithASummary() throws Exception {
+        int code = check("""
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                backends: [ { id: web-1, address: "127.0.0.1:9001" }, { id: web-2, address: "127.0.0.1:9002" } ]
+                health: { probe: tcp }
+                """);
+
+        assertThat(code).isZero();
+        assertThat(out.toString()).contains("OK: 1 listener(s), 2 backend(s), strategy round_robin, health probe tcp");
+    }
+
+    @Test
+    void check_brokenFile_exitTwoWithEveryError() throws Exception {
+        int code = check("""
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                backends:
+                  - { id: web-1, address: "127.0.0.1:9001" }
+                  - { id: web-2, address: "localhost:99999" }
+                strategy: { name: fastest }
+                retry: { maxAttempts: 0 }
+                """);
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString())
+                .contains("3 errors:")
+                .contains("backends[1].address: \"localhost:99999\" (expected: port 1-65535)")
+                .contains("strategy.name: \"fastest\" (expected: one of [")
+                .contains("retry.maxAttempts: 0 (expected: an integer 1-10)");
+    }
+
+    @Test
+    void version_andHelp() {
+        StringWriter version = new StringWriter();
+        assertThat(Reverl.newCommandLine().setOut(new PrintWriter(version)).execute("--version"))
+                .isZero();
+        assertThat(version.toString()).contains("reverl " + ReverlServer.VERSION);
+        StringWriter help = new StringWriter();
+        assertThat(Reverl.newCommandLine().setOut(new PrintWriter(help)).execute("--help"))
+                .isZero();
+        assertThat(help.toString()).contains("run", "check", "demo");
+    }
+}

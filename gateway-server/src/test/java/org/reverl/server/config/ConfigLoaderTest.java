@@ -1,0 +1,172 @@
+package org.reverl.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.reverl.gateway.api.BackendSpec;
+import org.reverl.gateway.core.ProviderRegistry;
+
+class ConfigLoaderTest {
+
+    private final ConfigLoader loader = new ConfigLoader(ProviderRegistry.load());
+
+    @TempDir
+    Path dir;
+
+    private ReverlConfig parse(String yaml) throws ConfigException {
+        return loader.parse(yaml, "reverl.yaml", dir);
+    }
+
+    @Test
+    void parse_fullConfig_everySectionApplied() throws Exception {
+        Files.writeString(dir.resolve("cert.pem"), "x");
+        Files.writeString(dir.resolve("key.pem"), "x");
+        ReverlConfig c = parse("""
+                listeners:
+                  - address: 127.0.0.1:8080
+                  - address: 127.0.0.1:8443
+                    tls: { cert: cert.pem, key: key.pem, provider: jdk }
+                backends:
+                  - { id: web-1, address: 127.0.0.1:9001, weight: 3 }
+                  - { id: web-2, address: "[::1]:9002" }
+                strategy: { name: weighted_round_robin, options: { start: random } }
+                health: { probe: tcp, interval: 2s, timeout: 500ms, rise: 2, fall: 3, slowStart: 30s, panicThreshold: 50 }
+                breaker: { failureRateThreshold: 60, slidingWindowSize: 50, minimumNumberOfCalls: 20, waitDurationInOpenState: 10s }
+                retry: { maxAttempts: 2, budgetPercent: 10, minRetryConcurrency: 5 }
+                timeouts: { connect: 1s, response: 30s, requestHead: 5s, idle: 2m }
+                limits: { maxHeaderSize: 8192, maxHeaderCount: 50 }
+                ioThreads: 2
+                trustedProxies: [10.0.0.1]
+                admin: { address: 127.0.0.1:9090 }
+                metrics: { enabled: false }
+                accessLog: true
+                shutdownTimeout: 5s
+                """);
+
+        assertThat(c.listeners()).hasSize(2);
+        assertThat(c.listeners().get(1).tls().cert()).isEqualTo(dir.resolve("cert.pem"));
+        assertThat(c.backends())
+                .containsExactly(
+                        new BackendSpec("web-1", "http://127.0.0.1:9001", 3, java.util.Map.of()),
+                        BackendSpec.of("web-2", "http://[::1]:9002"));
+        assertThat(c.gateway().strategy()).isEqualTo("weighted_round_robin");
+        assertThat(c.gateway().healthCheck().timeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.gateway().slowStart()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.gateway().panicThresholdPercent()).isEqualTo(50);
+        assertThat(c.gateway().breakerMinimumNumberOfCalls()).isEqualTo(20);
+        assertThat(c.gateway().maxAttempts()).isEqualTo(2);
+        assertThat(c.proxy().connectTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.proxy().idleTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.admin().address().getPort()).isEqualTo(9090);
+        assertThat(c.metrics()).isFalse();
+        assertThat(c.accessLog()).isTrue();
+        assertThat(c.shutdownTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void parse_minimalConfig_defaults() throws Exception {
+        ReverlConfig c = parse("""
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                backends: [ { id: b1, address: "127.0.0.1:9001" } ]
+                """);
+
+        assertThat(c.gateway().strategy()).isEqualTo("round_robin");
+        assertThat(c.gateway().healthCheck()).isNull();
+        assertThat(c.admin().enabled()).isTrue();
+        assertThat(c.admin().address().getPort()).isEqualTo(8081);
+        assertThat(c.metrics()).isTrue();
+    }
+
+    @Test
+    void parse_brokenConfig_reportsEveryErrorAtOnceWithPathValueAndExpectation() {
+        String yaml = """
+                listeners:
+                  - address: 127.0.0.1:8080
+                    tls: { cert: missing.pem }
+                backends:
+                  - { id: b1, address: 127.0.0.1:9001 }
+                  - { id: b1, address: 127.0.0.1:9002 }
+                  - { id: b3, address: "localhost:99999" }
+                  - { id: b4, address: 127.0.0.1:9004, weight: 0 }
+                  - { address: 127.0.0.1:9005 }
+                strategy: { name: leastconn }
+                health: { probe: tcp, intervall: 2s, fall: 0, timeout: soon }
+                breaker: { slidingWindowSize: 5, minimumNumberOfCalls: 6 }
+                retry: { maxAttempts: three }
+                admin: { address: "0.0.0.0:8081" }
+                colour: blue
+                """;
+
+        assertThatThrownBy(() -> parse(yaml))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors())
+                                .containsExactlyInAnyOrder(
+                                        "listeners[0].tls.cert: \"missing.pem\" (expected: a readable file)",
+                                        "listeners[0].tls: cert and key go together",
+                                        "backends[1].id: \"b1\" (expected: a unique id; backends[0].id has it too)",
+                                        "backends[2].address: \"localhost:99999\" (expected: port 1-65535)",
+                                        "backends[3].weight: 0 (expected: an integer 1-10000)",
+                                        "backends[4].id: missing (expected: a unique id such as web-1)",
+                                        "strategy.name: \"leastconn\" (expected: one of [least_conn, round_robin,"
+                                                + " weighted_round_robin])",
+                                        "health.timeout: \"soon\" (expected: a positive duration such as 500ms, 2s, 1m or PT2S)",
+                                        "health.fall: 0 (expected: an integer 1-100)",
+                                        "health.intervall: unknown key (expected: one of [fall, initiallyUp, interval,"
+                                                + " jitterPercent, options, panicThreshold, probe, rise, slowStart, timeout])",
+                                        "breaker.minimumNumberOfCalls: 6 (expected: <= breaker.slidingWindowSize (5))",
+                                        "retry.maxAttempts: \"three\" (expected: an integer 1-10)",
+                                        "admin.token: missing (expected: a token when admin.address is not loopback"
+                                                + " (0.0.0.0:8081))",
+                                        "colour: unknown key (expected: one of [accessLog, admin, backends, breaker, health,"
+                                                + " ioThreads, limits, listeners, metrics, retry, shutdownTimeout, strategy,"
+                                                + " timeouts, trustedProxies])"))
+                .hasMessageStartingWith("reverl.yaml: 14 errors:");
+    }
+
+    @Test
+    void parse_badOptionsOfAKnownPlugin_reportedWithThePluginsMessage() {
+        assertThatThrownBy(() -> parse("""
+                        listeners: [ { address: "127.0.0.1:8080" } ]
+                        backends: [ { id: b1, address: "127.0.0.1:9001" } ]
+                        strategy: { name: least_conn, options: { choice_count: 11 } }
+                        """))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors())
+                                .singleElement()
+                                .asString()
+                                .startsWith("strategy.options: strategy 'least_conn': choice_count: "));
+    }
+
+    @Test
+    void parse_notYamlOrEmptyOrMissingSections_clearErrors() {
+        assertThatThrownBy(() -> parse("listeners: [ {"))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors()).singleElement().asString().startsWith("not valid YAML: "));
+        assertThatThrownBy(() -> parse("")).hasMessageContaining("empty (expected: at least listeners and backends)");
+        assertThatThrownBy(() -> parse("a: 1\na: 2\n")).hasMessageContaining("Duplicate field 'a'");
+        assertThatThrownBy(() -> parse("strategy: { name: round_robin }"))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors())
+                                .containsExactly(
+                                        "listeners: missing (expected: a list of at least one listener, e.g. - address:"
+                                                + " 127.0.0.1:8080)",
+                                        "backends: missing (expected: a list of backends, e.g. - { id: web-1, address:"
+                                                + " 127.0.0.1:9001 })"));
+    }
+
+    @Test
+    void load_missingFile_saysSo() {
+        assertThatThrownBy(() -> loader.load(dir.resolve("nope.yaml")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageEndingWith("nope.yaml: 1 error:\n  file not found");
+    }
+}
