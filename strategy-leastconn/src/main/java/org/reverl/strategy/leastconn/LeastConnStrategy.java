@@ -14,7 +14,7 @@ import org.reverl.gateway.api.SelectionStrategy;
  *
  * <h2>Sampling</h2>
  * A pick compares {@code k = min(choiceCount, n)} <em>distinct</em> backends: those at {@code s, s + d, s + 2d, ...}
- * (mod {@code n}) for a random start {@code s} and a random step {@code d} whose order in {@code Z_n} is at least
+ * (mod {@code n}) for a random start {@code s} and a random step {@code d} (both from one 64-bit draw when {@code k = 2}) whose order in {@code Z_n} is at least
  * {@code k}, so no backend is compared with itself. For {@code k = 2} this is exactly a uniform random pair; for
  * {@code k > 2} every backend is equally likely to be sampled, although not every {@code k}-subset is. When {@code k =
  * n} the step is 1 and every backend is compared, from a random start so that ties (e.g. all idle) are spread instead
@@ -32,14 +32,14 @@ import org.reverl.gateway.api.SelectionStrategy;
  */
 final class LeastConnStrategy implements SelectionStrategy {
 
-    /** A source of uniform ints in {@code [0, bound)}; a seam for tests. Must be thread-safe. */
+    /** A source of 64 uniform random bits; a seam for tests. Must be thread-safe. */
     @FunctionalInterface
     interface RandomSource {
-        int nextInt(int bound);
+        long nextLong();
     }
 
     static final RandomSource THREAD_LOCAL_RANDOM =
-            bound -> ThreadLocalRandom.current().nextInt(bound);
+            () -> ThreadLocalRandom.current().nextLong();
 
     private static final Snapshot EMPTY = new Snapshot(new Backend[0], new int[0]);
 
@@ -73,8 +73,11 @@ final class LeastConnStrategy implements SelectionStrategy {
         }
         int[] weights = snap.weights;
         int k = Math.min(choiceCount, n);
-        int step = k == n ? 1 : step(n, k);
-        int i = random.nextInt(n);
+        // One draw gives both the start (high half) and, for k = 2, the step (low half): bounded by multiply-shift,
+        // which costs a third of two bounded nextInt calls; the bias is below n / 2^32.
+        long bits = random.nextLong();
+        int i = bounded(bits >>> 32, n);
+        int step = k == n ? 1 : k == 2 ? 1 + bounded(bits & 0xFFFF_FFFFL, n - 1) : step(n, k);
         int best = i;
         long bestLoad = backends[i].inFlight();
         long bestWeight = weights[i];
@@ -101,11 +104,16 @@ final class LeastConnStrategy implements SelectionStrategy {
      */
     private int step(int n, int k) {
         while (true) {
-            int step = 1 + random.nextInt(n - 1);
-            if (k == 2 || n / gcd(step, n) >= k) {
+            int step = 1 + bounded(random.nextLong() >>> 32, n - 1);
+            if (n / gcd(step, n) >= k) {
                 return step;
             }
         }
+    }
+
+    /** Maps 32 uniform bits ({@code [0, 2^32)}) to {@code [0, bound)} by multiply-shift (Lemire). */
+    private static int bounded(long bits32, int bound) {
+        return (int) ((bits32 * bound) >>> 32);
     }
 
     private static int gcd(int a, int b) {

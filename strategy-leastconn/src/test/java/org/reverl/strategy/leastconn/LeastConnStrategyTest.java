@@ -33,7 +33,7 @@ class LeastConnStrategyTest {
 
     private static LeastConnStrategy seeded(int choiceCount, long seed) {
         Random random = new Random(seed);
-        return new LeastConnStrategy(choiceCount, random::nextInt);
+        return new LeastConnStrategy(choiceCount, random::nextLong);
     }
 
     private static List<Backend> list(Backend... backends) {
