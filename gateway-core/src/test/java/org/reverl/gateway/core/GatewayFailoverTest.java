@@ -60,10 +60,11 @@ class GatewayFailoverTest {
             assertThat(gateway.callBlocking(21)).isIn(63, 84);
         }
         assertThat(b1.received).hasValue(1);
-        assertThat(events)
+        // events are emitted on the control thread just after the state changes
+        await().untilAsserted(() -> assertThat(events)
                 .filteredOn(e -> e.type() == BackendEvent.Type.EJECTED)
                 .extracting(BackendEvent::describe)
-                .containsExactly("backend b1 is ejected: connection refused");
+                .containsExactly("backend b1 is ejected: connection refused"));
     }
 
     @Test

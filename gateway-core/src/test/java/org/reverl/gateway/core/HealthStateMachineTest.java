@@ -140,8 +140,9 @@ class HealthStateMachineTest {
         SCRIPT.remove("b1");
         await().atMost(10, TimeUnit.SECONDS).until(() -> state(lb, "b1") == BackendState.UP);
 
-        assertThat(transitions("b1"))
-                .containsExactly("backend b1 is down: connection refused", "backend b1 is up: 2 probes passed");
+        // events are emitted on the control thread just after the state changes
+        await().untilAsserted(() -> assertThat(transitions("b1"))
+                .containsExactly("backend b1 is down: connection refused", "backend b1 is up: 2 probes passed"));
         assertThat(transitions("b2")).isEmpty();
     }
 
@@ -163,9 +164,12 @@ class HealthStateMachineTest {
         await().atMost(10, TimeUnit.SECONDS)
                 .until(() -> state(lb, "b1") == BackendState.DOWN && state(lb, "b2") == BackendState.DOWN);
 
-        assertThat(transitions("b1"))
-                .containsExactly("backend b1 is down: probe failed: IllegalStateException: probe bug");
-        assertThat(transitions("b2")).containsExactly("backend b2 is down: probe timed out after 20ms");
+        // events are emitted on the control thread just after the state changes
+        await().untilAsserted(() -> assertThat(transitions("b1"))
+                .containsExactly("backend b1 is down: probe failed: IllegalStateException: probe bug"));
+        // events are emitted on the control thread just after the state changes
+        await().untilAsserted(() ->
+                assertThat(transitions("b2")).containsExactly("backend b2 is down: probe timed out after 20ms"));
         assertThat(state(lb, "b3")).isEqualTo(BackendState.UP);
         SCRIPT.clear();
         await().atMost(10, TimeUnit.SECONDS)
@@ -189,7 +193,8 @@ class HealthStateMachineTest {
 
         assertThat(events.get(0).describe())
                 .isEqualTo("backend b1 added: test:b1, weight 10; down until its first probe passes");
-        assertThat(transitions("b1")).containsExactly("backend b1 is up: probe passed");
+        // events are emitted on the control thread just after the state changes
+        await().untilAsserted(() -> assertThat(transitions("b1")).containsExactly("backend b1 is up: probe passed"));
     }
 
     @Test

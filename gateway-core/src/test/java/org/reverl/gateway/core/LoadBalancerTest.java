@@ -109,12 +109,13 @@ class LoadBalancerTest {
 
         await().atMost(10, TimeUnit.SECONDS).until(() -> b1.state() == BackendState.UP);
         assertThat(b1.inFlight()).isZero();
-        assertThat(events)
+        // events are emitted on the control thread just after the state changes
+        await().untilAsserted(() -> assertThat(events)
                 .filteredOn(e -> e.type() != BackendEvent.Type.ADDED)
                 .extracting(BackendEvent::describe)
                 .containsExactly(
                         "backend b1 is ejected: circuit breaker open: failure rate 100% over 4 calls",
-                        "backend b1 is restored: trial calls succeeded");
+                        "backend b1 is restored: trial calls succeeded"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.reverl.gateway.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -121,10 +122,11 @@ class SeedSessionTest {
         }
 
         assertThat(replies).containsOnly(84);
-        assertThat(events)
+        // events are emitted on the control thread just after the state changes
+        await().untilAsserted(() -> assertThat(events)
                 .filteredOn(e -> e.backendId().equals("b1") && e.type() != BackendEvent.Type.ADDED)
                 .extracting(BackendEvent::describe)
-                .containsExactly("backend b1 is ejected: stopped");
+                .containsExactly("backend b1 is ejected: stopped"));
     }
 
     /** Hides the lifecycle hook, so the gateway can only learn from failed calls. */

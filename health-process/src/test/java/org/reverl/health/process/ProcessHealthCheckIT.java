@@ -59,12 +59,13 @@ class ProcessHealthCheckIT {
 
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> lb.backend("worker").orElseThrow().state() == BackendState.DOWN);
-        assertThat(events)
+        // events are emitted on the control thread just after the state changes
+        await().untilAsserted(() -> assertThat(events)
                 .filteredOn(e -> e.type() != BackendEvent.Type.ADDED)
                 .extracting(BackendEvent::describe)
                 .singleElement()
                 .asString()
-                .matches("backend worker is down: (exited|no such process)");
+                .matches("backend worker is down: (exited|no such process)"));
     }
 
     @Test

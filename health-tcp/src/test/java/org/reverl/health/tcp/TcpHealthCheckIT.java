@@ -82,9 +82,10 @@ class TcpHealthCheckIT {
                 .pollInterval(Duration.ofMillis(10))
                 .until(() -> lb.backend("web").orElseThrow().state() == BackendState.UP);
 
-        assertThat(events)
+        // events are emitted on the control thread just after the state changes
+        await().untilAsserted(() -> assertThat(events)
                 .filteredOn(e -> e.type() != BackendEvent.Type.ADDED)
                 .extracting(BackendEvent::describe)
-                .containsExactly("backend web is down: connection refused", "backend web is up: 2 probes passed");
+                .containsExactly("backend web is down: connection refused", "backend web is up: 2 probes passed"));
     }
 }
