@@ -84,7 +84,9 @@ class FailoverIT {
                         assertThat(r.statusCode()).isEqualTo(200);
                         assertThat(fx.lb.backend("b2").orElseThrow().state()).isEqualTo(BackendState.UP);
                     });
-            assertThat(fx.events).anyMatch(e -> e.backendId().equals("b2") && e.type() == BackendEvent.Type.RESTORED);
+            // the event is emitted on the control thread just after the state changes
+            await().untilAsserted(() -> assertThat(fx.events)
+                    .anyMatch(e -> e.backendId().equals("b2") && e.type() == BackendEvent.Type.RESTORED));
         } finally {
             pool.shutdownNow();
             b1.close();
