@@ -105,6 +105,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         HttpProxyConfig.Builder b = c.proxy().toBuilder()
                 .listen(listener.address())
                 .observer(observer)
+                .accessLog(c.accessLog())
                 .maxAttempts(c.gateway().maxAttempts());
         ReverlConfig.Tls t = listener.tls();
         if (t != null) {

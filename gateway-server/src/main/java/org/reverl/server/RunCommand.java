@@ -100,6 +100,9 @@ final class RunCommand implements Callable<Integer> {
             description = "Serve the admin API, metrics and status page there (loopback only; default: off).")
     String admin;
 
+    @Option(names = "--access-log", description = "Log each request (logger org.reverl.access).")
+    boolean accessLog;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
@@ -183,7 +186,7 @@ final class RunCommand implements Callable<Integer> {
                 proxy.build(),
                 adminConfig,
                 true,
-                false,
+                accessLog,
                 Duration.ofSeconds(10));
     }
 

@@ -32,6 +32,8 @@ import org.reverl.gateway.api.Checks;
  * @param via the pseudonym added to {@code Via}, e.g. {@code reverl}
  * @param tls the certificate to terminate TLS with, or {@code null} for plain HTTP
  * @param observer sees responses, failures, retries and rejections, for metrics; {@link ProxyObserver#NOOP} by default
+ * @param accessLog whether each request is logged, one line when its response ends, to the SLF4J logger {@code
+ *     org.reverl.access}; off by default
  */
 public record HttpProxyConfig(
         InetSocketAddress listen,
@@ -48,7 +50,8 @@ public record HttpProxyConfig(
         Set<InetAddress> trustedProxies,
         String via,
         TlsSettings tls,
-        ProxyObserver observer) {
+        ProxyObserver observer,
+        boolean accessLog) {
 
     /** Default {@link #maxInitialLineLength()}: 8 KiB. */
     public static final int DEFAULT_MAX_INITIAL_LINE_LENGTH = 8192;
@@ -117,6 +120,7 @@ public record HttpProxyConfig(
         b.via = via;
         b.tls = tls;
         b.observer = observer;
+        b.accessLog = accessLog;
         return b;
     }
 
@@ -142,6 +146,7 @@ public record HttpProxyConfig(
         private String via = DEFAULT_VIA;
         private TlsSettings tls;
         private ProxyObserver observer = ProxyObserver.NOOP;
+        private boolean accessLog;
 
         private Builder() {}
 
@@ -250,6 +255,12 @@ public record HttpProxyConfig(
             return this;
         }
 
+        /** Log each request when its response ends (logger {@code org.reverl.access}). Default off. */
+        public Builder accessLog(boolean accessLog) {
+            this.accessLog = accessLog;
+            return this;
+        }
+
         /** The config. */
         public HttpProxyConfig build() {
             return new HttpProxyConfig(
@@ -267,7 +278,8 @@ public record HttpProxyConfig(
                     trustedProxies,
                     via,
                     tls,
-                    observer);
+                    observer,
+                    accessLog);
         }
 
         private static InetAddress ipLiteral(String ip) {

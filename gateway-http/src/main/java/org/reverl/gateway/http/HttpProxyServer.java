@@ -97,7 +97,7 @@ public final class HttpProxyServer implements AutoCloseable {
                     .childOption(ChannelOption.AUTO_READ, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024))
-                    .childHandler(new FrontendInitializer(settings, ssl))
+                    .childHandler(new FrontendInitializer(settings, ssl, config.accessLog()))
                     .bind(config.listen())
                     .syncUninterruptibly()
                     .channel();
