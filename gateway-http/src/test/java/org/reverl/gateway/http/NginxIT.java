@@ -114,17 +114,18 @@ class NginxIT {
     }
 
     private static void waitForPort(int port, Process proc, Path dir) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!proc.isAlive()) {
-                throw new IllegalStateException("nginx exited: " + Files.readString(dir.resolve("out.log")));
-            }
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException e) {
-                Thread.sleep(50);
-            }
-        }
-        throw new IllegalStateException("nginx did not listen on " + port);
+        org.awaitility.Awaitility.await("nginx listening on " + port)
+                .atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    if (!proc.isAlive()) {
+                        throw new IllegalStateException("nginx exited: " + Files.readString(dir.resolve("out.log")));
+                    }
+                    try (Socket s = new Socket("127.0.0.1", port)) {
+                        return true;
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
     }
 }
