@@ -58,6 +58,21 @@ class CheckCommandTest {
     }
 
     @Test
+    void check_theExampleConfigurationInTheRepository_isValid() {
+        StringWriter o = new StringWriter();
+        int code = Reverl.newCommandLine()
+                .setOut(new PrintWriter(o))
+                .execute(
+                        "check",
+                        "--config",
+                        Path.of("..", "reverl.example.yaml").toString());
+
+        assertThat(code).isZero();
+        assertThat(o.toString())
+                .contains("OK: 2 listener(s), 3 backend(s), strategy weighted_round_robin, health probe tcp");
+    }
+
+    @Test
     void version_andHelp() {
         StringWriter version = new StringWriter();
         assertThat(Reverl.newCommandLine().setOut(new PrintWriter(version)).execute("--version"))
