@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -20,8 +21,9 @@ import java.util.List;
  * responses answer {@code HEAD} (as {@code HttpServerCodec} does, which cannot be extended).
  *
  * <p>Netty already rejects {@code Transfer-Encoding} with {@code Content-Length}, repeated or invalid {@code
- * Content-Length}, {@code Transfer-Encoding} in HTTP/1.0, invalid header names and values, bare LF line ends and
- * over-long lines and header blocks. It accepts obsolete line folding (RFC 9112 section 5.2), joining the lines; this
+ * Content-Length}, {@code Transfer-Encoding} in HTTP/1.0, bare LF line ends and over-long lines and header blocks.
+ * Header names and values are checked by {@link HeaderRules#check} (the decoded headers do not validate, so that the
+ * fields the proxy adds are not validated again). It accepts obsolete line folding (RFC 9112 section 5.2), joining the lines; this
  * decoder rejects it instead, by scanning each request head before Netty parses it: a line of the head that begins
  * with a space or tab fails the request with {@link ObsoleteLineFoldingException}.
  */
@@ -40,7 +42,10 @@ final class FrontendCodec
                 .setMaxChunkSize(maxChunkSize)
                 .setAllowDuplicateContentLengths(false)
                 .setStrictLineParsing(true)
-                .setValidateHeaders(true);
+                .setValidateHeaders(true)
+                // the fields are validated by HeaderRules.check, in the pass it makes over them anyway; headers that
+                // validate would validate again every field the proxy sets (trailers still validate as they arrive)
+                .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false));
         decoder = new RequestDecoder(config);
         init(decoder, new ResponseEncoder());
     }

@@ -358,7 +358,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             reject(status);
             return;
         }
-        HttpResponseStatus status = HeaderRules.check(req, settings.maxHeaderCount);
+        int checked = HeaderRules.check(req, settings.maxHeaderCount);
+        HttpResponseStatus status = HeaderRules.rejection(checked);
         if (status != null) {
             ReferenceCountUtil.release(req);
             reject(status);
@@ -371,14 +372,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         HttpMethod method = req.method();
         idempotent = isIdempotent(method);
         http10 = req.protocolVersion().minorVersion() == 0;
-        closeAfterResponse = !HttpUtil.isKeepAlive(req);
+        closeAfterResponse = (checked & HeaderRules.HOP_CONNECTION) != 0
+                ? !HttpUtil.isKeepAlive(req)
+                : !req.protocolVersion().isKeepAliveDefault();
         bodiless = !HttpUtil.isTransferEncodingChunked(req) && HttpUtil.getContentLength(req, 0L) == 0L;
         responseStarted = false;
         interimResponse = false;
         attempt = 0;
         attempts.clear();
 
-        HeaderRules.removeHopByHop(req);
+        HeaderRules.removeHopByHop(h, checked);
         HeaderRules.setForwarded(h, clientIp, settings.proto, trustedPeer);
         HeaderRules.appendVia(h, http10 ? settings.via10 : settings.via11);
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
