@@ -8,6 +8,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -108,6 +110,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
 
     private boolean pendingBackendFlush;
     private boolean pendingClientFlush;
+    /**
+     * A final response head not written yet: held until the next piece of the response, so that a response whose end
+     * came in the same read goes out as one {@link FullHttpResponse} (the encoder then copies a small body into the
+     * head's buffer: one buffer, one write); written as it is at the end of the read otherwise.
+     */
+    private HttpResponse heldHead;
+
     private boolean backendReadSuspended;
     private boolean responseStarted;
     private boolean interimResponse;
@@ -574,8 +583,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             }
             prepareResponse(res);
             responseStarted = true;
-            ctx.write(res, ctx.voidPromise());
             pendingClientFlush = true;
+            if (msg instanceof HttpContent) {
+                ctx.write(res, ctx.voidPromise());
+            } else {
+                heldHead = res;
+                return;
+            }
         }
         if (msg instanceof HttpContent) {
             HttpContent content = (HttpContent) msg;
@@ -592,13 +606,37 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
                     pendingClientFlush = false;
                     return;
                 }
-                ctx.writeAndFlush(content, ctx.voidPromise());
+                HttpResponse head = heldHead;
+                if (head != null) {
+                    heldHead = null;
+                    LastHttpContent last = (LastHttpContent) content;
+                    // takes over the body's buffer: releasing the full response releases it
+                    ctx.writeAndFlush(
+                            new DefaultFullHttpResponse(
+                                    head.protocolVersion(),
+                                    head.status(),
+                                    last.content(),
+                                    head.headers(),
+                                    last.trailingHeaders()),
+                            ctx.voidPromise());
+                } else {
+                    ctx.writeAndFlush(content, ctx.voidPromise());
+                }
                 pendingClientFlush = false;
                 onResponseComplete();
             } else {
+                writeHeldHead();
                 ctx.write(content, ctx.voidPromise());
                 pendingClientFlush = true;
             }
+        }
+    }
+
+    private void writeHeldHead() {
+        HttpResponse head = heldHead;
+        if (head != null) {
+            heldHead = null;
+            ctx.write(head, ctx.voidPromise());
         }
     }
 
@@ -643,6 +681,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         }
         if (pendingClientFlush) {
             pendingClientFlush = false;
+            writeHeldHead();
             ctx.flush();
         }
         if (!ctx.channel().isWritable() && !backendReadSuspended) {
@@ -740,6 +779,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             backend.detach();
             backend = null;
         }
+        // a head held when the exchange breaks is never sent: the client connection is closed (it owns no buffer)
+        heldHead = null;
         pendingBackendFlush = false;
         backendReadSuspended = false;
     }
