@@ -2,7 +2,6 @@ package org.reverl.gateway.http.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -17,8 +16,9 @@ import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * The client-facing HTTP/1.1 codec: Netty's request decoder made stricter, and a response encoder that knows which
- * responses answer {@code HEAD} (as {@code HttpServerCodec} does, which cannot be extended).
+ * The client-facing HTTP/1.1 codec, two handlers that share a queue: Netty's request decoder made stricter, and a
+ * response encoder that knows which responses answer {@code HEAD} (as {@code HttpServerCodec} does, which cannot be
+ * extended).
  *
  * <p>Netty already rejects {@code Transfer-Encoding} with {@code Content-Length}, repeated or invalid {@code
  * Content-Length}, {@code Transfer-Encoding} in HTTP/1.0, bare LF line ends and over-long lines and header blocks.
@@ -27,13 +27,13 @@ import java.util.List;
  * decoder rejects it instead, by scanning each request head before Netty parses it: a line of the head that begins
  * with a space or tab fails the request with {@link ObsoleteLineFoldingException}.
  */
-final class FrontendCodec
-        extends CombinedChannelDuplexHandler<FrontendCodec.RequestDecoder, FrontendCodec.ResponseEncoder> {
+final class FrontendCodec {
 
     /** Methods of the requests decoded and not answered yet, in order; tells the encoder which answer a HEAD. */
     private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(4);
 
     private final RequestDecoder decoder;
+    private final ResponseEncoder encoder = new ResponseEncoder();
 
     FrontendCodec(int maxInitialLineLength, int maxHeaderSize, int maxChunkSize) {
         HttpDecoderConfig config = new HttpDecoderConfig()
@@ -47,7 +47,19 @@ final class FrontendCodec
                 // validate would validate again every field the proxy sets (trailers still validate as they arrive)
                 .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false));
         decoder = new RequestDecoder(config);
-        init(decoder, new ResponseEncoder());
+    }
+
+    /**
+     * The decoder, a handler of its own in the pipeline (not combined with the encoder in a {@code
+     * CombinedChannelDuplexHandler}, whose delegating contexts every message and event would pass through).
+     */
+    RequestDecoder decoder() {
+        return decoder;
+    }
+
+    /** The encoder, placed after the {@link #decoder()}. */
+    ResponseEncoder encoder() {
+        return encoder;
     }
 
     /** Whether part of a request head was received and the head is not complete yet. */

@@ -27,7 +27,8 @@ public final class FrontendInitializer extends ChannelInitializer<Channel> {
         }
         FrontendCodec codec =
                 new FrontendCodec(settings.maxInitialLineLength, settings.maxHeaderSize, settings.maxChunkSize);
-        p.addLast("codec", codec);
+        p.addLast("decoder", codec.decoder());
+        p.addLast("encoder", codec.encoder());
         p.addLast("proxy", new FrontendHandler(settings, codec));
     }
 }
