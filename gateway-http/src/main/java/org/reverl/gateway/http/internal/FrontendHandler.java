@@ -384,7 +384,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         closeAfterResponse = (checked & HeaderRules.HOP_CONNECTION) != 0
                 ? !HttpUtil.isKeepAlive(req)
                 : !req.protocolVersion().isKeepAliveDefault();
-        bodiless = !HttpUtil.isTransferEncodingChunked(req) && HttpUtil.getContentLength(req, 0L) == 0L;
+        bodiless = (checked & HeaderRules.FIELD_TRANSFER_ENCODING) == 0
+                ? (checked & HeaderRules.FIELD_CONTENT_LENGTH) == 0 || HttpUtil.getContentLength(req, 0L) == 0L
+                : !HttpUtil.isTransferEncodingChunked(req) && HttpUtil.getContentLength(req, 0L) == 0L;
         responseStarted = false;
         interimResponse = false;
         attempt = 0;
@@ -392,7 +394,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
 
         HeaderRules.removeHopByHop(h, checked);
         HeaderRules.setForwarded(h, clientIp, settings.proto, trustedPeer);
-        HeaderRules.appendVia(h, http10 ? settings.via10 : settings.via11);
+        HeaderRules.appendVia(h, http10 ? settings.via10 : settings.via11, checked);
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
         startAttempt();
     }
@@ -642,15 +644,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
 
     private void prepareResponse(HttpResponse res) {
         HttpHeaders h = res.headers();
-        backendKeepAlive = HttpUtil.isKeepAlive(res);
-        HeaderRules.removeHopByHop(res);
-        HeaderRules.appendVia(h, settings.via11);
+        int fields = HeaderRules.hopByHopFields(h);
+        backendKeepAlive = (fields & HeaderRules.HOP_CONNECTION) != 0
+                ? HttpUtil.isKeepAlive(res)
+                : res.protocolVersion().isKeepAliveDefault();
+        HeaderRules.removeHopByHop(h, fields);
+        HeaderRules.appendVia(h, settings.via11, fields);
         int code = res.status().code();
         responseStatus = code;
         boolean noBody = HttpMethod.HEAD.equals(request.method()) || code == 204 || code == 304;
         if (!noBody) {
-            boolean chunked = HttpUtil.isTransferEncodingChunked(res);
-            boolean length = h.contains(HttpHeaderNames.CONTENT_LENGTH);
+            boolean chunked =
+                    (fields & HeaderRules.FIELD_TRANSFER_ENCODING) != 0 && HttpUtil.isTransferEncodingChunked(res);
+            boolean length = (fields & HeaderRules.FIELD_CONTENT_LENGTH) != 0;
             if (http10) {
                 if (chunked) {
                     h.remove(HttpHeaderNames.TRANSFER_ENCODING);

@@ -32,6 +32,12 @@ final class HeaderRules {
     static final int HOP_FIXED = 2;
     /** A {@code Proxy-*} field is present. */
     static final int HOP_PROXY = 4;
+    /** {@code Transfer-Encoding} is present (not hop-by-hop: noted so that its absence costs no lookup). */
+    static final int FIELD_TRANSFER_ENCODING = 8;
+    /** {@code Content-Length} is present. */
+    static final int FIELD_CONTENT_LENGTH = 16;
+    /** {@code Via} is present. */
+    static final int FIELD_VIA = 32;
 
     /** {@link #check} result bits below this are {@code HOP_*} flags; the bits above are a status code. */
     private static final int STATUS_SHIFT = 8;
@@ -104,9 +110,22 @@ final class HeaderRules {
         return code == 0 ? null : HttpResponseStatus.valueOf(code);
     }
 
-    /** The {@code HOP_*} flag of a field name, or 0; looks at the length first, so most names cost one compare. */
+    /**
+     * The {@code HOP_*} or {@code FIELD_*} flag of a field name, or 0; looks at the length first, so most names cost
+     * one compare.
+     */
     private static int hopByHop(CharSequence name) {
         switch (name.length()) {
+            case 3:
+                return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.VIA) ? FIELD_VIA : 0;
+            case 14:
+                return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
+                        ? FIELD_CONTENT_LENGTH
+                        : isProxyField(name) ? HOP_PROXY : 0;
+            case 17:
+                return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)
+                        ? FIELD_TRANSFER_ENCODING
+                        : isProxyField(name) ? HOP_PROXY : 0;
             case 2:
                 return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE) ? HOP_FIXED : 0;
             case 7:
@@ -131,7 +150,7 @@ final class HeaderRules {
                 && AsciiString.regionMatches(name, true, 0, PROXY_PREFIX, 0, PROXY_PREFIX.length());
     }
 
-    /** The {@code HOP_*} flags of the fields present in {@code h}, in one pass. */
+    /** The {@code HOP_*} and {@code FIELD_*} flags of the fields present in {@code h}, in one pass. */
     static int hopByHopFields(HttpHeaders h) {
         int hop = 0;
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
@@ -171,8 +190,8 @@ final class HeaderRules {
      * @param hop the {@code HOP_*} flags of the fields present, from {@link #check} or {@link #hopByHopFields}
      */
     static void removeHopByHop(HttpHeaders h, int hop) {
-        if (hop == 0) {
-            return; // the common case: nothing to do, no lookup
+        if ((hop & (HOP_CONNECTION | HOP_FIXED | HOP_PROXY)) == 0) {
+            return; // the common case for requests: nothing to do, no lookup
         }
         if ((hop & HOP_CONNECTION) != 0) {
             String connection = h.get(HttpHeaderNames.CONNECTION);
@@ -235,6 +254,19 @@ final class HeaderRules {
      * @param recipient e.g. {@code 1.1 reverl}
      */
     static void appendVia(HttpHeaders h, AsciiString recipient) {
+        appendVia(h, recipient, FIELD_VIA);
+    }
+
+    /**
+     * {@link #appendVia(HttpHeaders, AsciiString)} when it is known whether {@code Via} is present.
+     *
+     * @param fields flags from {@link #check} or {@link #hopByHopFields}: without {@link #FIELD_VIA}, no lookup
+     */
+    static void appendVia(HttpHeaders h, AsciiString recipient, int fields) {
+        if ((fields & FIELD_VIA) == 0) {
+            h.add(HttpHeaderNames.VIA, recipient);
+            return;
+        }
         String via = h.get(HttpHeaderNames.VIA);
         if (via == null) {
             h.set(HttpHeaderNames.VIA, recipient);
