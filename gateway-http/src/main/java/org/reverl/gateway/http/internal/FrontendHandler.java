@@ -8,7 +8,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -109,6 +111,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private int responseStatus;
 
     private boolean pendingBackendFlush;
+    /**
+     * The request head is not written yet: held until the next piece of the request, so that a request whose end came
+     * with it goes out as one {@link FullHttpRequest} (one buffer, one pass through the pipeline); written before any
+     * other content, and at the latest when the backend connection is flushed.
+     */
+    private boolean requestHeadHeld;
+
     private boolean pendingClientFlush;
     /**
      * A final response head not written yet: held until the next piece of the response, so that a response whose end
@@ -351,8 +360,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         if (pendingBackendFlush) {
             pendingBackendFlush = false;
             if (backend != null) {
+                writeHeldRequestHead(backend.channel());
                 backend.channel().flush();
             }
+        }
+    }
+
+    private void writeHeldRequestHead(Channel ch) {
+        if (requestHeadHeld) {
+            requestHeadHeld = false;
+            ch.write(request, ch.voidPromise());
         }
     }
 
@@ -507,17 +524,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         pendingClientFlush = false;
         backendReadSuspended = false;
         HttpHeaders h = request.headers();
-        if (!h.contains(HttpHeaderNames.HOST)) {
+        // HeaderRules.check made sure an HTTP/1.1 request has one
+        if (http10 && !h.contains(HttpHeaderNames.HOST)) {
             h.set(HttpHeaderNames.HOST, b.pool().authority);
         }
         Channel ch = b.channel();
-        ch.write(request, ch.voidPromise());
         if (requestComplete) {
             // a replay of a body-less request
+            ch.write(request, ch.voidPromise());
             ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
             state = AWAITING;
             b.awaitResponse();
         } else {
+            requestHeadHeld = true;
             pendingBackendFlush = true;
             drainInbound();
             flushBackend();
@@ -540,11 +559,28 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         Channel ch = backend.channel();
         if (last) {
             requestComplete = true;
-            ch.writeAndFlush(content, ch.voidPromise());
+            if (requestHeadHeld) {
+                requestHeadHeld = false;
+                HttpRequest head = request;
+                LastHttpContent lastContent = (LastHttpContent) content;
+                // takes over the body's buffer; the head object stays as it is, for a replay
+                ch.writeAndFlush(
+                        new DefaultFullHttpRequest(
+                                head.protocolVersion(),
+                                head.method(),
+                                head.uri(),
+                                lastContent.content(),
+                                head.headers(),
+                                lastContent.trailingHeaders()),
+                        ch.voidPromise());
+            } else {
+                ch.writeAndFlush(content, ch.voidPromise());
+            }
             pendingBackendFlush = false;
             state = AWAITING;
             backend.awaitResponse();
         } else {
+            writeHeldRequestHead(ch);
             ch.write(content, ch.voidPromise());
             pendingBackendFlush = true;
             if (!ch.isWritable()) {
@@ -785,8 +821,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             backend.detach();
             backend = null;
         }
-        // a head held when the exchange breaks is never sent: the client connection is closed (it owns no buffer)
+        // heads held when the exchange leaves this backend connection are never sent (they own no buffer): the
+        // response head's client connection is closed then, and the request is sent whole again on a retry
         heldHead = null;
+        requestHeadHeld = false;
         pendingBackendFlush = false;
         backendReadSuspended = false;
     }
