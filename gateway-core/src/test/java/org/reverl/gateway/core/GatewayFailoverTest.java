@@ -80,8 +80,9 @@ class GatewayFailoverTest {
                         NoBackendAvailableException.class,
                         e -> assertThat(e.attempts())
                                 .containsExactly(new Attempt("b1", "connection refused"), new Attempt("b2", "stopped")))
-                .hasMessage("no backend available: tried b1 (connection refused), b2 (stopped);"
-                        + " every eligible backend was tried")
+                // what ended the search depends on whether the control thread has ejected both yet:
+                // "every eligible backend was tried" or "no eligible backend among 2 (...)"
+                .hasMessageStartingWith("no backend available: tried b1 (connection refused), b2 (stopped); ")
                 .hasNoCause();
         assertThat(b1.received).hasValue(1);
         assertThat(b2.received).hasValue(1);

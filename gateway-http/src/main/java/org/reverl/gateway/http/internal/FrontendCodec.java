@@ -2,8 +2,8 @@ package org.reverl.gateway.http.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -16,22 +16,24 @@ import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * The client-facing HTTP/1.1 codec: Netty's request decoder made stricter, and a response encoder that knows which
- * responses answer {@code HEAD} (as {@code HttpServerCodec} does, which cannot be extended).
+ * The client-facing HTTP/1.1 codec, two handlers that share a queue: Netty's request decoder made stricter, and a
+ * response encoder that knows which responses answer {@code HEAD} (as {@code HttpServerCodec} does, which cannot be
+ * extended).
  *
  * <p>Netty already rejects {@code Transfer-Encoding} with {@code Content-Length}, repeated or invalid {@code
- * Content-Length}, {@code Transfer-Encoding} in HTTP/1.0, invalid header names and values, bare LF line ends and
- * over-long lines and header blocks. It accepts obsolete line folding (RFC 9112 section 5.2), joining the lines; this
+ * Content-Length}, {@code Transfer-Encoding} in HTTP/1.0, bare LF line ends and over-long lines and header blocks.
+ * Header names and values are checked by {@link HeaderRules#check} (the decoded headers do not validate, so that the
+ * fields the proxy adds are not validated again). It accepts obsolete line folding (RFC 9112 section 5.2), joining the lines; this
  * decoder rejects it instead, by scanning each request head before Netty parses it: a line of the head that begins
  * with a space or tab fails the request with {@link ObsoleteLineFoldingException}.
  */
-final class FrontendCodec
-        extends CombinedChannelDuplexHandler<FrontendCodec.RequestDecoder, FrontendCodec.ResponseEncoder> {
+final class FrontendCodec {
 
     /** Methods of the requests decoded and not answered yet, in order; tells the encoder which answer a HEAD. */
     private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(4);
 
     private final RequestDecoder decoder;
+    private final ResponseEncoder encoder = new ResponseEncoder();
 
     FrontendCodec(int maxInitialLineLength, int maxHeaderSize, int maxChunkSize) {
         HttpDecoderConfig config = new HttpDecoderConfig()
@@ -40,9 +42,24 @@ final class FrontendCodec
                 .setMaxChunkSize(maxChunkSize)
                 .setAllowDuplicateContentLengths(false)
                 .setStrictLineParsing(true)
-                .setValidateHeaders(true);
+                .setValidateHeaders(true)
+                // the fields are validated by HeaderRules.check, in the pass it makes over them anyway; headers that
+                // validate would validate again every field the proxy sets (trailers still validate as they arrive)
+                .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false));
         decoder = new RequestDecoder(config);
-        init(decoder, new ResponseEncoder());
+    }
+
+    /**
+     * The decoder, a handler of its own in the pipeline (not combined with the encoder in a {@code
+     * CombinedChannelDuplexHandler}, whose delegating contexts every message and event would pass through).
+     */
+    RequestDecoder decoder() {
+        return decoder;
+    }
+
+    /** The encoder, placed after the {@link #decoder()}. */
+    ResponseEncoder encoder() {
+        return encoder;
     }
 
     /** Whether part of a request head was received and the head is not complete yet. */

@@ -8,6 +8,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -107,7 +111,21 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private int responseStatus;
 
     private boolean pendingBackendFlush;
+    /**
+     * The request head is not written yet: held until the next piece of the request, so that a request whose end came
+     * with it goes out as one {@link FullHttpRequest} (one buffer, one pass through the pipeline); written before any
+     * other content, and at the latest when the backend connection is flushed.
+     */
+    private boolean requestHeadHeld;
+
     private boolean pendingClientFlush;
+    /**
+     * A final response head not written yet: held until the next piece of the response, so that a response whose end
+     * came in the same read goes out as one {@link FullHttpResponse} (the encoder then copies a small body into the
+     * head's buffer: one buffer, one write); written as it is at the end of the read otherwise.
+     */
+    private HttpResponse heldHead;
+
     private boolean backendReadSuspended;
     private boolean responseStarted;
     private boolean interimResponse;
@@ -342,8 +360,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         if (pendingBackendFlush) {
             pendingBackendFlush = false;
             if (backend != null) {
+                writeHeldRequestHead(backend.channel());
                 backend.channel().flush();
             }
+        }
+    }
+
+    private void writeHeldRequestHead(Channel ch) {
+        if (requestHeadHeld) {
+            requestHeadHeld = false;
+            ch.write(request, ch.voidPromise());
         }
     }
 
@@ -358,7 +384,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             reject(status);
             return;
         }
-        HttpResponseStatus status = HeaderRules.check(req, settings.maxHeaderCount);
+        int checked = HeaderRules.check(req, settings.maxHeaderCount);
+        HttpResponseStatus status = HeaderRules.rejection(checked);
         if (status != null) {
             ReferenceCountUtil.release(req);
             reject(status);
@@ -371,16 +398,20 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         HttpMethod method = req.method();
         idempotent = isIdempotent(method);
         http10 = req.protocolVersion().minorVersion() == 0;
-        closeAfterResponse = !HttpUtil.isKeepAlive(req);
-        bodiless = !HttpUtil.isTransferEncodingChunked(req) && HttpUtil.getContentLength(req, 0L) == 0L;
+        closeAfterResponse = (checked & HeaderRules.HOP_CONNECTION) != 0
+                ? !HttpUtil.isKeepAlive(req)
+                : !req.protocolVersion().isKeepAliveDefault();
+        bodiless = (checked & HeaderRules.FIELD_TRANSFER_ENCODING) == 0
+                ? (checked & HeaderRules.FIELD_CONTENT_LENGTH) == 0 || HttpUtil.getContentLength(req, 0L) == 0L
+                : !HttpUtil.isTransferEncodingChunked(req) && HttpUtil.getContentLength(req, 0L) == 0L;
         responseStarted = false;
         interimResponse = false;
         attempt = 0;
         attempts.clear();
 
-        HeaderRules.removeHopByHop(req);
+        HeaderRules.removeHopByHop(h, checked);
         HeaderRules.setForwarded(h, clientIp, settings.proto, trustedPeer);
-        HeaderRules.appendVia(h, http10 ? settings.via10 : settings.via11);
+        HeaderRules.appendVia(h, http10 ? settings.via10 : settings.via11, checked);
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
         startAttempt();
     }
@@ -493,17 +524,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         pendingClientFlush = false;
         backendReadSuspended = false;
         HttpHeaders h = request.headers();
-        if (!h.contains(HttpHeaderNames.HOST)) {
+        // HeaderRules.check made sure an HTTP/1.1 request has one
+        if (http10 && !h.contains(HttpHeaderNames.HOST)) {
             h.set(HttpHeaderNames.HOST, b.pool().authority);
         }
         Channel ch = b.channel();
-        ch.write(request, ch.voidPromise());
         if (requestComplete) {
             // a replay of a body-less request
+            ch.write(request, ch.voidPromise());
             ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
             state = AWAITING;
             b.awaitResponse();
         } else {
+            requestHeadHeld = true;
             pendingBackendFlush = true;
             drainInbound();
             flushBackend();
@@ -526,11 +559,28 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         Channel ch = backend.channel();
         if (last) {
             requestComplete = true;
-            ch.writeAndFlush(content, ch.voidPromise());
+            if (requestHeadHeld) {
+                requestHeadHeld = false;
+                HttpRequest head = request;
+                LastHttpContent lastContent = (LastHttpContent) content;
+                // takes over the body's buffer; the head object stays as it is, for a replay
+                ch.writeAndFlush(
+                        new DefaultFullHttpRequest(
+                                head.protocolVersion(),
+                                head.method(),
+                                head.uri(),
+                                lastContent.content(),
+                                head.headers(),
+                                lastContent.trailingHeaders()),
+                        ch.voidPromise());
+            } else {
+                ch.writeAndFlush(content, ch.voidPromise());
+            }
             pendingBackendFlush = false;
             state = AWAITING;
             backend.awaitResponse();
         } else {
+            writeHeldRequestHead(ch);
             ch.write(content, ch.voidPromise());
             pendingBackendFlush = true;
             if (!ch.isWritable()) {
@@ -571,8 +621,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             }
             prepareResponse(res);
             responseStarted = true;
-            ctx.write(res, ctx.voidPromise());
             pendingClientFlush = true;
+            if (msg instanceof HttpContent) {
+                ctx.write(res, ctx.voidPromise());
+            } else {
+                heldHead = res;
+                return;
+            }
         }
         if (msg instanceof HttpContent) {
             HttpContent content = (HttpContent) msg;
@@ -589,27 +644,55 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
                     pendingClientFlush = false;
                     return;
                 }
-                ctx.writeAndFlush(content, ctx.voidPromise());
+                HttpResponse head = heldHead;
+                if (head != null) {
+                    heldHead = null;
+                    LastHttpContent last = (LastHttpContent) content;
+                    // takes over the body's buffer: releasing the full response releases it
+                    ctx.writeAndFlush(
+                            new DefaultFullHttpResponse(
+                                    head.protocolVersion(),
+                                    head.status(),
+                                    last.content(),
+                                    head.headers(),
+                                    last.trailingHeaders()),
+                            ctx.voidPromise());
+                } else {
+                    ctx.writeAndFlush(content, ctx.voidPromise());
+                }
                 pendingClientFlush = false;
                 onResponseComplete();
             } else {
+                writeHeldHead();
                 ctx.write(content, ctx.voidPromise());
                 pendingClientFlush = true;
             }
         }
     }
 
+    private void writeHeldHead() {
+        HttpResponse head = heldHead;
+        if (head != null) {
+            heldHead = null;
+            ctx.write(head, ctx.voidPromise());
+        }
+    }
+
     private void prepareResponse(HttpResponse res) {
         HttpHeaders h = res.headers();
-        backendKeepAlive = HttpUtil.isKeepAlive(res);
-        HeaderRules.removeHopByHop(res);
-        HeaderRules.appendVia(h, settings.via11);
+        int fields = HeaderRules.hopByHopFields(h);
+        backendKeepAlive = (fields & HeaderRules.HOP_CONNECTION) != 0
+                ? HttpUtil.isKeepAlive(res)
+                : res.protocolVersion().isKeepAliveDefault();
+        HeaderRules.removeHopByHop(h, fields);
+        HeaderRules.appendVia(h, settings.via11, fields);
         int code = res.status().code();
         responseStatus = code;
         boolean noBody = HttpMethod.HEAD.equals(request.method()) || code == 204 || code == 304;
         if (!noBody) {
-            boolean chunked = HttpUtil.isTransferEncodingChunked(res);
-            boolean length = h.contains(HttpHeaderNames.CONTENT_LENGTH);
+            boolean chunked =
+                    (fields & HeaderRules.FIELD_TRANSFER_ENCODING) != 0 && HttpUtil.isTransferEncodingChunked(res);
+            boolean length = (fields & HeaderRules.FIELD_CONTENT_LENGTH) != 0;
             if (http10) {
                 if (chunked) {
                     h.remove(HttpHeaderNames.TRANSFER_ENCODING);
@@ -640,6 +723,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         }
         if (pendingClientFlush) {
             pendingClientFlush = false;
+            writeHeldHead();
             ctx.flush();
         }
         if (!ctx.channel().isWritable() && !backendReadSuspended) {
@@ -737,6 +821,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             backend.detach();
             backend = null;
         }
+        // heads held when the exchange leaves this backend connection are never sent (they own no buffer): the
+        // response head's client connection is closed then, and the request is sent whole again on a retry
+        heldHead = null;
+        requestHeadHeld = false;
         pendingBackendFlush = false;
         backendReadSuspended = false;
     }

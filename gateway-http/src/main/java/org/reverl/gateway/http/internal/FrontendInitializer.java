@@ -30,7 +30,8 @@ public final class FrontendInitializer extends ChannelInitializer<Channel> {
         }
         FrontendCodec codec =
                 new FrontendCodec(settings.maxInitialLineLength, settings.maxHeaderSize, settings.maxChunkSize);
-        p.addLast("codec", codec);
+        p.addLast("decoder", codec.decoder());
+        p.addLast("encoder", codec.encoder());
         if (accessLog) {
             p.addLast("access-log", new AccessLogHandler(AccessLogHandler.LOG::info));
         }

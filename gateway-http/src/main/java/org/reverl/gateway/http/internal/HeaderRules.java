@@ -1,6 +1,7 @@
 package org.reverl.gateway.http.internal;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValidationUtil;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
@@ -25,48 +26,137 @@ final class HeaderRules {
     static final AsciiString HTTP = AsciiString.cached("http");
     static final AsciiString HTTPS = AsciiString.cached("https");
 
+    /** {@code Connection} is present. */
+    static final int HOP_CONNECTION = 1;
+    /** Another hop-by-hop field is present: {@code Keep-Alive}, {@code TE}, {@code Trailer}, {@code Upgrade}. */
+    static final int HOP_FIXED = 2;
+    /** A {@code Proxy-*} field is present. */
+    static final int HOP_PROXY = 4;
+    /** {@code Transfer-Encoding} is present (not hop-by-hop: noted so that its absence costs no lookup). */
+    static final int FIELD_TRANSFER_ENCODING = 8;
+    /** {@code Content-Length} is present. */
+    static final int FIELD_CONTENT_LENGTH = 16;
+    /** {@code Via} is present. */
+    static final int FIELD_VIA = 32;
+
+    /** {@link #check} result bits below this are {@code HOP_*} flags; the bits above are a status code. */
+    private static final int STATUS_SHIFT = 8;
+
     private HeaderRules() {}
 
     /**
-     * Checks what Netty's decoder does not: the number of fields, exactly one {@code Host} in HTTP/1.1 (at most one
-     * in 1.0), the version, and methods a reverse proxy does not serve.
+     * Checks, in one pass over the fields, what the decoder (which does not validate fields, so that the proxy's own
+     * fields are not validated again) and Netty do not: every field name is a token and every value has only allowed
+     * characters, the number of fields, exactly one {@code Host} in HTTP/1.1 (at most one in 1.0), the version, and
+     * methods a reverse proxy does not serve. It also notes which hop-by-hop fields are present, for {@link
+     * #removeHopByHop(HttpHeaders, int)}.
      *
-     * @return {@code null} if the request may go on, else the status to answer it with (and close)
+     * @return the {@code HOP_*} flags of the request if it may go on (see {@link #rejection}), else a status code
+     *     shifted left, to answer it with (and close)
      */
-    static HttpResponseStatus check(HttpRequest request, int maxHeaderCount) {
+    static int check(HttpRequest request, int maxHeaderCount) {
         HttpVersion version = request.protocolVersion();
         if (version.majorVersion() != 1) {
-            return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
+            return reject(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED);
         }
         HttpMethod method = request.method();
         if (HttpMethod.CONNECT.equals(method)) {
-            return HttpResponseStatus.METHOD_NOT_ALLOWED;
+            return reject(HttpResponseStatus.METHOD_NOT_ALLOWED);
         }
         int count = 0;
         int hosts = 0;
+        int hop = 0;
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it =
                         request.headers().iteratorCharSequence();
                 it.hasNext(); ) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             count++;
-            if (AsciiString.contentEqualsIgnoreCase(e.getKey(), HttpHeaderNames.HOST)) {
+            CharSequence name = e.getKey();
+            CharSequence value = e.getValue();
+            if (name.length() == 0
+                    || HttpHeaderValidationUtil.validateToken(name) != -1
+                    || HttpHeaderValidationUtil.validateValidHeaderValue(value) != -1) {
+                return reject(HttpResponseStatus.BAD_REQUEST);
+            }
+            if (name.length() == 4 && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
                 hosts++;
-                if (!validHost(e.getValue())) {
-                    return HttpResponseStatus.BAD_REQUEST;
+                if (!validHost(value)) {
+                    return reject(HttpResponseStatus.BAD_REQUEST);
                 }
+            } else {
+                hop |= hopByHop(name);
             }
         }
         if (count > maxHeaderCount) {
-            return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+            return reject(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE);
         }
         if (hosts > 1 || (hosts == 0 && version.minorVersion() >= 1)) {
-            return HttpResponseStatus.BAD_REQUEST;
+            return reject(HttpResponseStatus.BAD_REQUEST);
         }
         String uri = request.uri();
         if (uri.isEmpty() || !(uri.charAt(0) == '/' || uri.equals("*") || isAbsolute(uri))) {
-            return HttpResponseStatus.BAD_REQUEST;
+            return reject(HttpResponseStatus.BAD_REQUEST);
         }
-        return null;
+        return hop;
+    }
+
+    private static int reject(HttpResponseStatus status) {
+        return status.code() << STATUS_SHIFT;
+    }
+
+    /** The status a {@link #check} result rejects the request with, or {@code null} if it passed. */
+    static HttpResponseStatus rejection(int checkResult) {
+        int code = checkResult >>> STATUS_SHIFT;
+        return code == 0 ? null : HttpResponseStatus.valueOf(code);
+    }
+
+    /**
+     * The {@code HOP_*} or {@code FIELD_*} flag of a field name, or 0; looks at the length first, so most names cost
+     * one compare.
+     */
+    private static int hopByHop(CharSequence name) {
+        switch (name.length()) {
+            case 3:
+                return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.VIA) ? FIELD_VIA : 0;
+            case 14:
+                return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
+                        ? FIELD_CONTENT_LENGTH
+                        : isProxyField(name) ? HOP_PROXY : 0;
+            case 17:
+                return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)
+                        ? FIELD_TRANSFER_ENCODING
+                        : isProxyField(name) ? HOP_PROXY : 0;
+            case 2:
+                return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE) ? HOP_FIXED : 0;
+            case 7:
+                return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRAILER)
+                                || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.UPGRADE)
+                        ? HOP_FIXED
+                        : isProxyField(name) ? HOP_PROXY : 0;
+            case 10:
+                if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION)) {
+                    return HOP_CONNECTION;
+                }
+                return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.KEEP_ALIVE)
+                        ? HOP_FIXED
+                        : isProxyField(name) ? HOP_PROXY : 0;
+            default:
+                return isProxyField(name) ? HOP_PROXY : 0;
+        }
+    }
+
+    private static boolean isProxyField(CharSequence name) {
+        return name.length() > PROXY_PREFIX.length()
+                && AsciiString.regionMatches(name, true, 0, PROXY_PREFIX, 0, PROXY_PREFIX.length());
+    }
+
+    /** The {@code HOP_*} and {@code FIELD_*} flags of the fields present in {@code h}, in one pass. */
+    static int hopByHopFields(HttpHeaders h) {
+        int hop = 0;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+            hop |= hopByHop(it.next().getKey());
+        }
+        return hop;
     }
 
     /** {@code uri-host [ ":" port ]}: no whitespace, no userinfo, no path; empty only where a URI has no host. */
@@ -91,31 +181,37 @@ final class HeaderRules {
      */
     static void removeHopByHop(HttpMessage message) {
         HttpHeaders h = message.headers();
-        String connection = h.get(HttpHeaderNames.CONNECTION);
-        if (connection != null) {
-            removeListed(h, connection);
-            h.remove(HttpHeaderNames.CONNECTION);
+        removeHopByHop(h, hopByHopFields(h));
+    }
+
+    /**
+     * {@link #removeHopByHop(HttpMessage)} when the fields present are known already.
+     *
+     * @param hop the {@code HOP_*} flags of the fields present, from {@link #check} or {@link #hopByHopFields}
+     */
+    static void removeHopByHop(HttpHeaders h, int hop) {
+        if ((hop & (HOP_CONNECTION | HOP_FIXED | HOP_PROXY)) == 0) {
+            return; // the common case for requests: nothing to do, no lookup
         }
-        h.remove(HttpHeaderNames.KEEP_ALIVE);
-        h.remove(HttpHeaderNames.TE);
-        h.remove(HttpHeaderNames.TRAILER);
-        h.remove(HttpHeaderNames.UPGRADE);
-        boolean proxyFields = false;
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
-            CharSequence name = it.next().getKey();
-            if (name.length() > PROXY_PREFIX.length()
-                    && AsciiString.regionMatches(name, true, 0, PROXY_PREFIX, 0, PROXY_PREFIX.length())) {
-                proxyFields = true;
-                break;
+        if ((hop & HOP_CONNECTION) != 0) {
+            String connection = h.get(HttpHeaderNames.CONNECTION);
+            if (connection != null) {
+                removeListed(h, connection);
+                h.remove(HttpHeaderNames.CONNECTION);
             }
         }
-        if (proxyFields) {
+        if ((hop & HOP_FIXED) != 0) {
+            h.remove(HttpHeaderNames.KEEP_ALIVE);
+            h.remove(HttpHeaderNames.TE);
+            h.remove(HttpHeaderNames.TRAILER);
+            h.remove(HttpHeaderNames.UPGRADE);
+        }
+        if ((hop & HOP_PROXY) != 0) {
             // rare: collect first, as the header iterator is read-only
             java.util.List<String> names = new java.util.ArrayList<>(2);
             for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
                 CharSequence name = it.next().getKey();
-                if (name.length() > PROXY_PREFIX.length()
-                        && AsciiString.regionMatches(name, true, 0, PROXY_PREFIX, 0, PROXY_PREFIX.length())) {
+                if (isProxyField(name)) {
                     names.add(name.toString());
                 }
             }
@@ -158,6 +254,19 @@ final class HeaderRules {
      * @param recipient e.g. {@code 1.1 reverl}
      */
     static void appendVia(HttpHeaders h, AsciiString recipient) {
+        appendVia(h, recipient, FIELD_VIA);
+    }
+
+    /**
+     * {@link #appendVia(HttpHeaders, AsciiString)} when it is known whether {@code Via} is present.
+     *
+     * @param fields flags from {@link #check} or {@link #hopByHopFields}: without {@link #FIELD_VIA}, no lookup
+     */
+    static void appendVia(HttpHeaders h, AsciiString recipient, int fields) {
+        if ((fields & FIELD_VIA) == 0) {
+            h.add(HttpHeaderNames.VIA, recipient);
+            return;
+        }
         String via = h.get(HttpHeaderNames.VIA);
         if (via == null) {
             h.set(HttpHeaderNames.VIA, recipient);
