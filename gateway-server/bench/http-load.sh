@@ -6,7 +6,7 @@
 #   gateway-server/bench/http-load.sh [--duration S] [--warmup S] [--io-threads N] [--tls] [--base-port P]
 #
 # Needs: nginx, wrk, curl (apt-get install -y nginx wrk curl), openssl for --tls, java 17+.
-# For side-by-side ratios against nginx and HAProxy use the shared proxybench tool (see README).
+# For side-by-side ratios against nginx and HAProxy in the same run, see the README (the proxybench harness).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 duration=10 warmup=20 threads=1 tls=0 base=18300
