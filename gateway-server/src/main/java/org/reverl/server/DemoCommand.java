@@ -10,6 +10,7 @@ import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.HealthCheckConfig;
 import org.reverl.gateway.http.HttpProxyConfig;
+import org.reverl.server.config.ConfigValues;
 import org.reverl.server.config.ReverlConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -121,20 +122,15 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private InetSocketAddress address(String option, String value) {
-        int colon = value.lastIndexOf(':');
-        try {
-            int port = Integer.parseInt(value.substring(colon + 1));
-            if (colon > 0 && port >= 0 && port <= 65535) {
-                return new InetSocketAddress(value.substring(0, colon), port);
-            }
-        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-            // fall through
+        ConfigValues.HostPort hp = ConfigValues.hostPort(value);
+        if (hp == null || hp.port() < 0 || hp.port() > 65535) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), option + ": '" + value + "' (expected: HOST:PORT with a port 0-65535)");
         }
-        throw new CommandLine.ParameterException(
-                spec.commandLine(), option + ": '" + value + "' (expected: HOST:PORT with a port 0-65535)");
+        return new InetSocketAddress(hp.host(), hp.port());
     }
 
     private static String hostPort(InetSocketAddress a) {
-        return a.getHostString() + ":" + a.getPort();
+        return ConfigValues.format(a);
     }
 }

@@ -14,6 +14,7 @@ import org.reverl.gateway.core.ProviderRegistry;
 import org.reverl.gateway.http.HttpProxyConfig;
 import org.reverl.server.config.ConfigException;
 import org.reverl.server.config.ConfigLoader;
+import org.reverl.server.config.ConfigValues;
 import org.reverl.server.config.ReverlConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -203,38 +204,20 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private InetSocketAddress parseHostPort(String option, String value, int minPort) {
-        int colon = value.lastIndexOf(':');
-        String host = colon > 0 ? value.substring(0, colon) : "";
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
-        try {
-            port = colon > 0 ? Integer.parseInt(value.substring(colon + 1)) : -1;
-        } catch (NumberFormatException e) {
-            port = -1;
-        }
-        if (host.isEmpty() || port < minPort || port > 65535) {
+        ConfigValues.HostPort hp = ConfigValues.hostPort(value);
+        if (hp == null || hp.port() < minPort || hp.port() > 65535) {
             throw usage(option + ": '" + value + "' (expected: HOST:PORT with a port " + minPort + "-65535)");
         }
-        return minPort == 0 ? new InetSocketAddress(host, port) : InetSocketAddress.createUnresolved(host, port);
+        return minPort == 0
+                ? new InetSocketAddress(hp.host(), hp.port())
+                : InetSocketAddress.createUnresolved(hp.host(), hp.port());
     }
 
     static Duration parseDuration(String what, String value) {
-        String v = value.trim();
-        try {
-            if (v.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-            }
-            if (v.endsWith("s")) {
-                return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
-            }
-            if (v.endsWith("m")) {
-                return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
-            }
-        } catch (NumberFormatException e) {
-            // fall through
+        Duration d = ConfigValues.duration(value);
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + ": '" + value + "' (expected: a duration such as 500ms, 3s, 1m)");
         }
-        throw new IllegalArgumentException(what + ": '" + value + "' (expected: a duration such as 500ms, 3s, 1m)");
+        return d;
     }
 }

@@ -15,8 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.HealthCheckConfig;
@@ -46,8 +44,6 @@ import org.reverl.server.admin.AdminSettings;
  * </pre>
  */
 public final class ConfigLoader {
-
-    private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]\\s]+):([0-9]+)");
 
     private final ProviderRegistry registry;
 
@@ -135,7 +131,10 @@ public final class ConfigLoader {
             if (address != null) {
                 String other = seen.putIfAbsent(address, l.at("address"));
                 if (other != null) {
-                    r.error(l.at("address"), '"' + hostPort(address) + '"', "an address not used by " + other);
+                    r.error(
+                            l.at("address"),
+                            '"' + ConfigValues.format(address) + '"',
+                            "an address not used by " + other);
                 }
                 list.add(new ReverlConfig.Listener(address, tls));
             }
@@ -196,7 +195,7 @@ public final class ConfigLoader {
                 continue;
             }
             try {
-                list.add(new BackendSpec(id, "http://" + hostPort(address), weight, Map.of()));
+                list.add(new BackendSpec(id, "http://" + ConfigValues.format(address), weight, Map.of()));
             } catch (IllegalArgumentException e) {
                 r.error(b.at("id"), '"' + id + '"', "1-64 characters of [A-Za-z0-9._:-]");
             }
@@ -339,7 +338,10 @@ public final class ConfigLoader {
             }
         }
         if (enabled && address != null && !address.getAddress().isLoopbackAddress() && token == null) {
-            r.error(a.at("token"), "missing", "a token when admin.address is not loopback (" + hostPort(address) + ")");
+            r.error(
+                    a.at("token"),
+                    "missing",
+                    "a token when admin.address is not loopback (" + ConfigValues.format(address) + ")");
         }
         return new ReverlConfig.Admin(enabled, address, token);
     }
@@ -352,31 +354,18 @@ public final class ConfigLoader {
         if (text == null) {
             return null;
         }
-        Matcher m = HOST_PORT.matcher(text.trim());
-        if (!m.matches()) {
+        ConfigValues.HostPort hp = ConfigValues.hostPort(text);
+        if (hp == null) {
             r.error(o.at(key), '"' + text + '"', "host:port");
             return null;
         }
-        int port;
-        try {
-            port = Integer.parseInt(m.group(2));
-        } catch (NumberFormatException e) {
-            port = -1;
-        }
         int min = listener ? 0 : 1;
-        if (port < min || port > 65535) {
+        if (hp.port() < min || hp.port() > 65535) {
             r.error(o.at(key), '"' + text + '"', "port " + min + "-65535");
             return null;
         }
-        String host = m.group(1);
-        if (host.startsWith("[")) {
-            host = host.substring(1, host.length() - 1);
-        }
+        String host = hp.host();
+        int port = hp.port();
         return listener ? new InetSocketAddress(host, port) : InetSocketAddress.createUnresolved(host, port);
-    }
-
-    static String hostPort(InetSocketAddress a) {
-        String host = a.getHostString();
-        return (host.contains(":") ? "[" + host + "]" : host) + ':' + a.getPort();
     }
 }

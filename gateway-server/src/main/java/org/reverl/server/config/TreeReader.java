@@ -2,7 +2,6 @@ package org.reverl.server.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -11,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.reverl.gateway.api.Checks;
 
 /**
@@ -21,8 +18,6 @@ import org.reverl.gateway.api.Checks;
  * goes on and later errors are found too. Not thread-safe; one per load.
  */
 final class TreeReader {
-
-    private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h)");
 
     private final List<String> errors = new ArrayList<>();
 
@@ -147,7 +142,7 @@ final class TreeReader {
                 return fallback;
             }
             String expected = (zeroAllowed ? "" : "positive ") + "duration such as 500ms, 2s, 1m or PT2S";
-            Duration d = v.isTextual() ? parseDuration(v.asText()) : null;
+            Duration d = v.isTextual() ? ConfigValues.duration(v.asText()) : null;
             if (d == null || d.isNegative() || (!zeroAllowed && d.isZero())) {
                 error(at(key), show(v), "a " + expected);
                 return fallback;
@@ -241,29 +236,6 @@ final class TreeReader {
                     error(at(key), "unknown key", "one of " + new TreeSet<>(known));
                 }
             }
-        }
-    }
-
-    static Duration parseDuration(String text) {
-        String s = text.trim();
-        Matcher m = DURATION.matcher(s);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            switch (m.group(2)) {
-                case "ms":
-                    return Duration.ofMillis(n);
-                case "s":
-                    return Duration.ofSeconds(n);
-                case "m":
-                    return Duration.ofMinutes(n);
-                default:
-                    return Duration.ofHours(n);
-            }
-        }
-        try {
-            return Duration.parse(s);
-        } catch (DateTimeParseException e) {
-            return null;
         }
     }
 }
