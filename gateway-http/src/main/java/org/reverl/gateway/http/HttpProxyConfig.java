@@ -20,15 +20,24 @@ import org.reverl.gateway.api.Checks;
  * @param maxInitialLineLength longest request line in bytes; a longer one gets 414
  * @param maxHeaderSize largest header block in bytes; a larger one gets 431
  * @param maxHeaderCount most header fields in a request; more get 431
- * @param maxChunkSize largest body piece handed on at once, in bytes (bodies are streamed, never aggregated)
+ * @param maxChunkSize largest body piece handed on at once, in bytes
+ * @param bufferedBody request bodies up to this many bytes are received whole, and their framing checked, before any
+ *     byte of the request goes to a backend, and can be sent again on a retry; larger ones stream; 0 streams every body
+ * @param maxBody largest request body accepted, in bytes; a larger one gets 413; {@link #UNLIMITED_BODY} for no limit
  * @param requestHeadTimeout how long a client may take to send a request head once it started; then 408 and close
  * @param idleTimeout how long a keep-alive client connection may stay idle between requests; then it is closed
+ * @param bodyTimeout how long a client may pause between two pieces of a request body while the proxy reads it; then
+ *     408 and close (time the proxy itself is not reading, because a backend is slow to take the body, does not count)
+ * @param sendTimeout how long a client may leave a response unread (its connection not writable) before it is closed;
+ *     the backend is not blamed for it
  * @param connectTimeout how long connecting to a backend may take; then the request fails over
  * @param responseTimeout how long a backend may stay silent while a response is due; then 504 (or the client
  *     connection is closed if the response had started)
  * @param maxAttempts how many backends one request may be tried on, including the first
- * @param trustedProxies addresses of proxies in front of this one whose {@code X-Forwarded-*} headers are kept and
- *     appended to; from anyone else they are replaced
+ * @param trustedProxies addresses of proxies in front of this one whose {@code X-Forwarded-*} and {@code Forwarded}
+ *     headers are kept and appended to; from anyone else they are replaced, and {@code Forwarded} and {@code X-Real-IP}
+ *     removed
+ * @param forwarded whether an RFC 7239 {@code Forwarded} field is added besides {@code X-Forwarded-*}
  * @param via the pseudonym added to {@code Via}, e.g. {@code reverl}
  * @param tls the certificate to terminate TLS with, or {@code null} for plain HTTP
  * @param observer sees responses, failures, retries and rejections, for metrics; {@link ProxyObserver#NOOP} by default
@@ -42,12 +51,17 @@ public record HttpProxyConfig(
         int maxHeaderSize,
         int maxHeaderCount,
         int maxChunkSize,
+        int bufferedBody,
+        long maxBody,
         Duration requestHeadTimeout,
         Duration idleTimeout,
+        Duration bodyTimeout,
+        Duration sendTimeout,
         Duration connectTimeout,
         Duration responseTimeout,
         int maxAttempts,
         Set<InetAddress> trustedProxies,
+        Forwarded forwarded,
         String via,
         TlsSettings tls,
         ProxyObserver observer,
@@ -61,6 +75,16 @@ public record HttpProxyConfig(
     public static final int DEFAULT_MAX_HEADER_COUNT = 100;
     /** Default {@link #maxChunkSize()}: 64 KiB. */
     public static final int DEFAULT_MAX_CHUNK_SIZE = 65536;
+    /** Default {@link #bufferedBody()}: 64 KiB. */
+    public static final int DEFAULT_BUFFERED_BODY = 65536;
+    /** Largest {@link #bufferedBody()}: 64 MiB. */
+    public static final int MAX_BUFFERED_BODY = 64 << 20;
+    /** {@link #maxBody()} for no limit, the default: bodies larger than {@link #bufferedBody()} stream. */
+    public static final long UNLIMITED_BODY = Long.MAX_VALUE;
+    /** Default {@link #bodyTimeout()}, as nginx's {@code client_body_timeout}. */
+    public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(60);
+    /** Default {@link #sendTimeout()}, as nginx's {@code send_timeout}. */
+    public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(60);
     /** Default {@link #requestHeadTimeout()}. */
     public static final Duration DEFAULT_REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(10);
     /** Default {@link #idleTimeout()}. */
@@ -82,12 +106,19 @@ public record HttpProxyConfig(
         Checks.inRange("maxHeaderSize", maxHeaderSize, 256, 1 << 20);
         Checks.inRange("maxHeaderCount", maxHeaderCount, 1, 10_000);
         Checks.inRange("maxChunkSize", maxChunkSize, 256, 1 << 24);
+        Checks.inRange("bufferedBody", bufferedBody, 0, MAX_BUFFERED_BODY);
+        if (maxBody < 0) {
+            throw new IllegalArgumentException(Checks.message("maxBody", maxBody, "a byte count >= 0"));
+        }
         Checks.positive("requestHeadTimeout", requestHeadTimeout);
         Checks.positive("idleTimeout", idleTimeout);
+        Checks.positive("bodyTimeout", bodyTimeout);
+        Checks.positive("sendTimeout", sendTimeout);
         Checks.positive("connectTimeout", connectTimeout);
         Checks.positive("responseTimeout", responseTimeout);
         Checks.inRange("maxAttempts", maxAttempts, 1, 16);
         trustedProxies = Set.copyOf(requireNonNull(trustedProxies, "trustedProxies"));
+        requireNonNull(forwarded, "forwarded");
         Checks.notBlank("via", via);
         requireNonNull(observer, "observer");
     }
@@ -111,17 +142,30 @@ public record HttpProxyConfig(
         b.maxHeaderSize = maxHeaderSize;
         b.maxHeaderCount = maxHeaderCount;
         b.maxChunkSize = maxChunkSize;
+        b.bufferedBody = bufferedBody;
+        b.maxBody = maxBody;
         b.requestHeadTimeout = requestHeadTimeout;
         b.idleTimeout = idleTimeout;
+        b.bodyTimeout = bodyTimeout;
+        b.sendTimeout = sendTimeout;
         b.connectTimeout = connectTimeout;
         b.responseTimeout = responseTimeout;
         b.maxAttempts = maxAttempts;
         b.trustedProxies.addAll(trustedProxies);
+        b.forwarded = forwarded;
         b.via = via;
         b.tls = tls;
         b.observer = observer;
         b.accessLog = accessLog;
         return b;
+    }
+
+    /** Which forwarding fields the proxy adds to requests. */
+    public enum Forwarded {
+        /** {@code X-Forwarded-For}, {@code -Proto} and {@code -Host}: what most applications read. The default. */
+        X_FORWARDED,
+        /** Those, and an RFC 7239 {@code Forwarded} element ({@code for=...;proto=...;host=...}). */
+        RFC7239
     }
 
     /** Whether TLS is terminated. */
@@ -137,12 +181,17 @@ public record HttpProxyConfig(
         private int maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
         private int maxHeaderCount = DEFAULT_MAX_HEADER_COUNT;
         private int maxChunkSize = DEFAULT_MAX_CHUNK_SIZE;
+        private int bufferedBody = DEFAULT_BUFFERED_BODY;
+        private long maxBody = UNLIMITED_BODY;
         private Duration requestHeadTimeout = DEFAULT_REQUEST_HEAD_TIMEOUT;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private Duration bodyTimeout = DEFAULT_BODY_TIMEOUT;
+        private Duration sendTimeout = DEFAULT_SEND_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private final Set<InetAddress> trustedProxies = new LinkedHashSet<>();
+        private Forwarded forwarded = Forwarded.X_FORWARDED;
         private String via = DEFAULT_VIA;
         private TlsSettings tls;
         private ProxyObserver observer = ProxyObserver.NOOP;
@@ -189,6 +238,42 @@ public record HttpProxyConfig(
         /** Largest body piece handed on at once, in bytes. */
         public Builder maxChunkSize(int bytes) {
             this.maxChunkSize = Checks.inRange("maxChunkSize", bytes, 256, 1 << 24);
+            return this;
+        }
+
+        /**
+         * Request bodies up to this many bytes are received whole and checked before the request goes to a backend
+         * (and can be retried); 0 streams every body. Default 64 KiB.
+         */
+        public Builder bufferedBody(int bytes) {
+            this.bufferedBody = Checks.inRange("bufferedBody", bytes, 0, MAX_BUFFERED_BODY);
+            return this;
+        }
+
+        /** Largest request body accepted (413 beyond); {@link #UNLIMITED_BODY}, the default, for no limit. */
+        public Builder maxBody(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException(Checks.message("maxBody", bytes, "a byte count >= 0"));
+            }
+            this.maxBody = bytes;
+            return this;
+        }
+
+        /** Time a client may pause between pieces of a request body (408 beyond). */
+        public Builder bodyTimeout(Duration timeout) {
+            this.bodyTimeout = Checks.positive("bodyTimeout", timeout);
+            return this;
+        }
+
+        /** Time a client may leave a response unread before its connection is closed. */
+        public Builder sendTimeout(Duration timeout) {
+            this.sendTimeout = Checks.positive("sendTimeout", timeout);
+            return this;
+        }
+
+        /** Which forwarding fields are added; default {@link Forwarded#X_FORWARDED}. */
+        public Builder forwarded(Forwarded forwarded) {
+            this.forwarded = requireNonNull(forwarded, "forwarded");
             return this;
         }
 
@@ -270,12 +355,17 @@ public record HttpProxyConfig(
                     maxHeaderSize,
                     maxHeaderCount,
                     maxChunkSize,
+                    bufferedBody,
+                    maxBody,
                     requestHeadTimeout,
                     idleTimeout,
+                    bodyTimeout,
+                    sendTimeout,
                     connectTimeout,
                     responseTimeout,
                     maxAttempts,
                     trustedProxies,
+                    forwarded,
                     via,
                     tls,
                     observer,

@@ -14,6 +14,7 @@ import javax.net.ssl.SSLException;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.http.internal.FrontendInitializer;
 import org.reverl.gateway.http.internal.ProxySettings;
+import org.reverl.gateway.http.internal.Ticker;
 import org.reverl.gateway.http.internal.Transports;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,22 +72,7 @@ public final class HttpProxyServer implements AutoCloseable {
             }
         }
         Transports transport = Transports.best();
-        ProxySettings settings = new ProxySettings(
-                lb,
-                transport,
-                ssl != null,
-                config.via(),
-                config.trustedProxies(),
-                config.maxInitialLineLength(),
-                config.maxHeaderSize(),
-                config.maxHeaderCount(),
-                config.maxChunkSize(),
-                config.requestHeadTimeout().toNanos(),
-                config.idleTimeout().toNanos(),
-                (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()),
-                config.responseTimeout().toNanos(),
-                config.maxAttempts(),
-                config.observer());
+        ProxySettings settings = new ProxySettings(lb, transport, config, ssl != null, Ticker.SYSTEM);
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "reverl-io");
         try {
             Channel ch = new ServerBootstrap()

@@ -8,29 +8,36 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The handler at the end of a backend connection's pipeline: hands the response pieces to the {@link FrontendHandler}
+ * The handler at the end of a backend connection's pipeline: hands the response pieces to the {@link Exchange}
  * that borrowed the connection, watches the response timeout, and takes the connection out of its pool when the
- * backend closes it while idle. Confined to its event loop.
+ * backend closes it while idle. The response timeout counts the backend's silence while a response is due, and is
+ * paused while the proxy itself does not read the connection (its client is not taking the response). Confined to its
+ * event loop.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     private final BackendPools.Pool pool;
     private final long responseTimeoutNanos;
+    private final Ticker ticker;
     /** Runs the lazily rescheduled response timer; one object for the connection's lifetime. */
     private final Runnable timeoutTask = this::onTimer;
 
     private ChannelHandlerContext ctx;
     /** The client connection using this connection, or {@code null} while it is idle in its pool. */
-    private FrontendHandler owner;
+    private Exchange owner;
     /** Whether a response is due: the backend's silence counts against the response timeout. */
     private boolean awaiting;
 
     private long lastActivity;
     private ScheduledFuture<?> timer;
 
-    BackendHandler(BackendPools.Pool pool, long responseTimeoutNanos) {
+    /** Whether the proxy stopped reading the connection (backpressure): its silence is not the backend's. */
+    private boolean paused;
+
+    BackendHandler(BackendPools.Pool pool, long responseTimeoutNanos, Ticker ticker) {
         this.pool = pool;
         this.responseTimeoutNanos = responseTimeoutNanos;
+        this.ticker = ticker;
     }
 
     BackendPools.Pool pool() {
@@ -45,7 +52,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         return ctx != null && ctx.channel().isActive();
     }
 
-    void attach(FrontendHandler owner) {
+    void attach(Exchange owner) {
         this.owner = owner;
     }
 
@@ -53,21 +60,34 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     void detach() {
         owner = null;
         awaiting = false;
+        paused = false;
     }
 
     /** Starts (or restarts) the response timeout: a response is due. */
     void awaitResponse() {
         awaiting = true;
-        lastActivity = System.nanoTime();
+        lastActivity = ticker.nanoTime();
         if (timer == null) {
             timer = ctx.executor().schedule(timeoutTask, responseTimeoutNanos, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** The proxy stops reading this connection because its client does not take the response: the clock stops. */
+    void pauseResponseTimeout() {
+        paused = true;
+    }
+
+    /** Reading resumes: the backend has the whole timeout again from now. */
+    void resumeResponseTimeout() {
+        paused = false;
+        lastActivity = ticker.nanoTime();
     }
 
     /** Keeps reading while idle (auto-read), so that a close by the backend is seen at once and the connection leaves the pool. */
     void parkIdle() {
         owner = null;
         awaiting = false;
+        paused = false;
         ctx.channel().config().setAutoRead(true);
     }
 
@@ -86,7 +106,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        FrontendHandler o = owner;
+        Exchange o = owner;
         if (o != null) {
             o.onBackendMessage(this, msg);
         } else {
@@ -98,10 +118,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        FrontendHandler o = owner;
+        Exchange o = owner;
         if (o != null) {
             if (awaiting) {
-                lastActivity = System.nanoTime();
+                lastActivity = ticker.nanoTime();
             }
             o.onBackendReadComplete(this);
         }
@@ -109,7 +129,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        FrontendHandler o = owner;
+        Exchange o = owner;
         if (o != null && ctx.channel().isWritable()) {
             o.onBackendWritable(this);
         }
@@ -119,7 +139,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelTimer();
-        FrontendHandler o = owner;
+        Exchange o = owner;
         owner = null;
         if (o != null) {
             o.onBackendFailed(this, null);
@@ -130,7 +150,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        FrontendHandler o = owner;
+        Exchange o = owner;
         owner = null;
         if (o != null) {
             o.onBackendFailed(this, cause);
@@ -140,11 +160,15 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     private void onTimer() {
         timer = null;
-        FrontendHandler o = owner;
+        Exchange o = owner;
         if (!awaiting || o == null || !ctx.channel().isActive()) {
             return;
         }
-        long idle = System.nanoTime() - lastActivity;
+        long now = ticker.nanoTime();
+        if (paused) {
+            lastActivity = now;
+        }
+        long idle = now - lastActivity;
         if (idle >= responseTimeoutNanos) {
             awaiting = false;
             owner = null;

@@ -1,10 +1,8 @@
 package org.reverl.gateway.http.internal;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -134,30 +132,24 @@ final class BackendPools {
         /** Opens a new connection on {@code loop}. */
         ChannelFuture connect(EventLoop loop) {
             Pool pool = this;
-            return new Bootstrap()
-                    .group(loop)
-                    .channel(settings.transport.clientChannel())
-                    .option(ChannelOption.AUTO_READ, true)
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis)
-                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.pipeline()
-                                    .addLast(
-                                            "codec",
-                                            new HttpClientCodec(
-                                                    new HttpDecoderConfig()
-                                                            .setMaxInitialLineLength(8192)
-                                                            .setMaxHeaderSize(65536)
-                                                            .setMaxChunkSize(settings.maxChunkSize),
-                                                    false,
-                                                    false))
-                                    .addLast("backend", new BackendHandler(pool, settings.responseTimeoutNanos));
-                        }
-                    })
-                    .connect(address);
+            return settings.connector.connect(address, loop, new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    ch.pipeline()
+                            .addLast(
+                                    "codec",
+                                    new HttpClientCodec(
+                                            new HttpDecoderConfig()
+                                                    .setMaxInitialLineLength(8192)
+                                                    .setMaxHeaderSize(65536)
+                                                    .setMaxChunkSize(settings.maxChunkSize),
+                                            false,
+                                            false))
+                            .addLast(
+                                    "backend",
+                                    new BackendHandler(pool, settings.responseTimeoutNanos, settings.ticker));
+                }
+            });
         }
     }
 

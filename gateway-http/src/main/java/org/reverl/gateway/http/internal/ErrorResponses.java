@@ -26,6 +26,7 @@ final class ErrorResponses {
         body(HttpResponseStatus.BAD_REQUEST, "bad request");
         body(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
         body(HttpResponseStatus.REQUEST_TIMEOUT, "request timeout");
+        body(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large");
         body(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri too long");
         body(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request header fields too large");
         body(HttpResponseStatus.NOT_IMPLEMENTED, "not implemented");

@@ -5,6 +5,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
@@ -20,12 +23,22 @@ import java.util.List;
  * response encoder that knows which responses answer {@code HEAD} (as {@code HttpServerCodec} does, which cannot be
  * extended).
  *
- * <p>Netty already rejects {@code Transfer-Encoding} with {@code Content-Length}, repeated or invalid {@code
- * Content-Length}, {@code Transfer-Encoding} in HTTP/1.0, bare LF line ends and over-long lines and header blocks.
- * Header names and values are checked by {@link HeaderRules#check} (the decoded headers do not validate, so that the
- * fields the proxy adds are not validated again). It accepts obsolete line folding (RFC 9112 section 5.2), joining the lines; this
- * decoder rejects it instead, by scanning each request head before Netty parses it: a line of the head that begins
- * with a space or tab fails the request with {@link ObsoleteLineFoldingException}.
+ * <h2>Framing is decided here, not inherited</h2>
+ * A request has a body only when it carries {@code Transfer-Encoding} with {@code chunked} as its last coding, or one
+ * valid {@code Content-Length} (RFC 9112 section 6.3). No other rule of the decoder gives a request a body: Netty also
+ * gives a {@code GET} with {@code Sec-WebSocket-Key1} and {@code -Key2} an 8-byte body (the legacy WebSocket
+ * handshake), which would let a request smuggle the start of the next one; {@link RequestDecoder#isContentAlwaysEmpty}
+ * turns that off. Every decoder option the framing depends on is set explicitly, not left to a process-wide default:
+ * RFC 9112 {@code Transfer-Encoding} handling (refused in HTTP/1.0, and with {@code Content-Length}), no duplicate
+ * {@code Content-Length}, strict line ends, chunked bodies supported.
+ *
+ * <p>Netty rejects {@code Transfer-Encoding} with {@code Content-Length}, repeated, signed or invalid {@code
+ * Content-Length}, a final coding other than {@code chunked}, bare LF line ends, malformed chunk sizes and chunk data
+ * that runs past its size, and over-long lines and header blocks. {@link HeadScanner} refuses what Netty accepts and a
+ * proxy must not (leading bytes before the method, a malformed request line, a version other than exactly {@code
+ * HTTP/1.0} or {@code HTTP/1.1}, a fragment or control byte in the target, obsolete line folding): the request becomes
+ * a failed message whose cause is a {@link RequestRejectedException}. Header names and values are checked by {@link
+ * HeaderRules#check} (the decoded headers do not validate, so that the fields the proxy adds are not validated again).
  */
 final class FrontendCodec {
 
@@ -40,7 +53,10 @@ final class FrontendCodec {
                 .setMaxInitialLineLength(maxInitialLineLength)
                 .setMaxHeaderSize(maxHeaderSize)
                 .setMaxChunkSize(maxChunkSize)
+                .setChunkedSupported(true)
+                .setAllowPartialChunks(true)
                 .setAllowDuplicateContentLengths(false)
+                .setUseRfc9112TransferEncoding(true)
                 .setStrictLineParsing(true)
                 .setValidateHeaders(true)
                 // the fields are validated by HeaderRules.check, in the pass it makes over them anyway; headers that
@@ -67,36 +83,18 @@ final class FrontendCodec {
         return decoder.partialHead;
     }
 
-    /** Thrown for a request head with obsolete line folding; the request becomes a failed, invalid message. */
-    static final class ObsoleteLineFoldingException extends IllegalArgumentException {
-        private static final long serialVersionUID = 1L;
-
-        ObsoleteLineFoldingException() {
-            super("obsolete line folding in the request head");
-        }
-
-        @Override
-        public synchronized Throwable fillInStackTrace() {
-            return this;
-        }
-    }
-
     final class RequestDecoder extends HttpRequestDecoder {
+        private final HeadScanner scanner = new HeadScanner();
         /** Whether the bytes at the reader index belong to a request head (true) or to a body (false). */
         private boolean inHead = true;
-        /** Bytes after the reader index already scanned for folding, in the current head. */
-        private int scanned;
-        /** The byte before the next one to scan. */
-        private byte previous;
-        /** Set once folding was found: everything after it is dropped. */
+        /** Set once a head was refused: everything after it is dropped. */
         private boolean discard;
+        /** Bytes of a request head arrived, and not the whole head yet. */
+        private boolean partialHead;
 
         RequestDecoder(HttpDecoderConfig config) {
             super(config);
         }
-
-        /** Bytes of a request head arrived, and not the whole head yet. */
-        private boolean partialHead;
 
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
@@ -106,20 +104,21 @@ final class FrontendCodec {
             }
             if (inHead && buffer.isReadable()) {
                 partialHead = true;
-            }
-            if (inHead && foldedLine(buffer)) {
-                discard = true;
-                buffer.skipBytes(buffer.readableBytes());
-                HttpRequest invalid = (HttpRequest) createInvalidMessage();
-                invalid.setDecoderResult(DecoderResult.failure(new ObsoleteLineFoldingException()));
-                methods.add(invalid.method());
-                out.add(invalid);
-                return;
+                RequestRejectedException bad = scanner.scan(buffer);
+                if (bad != null) {
+                    discard = true;
+                    buffer.skipBytes(buffer.readableBytes());
+                    HttpRequest invalid = (HttpRequest) createInvalidMessage();
+                    invalid.setDecoderResult(DecoderResult.failure(bad));
+                    methods.add(invalid.method());
+                    out.add(invalid);
+                    return;
+                }
             }
             int before = buffer.readerIndex();
             int oldSize = out.size();
             super.decode(ctx, buffer, out);
-            scanned = Math.max(0, scanned - (buffer.readerIndex() - before));
+            scanner.consumed(buffer.readerIndex() - before);
             for (int i = oldSize, n = out.size(); i < n; i++) {
                 Object o = out.get(i);
                 if (o instanceof HttpRequest) {
@@ -129,39 +128,19 @@ final class FrontendCodec {
                 }
                 if (o instanceof LastHttpContent) {
                     inHead = true;
-                    scanned = 0;
-                    previous = 0;
+                    scanner.reset();
                 }
             }
         }
 
         /**
-         * Scans the head bytes not scanned yet: a LF followed by SP or HTAB, before the empty line that ends the
-         * head, is obsolete line folding. Each byte of a head is looked at once, however it is split into reads.
+         * RFC 9112 section 6.3: a request with neither {@code Transfer-Encoding} nor {@code Content-Length} has no body,
+         * whatever else it carries.
          */
-        private boolean foldedLine(ByteBuf buffer) {
-            int start = buffer.readerIndex() + scanned;
-            int end = buffer.writerIndex();
-            byte prev = previous;
-            for (int i = start; i < end; i++) {
-                byte b = buffer.getByte(i);
-                if (prev == '\n') {
-                    if (b == ' ' || b == '\t') {
-                        return true;
-                    }
-                    if (b == '\r' || b == '\n') {
-                        // the empty line: the head ends here; the body is not scanned
-                        inHead = false;
-                        scanned = 0;
-                        previous = 0;
-                        return false;
-                    }
-                }
-                prev = b;
-            }
-            previous = prev;
-            scanned = end - buffer.readerIndex();
-            return false;
+        @Override
+        protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+            HttpHeaders h = msg.headers();
+            return !h.contains(HttpHeaderNames.TRANSFER_ENCODING) && !h.contains(HttpHeaderNames.CONTENT_LENGTH);
         }
     }
 

@@ -35,6 +35,6 @@ public final class FrontendInitializer extends ChannelInitializer<Channel> {
         if (accessLog) {
             p.addLast("access-log", new AccessLogHandler(AccessLogHandler.LOG::info));
         }
-        p.addLast("proxy", new FrontendHandler(settings, codec));
+        p.addLast("proxy", new ClientConnection(settings, codec));
     }
 }

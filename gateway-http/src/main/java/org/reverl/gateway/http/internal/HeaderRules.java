@@ -2,6 +2,7 @@ package org.reverl.gateway.http.internal;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValidationUtil;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
@@ -38,9 +39,16 @@ final class HeaderRules {
     static final int FIELD_CONTENT_LENGTH = 16;
     /** {@code Via} is present. */
     static final int FIELD_VIA = 32;
+    /** {@code Expect} is present. */
+    static final int FIELD_EXPECT = 64;
+    /** {@code Forwarded} or {@code X-Real-IP} is present: client-supplied forwarding fields besides X-Forwarded-*. */
+    static final int FIELD_FORWARDED = 128;
 
     /** {@link #check} result bits below this are {@code HOP_*} flags; the bits above are a status code. */
-    private static final int STATUS_SHIFT = 8;
+    private static final int STATUS_SHIFT = 10;
+
+    static final AsciiString FORWARDED = AsciiString.cached("forwarded");
+    static final AsciiString X_REAL_IP = AsciiString.cached("x-real-ip");
 
     private HeaderRules() {}
 
@@ -84,7 +92,13 @@ final class HeaderRules {
                     return reject(HttpResponseStatus.BAD_REQUEST);
                 }
             } else {
-                hop |= hopByHop(name);
+                int flag = hopByHop(name);
+                if (flag == FIELD_TRANSFER_ENCODING && !isChunkedOnly(value)) {
+                    // the decoder made sure chunked is the final coding; any other coding is one the proxy does not
+                    // implement (RFC 9112 section 6.1), as nginx answers
+                    return reject(HttpResponseStatus.NOT_IMPLEMENTED);
+                }
+                hop |= flag;
             }
         }
         if (count > maxHeaderCount) {
@@ -94,7 +108,10 @@ final class HeaderRules {
             return reject(HttpResponseStatus.BAD_REQUEST);
         }
         String uri = request.uri();
-        if (uri.isEmpty() || !(uri.charAt(0) == '/' || uri.equals("*") || isAbsolute(uri))) {
+        if (uri.isEmpty()
+                || !(uri.charAt(0) == '/'
+                        || (uri.equals("*") && HttpMethod.OPTIONS.equals(method))
+                        || isAbsolute(uri))) {
             return reject(HttpResponseStatus.BAD_REQUEST);
         }
         return hop;
@@ -128,6 +145,13 @@ final class HeaderRules {
                         : isProxyField(name) ? HOP_PROXY : 0;
             case 2:
                 return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE) ? HOP_FIXED : 0;
+            case 6:
+                return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.EXPECT) ? FIELD_EXPECT : 0;
+            case 9:
+                return AsciiString.contentEqualsIgnoreCase(name, FORWARDED)
+                                || AsciiString.contentEqualsIgnoreCase(name, X_REAL_IP)
+                        ? FIELD_FORWARDED
+                        : 0;
             case 7:
                 return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRAILER)
                                 || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.UPGRADE)
@@ -170,8 +194,59 @@ final class HeaderRules {
         return true;
     }
 
-    private static boolean isAbsolute(String uri) {
+    /** {@code chunked}, alone, with optional whitespace around it. */
+    private static boolean isChunkedOnly(CharSequence value) {
+        int s = 0;
+        int e = value.length();
+        while (s < e && (value.charAt(s) == ' ' || value.charAt(s) == '\t')) {
+            s++;
+        }
+        while (e > s && (value.charAt(e - 1) == ' ' || value.charAt(e - 1) == '\t')) {
+            e--;
+        }
+        return e - s == 7 && AsciiString.regionMatches(value, true, s, HttpHeaderValues.CHUNKED, 0, 7);
+    }
+
+    static boolean isAbsolute(String uri) {
         return uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8);
+    }
+
+    /**
+     * Rewrites an absolute-form target ({@code http://host:port/path?q}) to origin-form ({@code /path?q}) and sets
+     * {@code Host} from its authority, replacing any {@code Host} the request carried: RFC 9112 section 3.2.2 tells a
+     * server to use the target's authority and ignore {@code Host}, so everything after this point (the backend,
+     * {@code X-Forwarded-Host}, routing) sees one authority. Refuses userinfo and an empty or invalid authority.
+     *
+     * @return whether the target was acceptable (if not, the request is answered 400)
+     */
+    static boolean absoluteToOriginForm(HttpRequest request) {
+        String uri = request.uri();
+        int authorityStart = uri.indexOf("://") + 3;
+        int end = uri.length();
+        int pathStart = end;
+        for (int i = authorityStart; i < end; i++) {
+            char c = uri.charAt(i);
+            if (c == '/' || c == '?') {
+                pathStart = i;
+                break;
+            }
+            if (c == '@') {
+                return false; // userinfo: deprecated (RFC 9110 section 4.2.4) and a classic spoofing vector
+            }
+        }
+        if (pathStart == authorityStart) {
+            return false;
+        }
+        String authority = uri.substring(authorityStart, pathStart);
+        if (!validHost(authority) || authority.charAt(0) == ':') {
+            return false;
+        }
+        String origin = pathStart == end
+                ? "/"
+                : uri.charAt(pathStart) == '?' ? "/" + uri.substring(pathStart) : uri.substring(pathStart);
+        request.setUri(origin);
+        request.headers().set(HttpHeaderNames.HOST, authority);
+        return true;
     }
 
     /**
@@ -276,10 +351,15 @@ final class HeaderRules {
     }
 
     /**
-     * Sets {@code X-Forwarded-For/-Proto/-Host}. From a trusted proxy, its values are kept and the client address is
-     * appended to {@code X-Forwarded-For}; from anyone else, all three are replaced, so a client cannot forge them.
+     * Sets {@code X-Forwarded-For/-Proto/-Host} and, if asked, RFC 7239 {@code Forwarded}. From a trusted proxy, its
+     * values are kept and this hop is appended; from anyone else, {@code X-Forwarded-*} are replaced and {@code
+     * Forwarded} and {@code X-Real-IP} removed, so a client cannot forge where a request came from.
+     *
+     * @param fields the {@code FIELD_*} flags of the request, from {@link #check}
+     * @param rfc7239 whether to add a {@code Forwarded} element too
      */
-    static void setForwarded(HttpHeaders h, String clientIp, AsciiString proto, boolean trusted) {
+    static void setForwarded(
+            HttpHeaders h, int fields, String clientIp, AsciiString proto, boolean trusted, boolean rfc7239) {
         String host = h.get(HttpHeaderNames.HOST);
         if (trusted) {
             String prior = h.get(X_FORWARDED_FOR);
@@ -298,6 +378,52 @@ final class HeaderRules {
             } else {
                 h.remove(X_FORWARDED_HOST);
             }
+            if ((fields & FIELD_FORWARDED) != 0) {
+                h.remove(FORWARDED);
+                h.remove(X_REAL_IP);
+            }
+        }
+        if (rfc7239) {
+            String element = forwardedElement(clientIp, proto, host);
+            String prior = trusted ? h.get(FORWARDED) : null;
+            h.set(FORWARDED, prior == null ? element : prior + ", " + element);
+        }
+    }
+
+    /** One RFC 7239 element: {@code for=...;proto=...;host=...}, quoting what is not a token. */
+    static String forwardedElement(String clientIp, AsciiString proto, String host) {
+        StringBuilder sb = new StringBuilder(64).append("for=");
+        if (clientIp.indexOf(':') >= 0) {
+            sb.append("\"[").append(clientIp).append("]\"");
+        } else {
+            sb.append(clientIp);
+        }
+        sb.append(";proto=").append(proto);
+        if (host != null) {
+            sb.append(";host=");
+            quoteUnlessToken(sb, host);
+        }
+        return sb.toString();
+    }
+
+    private static void quoteUnlessToken(StringBuilder sb, String value) {
+        boolean token = !value.isEmpty();
+        for (int i = 0; i < value.length() && token; i++) {
+            char c = value.charAt(i);
+            token = c < 0x80 && HeadScanner.isTokenChar((byte) c);
+        }
+        if (token) {
+            sb.append(value);
+        } else {
+            sb.append('"');
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c == '"' || c == '\\') {
+                    sb.append('\\');
+                }
+                sb.append(c);
+            }
+            sb.append('"');
         }
     }
 }

@@ -1,16 +1,20 @@
 package org.reverl.gateway.http.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import io.netty.util.AsciiString;
 import java.net.InetAddress;
 import java.util.Set;
 import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.http.HttpProxyConfig;
 import org.reverl.gateway.http.ProxyObserver;
 
-/** What every connection of one proxy shares, precomputed once: immutable apart from the pools. */
+/** What every connection of one proxy shares, precomputed once from its {@link HttpProxyConfig}: immutable apart from the pools. */
 public final class ProxySettings {
 
     final LoadBalancer lb;
     final Transports transport;
+    final Ticker ticker;
     final boolean tls;
     final AsciiString proto;
     /** {@code 1.1 <via>}, added to {@code Via} in both directions. */
@@ -19,56 +23,68 @@ public final class ProxySettings {
     final AsciiString via10;
 
     final Set<InetAddress> trustedProxies;
+    final boolean rfc7239;
     final int maxInitialLineLength;
     final int maxHeaderSize;
     final int maxHeaderCount;
     final int maxChunkSize;
+    final int bufferedBody;
+    final long maxBody;
     final long requestHeadTimeoutNanos;
     final long idleTimeoutNanos;
+    final long bodyTimeoutNanos;
+    final long sendTimeoutNanos;
     final int connectTimeoutMillis;
     final long responseTimeoutNanos;
     final int maxAttempts;
     final ProxyObserver observer;
+    final BackendConnector connector;
     final BackendPools pools;
 
     /**
      * @param lb where requests go
      * @param transport epoll or NIO
+     * @param config the proxy's settings
      * @param tls whether the listener terminates TLS (sets {@code X-Forwarded-Proto})
+     * @param ticker the clock of every timeout and latency on the data path
      */
-    public ProxySettings(
+    public ProxySettings(LoadBalancer lb, Transports transport, HttpProxyConfig config, boolean tls, Ticker ticker) {
+        this(lb, transport, config, tls, ticker, null);
+    }
+
+    /** As above; {@code connector} opens backend connections ({@code null}: sockets of {@code transport}). */
+    ProxySettings(
             LoadBalancer lb,
             Transports transport,
+            HttpProxyConfig config,
             boolean tls,
-            String via,
-            Set<InetAddress> trustedProxies,
-            int maxInitialLineLength,
-            int maxHeaderSize,
-            int maxHeaderCount,
-            int maxChunkSize,
-            long requestHeadTimeoutNanos,
-            long idleTimeoutNanos,
-            int connectTimeoutMillis,
-            long responseTimeoutNanos,
-            int maxAttempts,
-            ProxyObserver observer) {
-        this.lb = lb;
-        this.transport = transport;
+            Ticker ticker,
+            BackendConnector connector) {
+        this.lb = requireNonNull(lb, "lb");
+        this.transport = requireNonNull(transport, "transport");
+        this.ticker = requireNonNull(ticker, "ticker");
         this.tls = tls;
         this.proto = tls ? HeaderRules.HTTPS : HeaderRules.HTTP;
-        this.via11 = AsciiString.cached("1.1 " + via);
-        this.via10 = AsciiString.cached("1.0 " + via);
-        this.trustedProxies = Set.copyOf(trustedProxies);
-        this.maxInitialLineLength = maxInitialLineLength;
-        this.maxHeaderSize = maxHeaderSize;
-        this.maxHeaderCount = maxHeaderCount;
-        this.maxChunkSize = maxChunkSize;
-        this.requestHeadTimeoutNanos = requestHeadTimeoutNanos;
-        this.idleTimeoutNanos = idleTimeoutNanos;
-        this.connectTimeoutMillis = connectTimeoutMillis;
-        this.responseTimeoutNanos = responseTimeoutNanos;
-        this.maxAttempts = maxAttempts;
-        this.observer = observer;
+        this.via11 = AsciiString.cached("1.1 " + config.via());
+        this.via10 = AsciiString.cached("1.0 " + config.via());
+        this.trustedProxies = Set.copyOf(config.trustedProxies());
+        this.rfc7239 = config.forwarded() == HttpProxyConfig.Forwarded.RFC7239;
+        this.maxInitialLineLength = config.maxInitialLineLength();
+        this.maxHeaderSize = config.maxHeaderSize();
+        this.maxHeaderCount = config.maxHeaderCount();
+        this.maxChunkSize = config.maxChunkSize();
+        this.bufferedBody = config.bufferedBody();
+        this.maxBody = config.maxBody();
+        this.requestHeadTimeoutNanos = config.requestHeadTimeout().toNanos();
+        this.idleTimeoutNanos = config.idleTimeout().toNanos();
+        this.bodyTimeoutNanos = config.bodyTimeout().toNanos();
+        this.sendTimeoutNanos = config.sendTimeout().toNanos();
+        this.connectTimeoutMillis =
+                (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis());
+        this.responseTimeoutNanos = config.responseTimeout().toNanos();
+        this.maxAttempts = config.maxAttempts();
+        this.observer = config.observer();
+        this.connector = connector != null ? connector : BackendConnector.sockets(transport, connectTimeoutMillis);
         this.pools = new BackendPools(this);
     }
 }

@@ -1,0 +1,725 @@
+package org.reverl.gateway.http.internal;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
+import org.reverl.gateway.api.Attempts;
+import org.reverl.gateway.api.Backend;
+import org.reverl.gateway.api.BackendTimeoutException;
+import org.reverl.gateway.api.BackendUnavailableException;
+import org.reverl.gateway.api.Lease;
+import org.reverl.gateway.api.RequestContext;
+import org.reverl.gateway.http.ProxyObserver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request at a time of a client connection, from its head to the end of its response: decides its framing, checks
+ * it, receives a small body whole before any of it leaves, takes a backend through the load balancer, sends the request
+ * on a pooled connection of the same event loop, fails over, and ends the exchange. The response itself goes through
+ * the {@link ResponseRelay}. One per connection, reused by each request; confined to its event loop.
+ *
+ * <h2>Bodies</h2>
+ * The decoder gives a request a body only by {@code Transfer-Encoding: chunked} or {@code Content-Length} (see {@link
+ * FrontendCodec}). A body of up to {@code bufferedBody} bytes (a chunked one until it grows past that) is received
+ * whole, framing checked, before the backend sees any byte of the request: a malformed chunk is a 400 that no backend
+ * ever hears of, and the body can be sent again. A larger body streams; a framing error or a limit passed in the middle
+ * of it closes that backend connection (never returned to its pool, so the backend cannot take what it got for a
+ * complete request) and the client's.
+ *
+ * <h2>Failover</h2>
+ * A request whose backend could not be connected is retried on another backend whatever its method (nothing was sent).
+ * Once sent, it is retried only if its method is idempotent, it was sent whole from what the proxy holds (no body, or a
+ * buffered one), and no byte of a response reached the client. Each retry takes one permit of the load balancer's retry
+ * budget.
+ */
+final class Exchange implements RequestContext {
+
+    private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+
+    /** Waiting for a request head. */
+    private static final int IDLE = 0;
+    /** A head arrived; its body, if any, is being received whole. Nothing was sent anywhere. */
+    private static final int RECEIVING = 1;
+    /** A backend connection is being opened. */
+    private static final int CONNECTING = 2;
+    /** The request goes to the backend; its body is still coming from the client. */
+    private static final int STREAMING = 3;
+    /** The request was sent whole; the response is coming. */
+    private static final int AWAITING = 4;
+
+    /** {@link #bodyLength} of a chunked body: not known until its last chunk. */
+    private static final long CHUNKED = -1;
+
+    private final ClientConnection conn;
+    private final ProxySettings settings;
+    private final ResponseRelay relay;
+    private final RequestBody body = new RequestBody();
+    private final Attempts attempts = new Attempts();
+    private final ChannelFutureListener connectListener = this::onConnected;
+
+    private int state = IDLE;
+    private HttpRequest request;
+    private boolean requestComplete;
+    /** Body bytes went to a backend connection and are no longer held: the request cannot be sent again. */
+    private boolean streamed;
+
+    private boolean idempotent;
+    private boolean http10;
+    private boolean closeAfterResponse;
+    private int attempt;
+    private int retriesHeld;
+    private Lease lease;
+    private long leaseStart;
+    private ChannelFuture connectFuture;
+    private BackendHandler backend;
+    /**
+     * The request head is not written yet: held until the next piece of the request, so that a request whose end came
+     * with it goes out as one message; written before any other content, and at the latest when the connection is
+     * flushed.
+     */
+    private boolean headHeld;
+
+    private boolean pendingFlush;
+
+    Exchange(ClientConnection conn, ProxySettings settings) {
+        this.conn = conn;
+        this.settings = settings;
+        this.relay = new ResponseRelay(conn, this, settings);
+    }
+
+    // ---------------------------------------------------------------- RequestContext
+
+    @Override
+    public long affinityHash() {
+        return conn.affinityHash();
+    }
+
+    @Override
+    public int attempt() {
+        return attempt;
+    }
+
+    // ---------------------------------------------------------------- what the relay reads
+
+    ResponseRelay relay() {
+        return relay;
+    }
+
+    HttpRequest request() {
+        return request;
+    }
+
+    boolean http10() {
+        return http10;
+    }
+
+    boolean requestComplete() {
+        return requestComplete;
+    }
+
+    boolean closeAfterResponse() {
+        return closeAfterResponse;
+    }
+
+    /** The response decided that the client connection ends with it. */
+    void closeAfterResponse(boolean close) {
+        closeAfterResponse |= close;
+    }
+
+    // ---------------------------------------------------------------- from the client connection
+
+    /** Whether the exchange can take {@code msg} now; if not, it waits in the connection's queue. */
+    boolean accepts(Object msg) {
+        switch (state) {
+            case IDLE:
+                return true;
+            case RECEIVING:
+            case STREAMING:
+                return msg instanceof HttpContent;
+            default:
+                return false;
+        }
+    }
+
+    /** Takes a message {@link #accepts accepted}. */
+    void handle(Object msg) {
+        switch (state) {
+            case IDLE:
+                if (msg instanceof HttpRequest) {
+                    begin((HttpRequest) msg);
+                } else {
+                    ReferenceCountUtil.release(msg); // the rest of a request that was answered already
+                }
+                break;
+            case RECEIVING:
+                receive((HttpContent) msg);
+                break;
+            case STREAMING:
+                forward((HttpContent) msg);
+                break;
+            default:
+                ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** Whether the client must not be read now: a streamed body waits for its backend connection to drain. */
+    boolean holdsClientReads() {
+        return state == STREAMING && (backend == null || !backend.channel().isWritable());
+    }
+
+    void flushBackend() {
+        if (pendingFlush) {
+            pendingFlush = false;
+            if (backend != null) {
+                Channel ch = backend.channel();
+                writeHeldHead(ch);
+                ch.flush();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- a request arrives
+
+    private void begin(HttpRequest req) {
+        conn.onRequestStarted();
+        if (req.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(req);
+            conn.reject(statusFor(req.decoderResult().cause()));
+            return;
+        }
+        int fields = HeaderRules.check(req, settings.maxHeaderCount);
+        HttpResponseStatus refused = HeaderRules.rejection(fields);
+        if (refused == null && HeaderRules.isAbsolute(req.uri()) && !HeaderRules.absoluteToOriginForm(req)) {
+            refused = HttpResponseStatus.BAD_REQUEST;
+        }
+        long bodyLength = (fields & HeaderRules.FIELD_TRANSFER_ENCODING) != 0
+                ? CHUNKED
+                : (fields & HeaderRules.FIELD_CONTENT_LENGTH) != 0 ? HttpUtil.getContentLength(req, 0L) : 0L;
+        if (refused == null && bodyLength > settings.maxBody) {
+            refused = HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+        }
+        if (refused != null) {
+            ReferenceCountUtil.release(req);
+            conn.reject(refused);
+            return;
+        }
+        HttpHeaders h = req.headers();
+        request = req;
+        requestComplete = false;
+        streamed = false;
+        idempotent = isIdempotent(req.method());
+        http10 = req.protocolVersion().minorVersion() == 0;
+        closeAfterResponse = (fields & HeaderRules.HOP_CONNECTION) != 0
+                ? !HttpUtil.isKeepAlive(req)
+                : !req.protocolVersion().isKeepAliveDefault();
+        attempt = 0;
+        attempts.clear();
+        relay.reset();
+
+        HeaderRules.removeHopByHop(h, fields);
+        HeaderRules.setForwarded(h, fields, conn.clientIp(), settings.proto, conn.trustedPeer(), settings.rfc7239);
+        HeaderRules.appendVia(h, http10 ? settings.via10 : settings.via11, fields);
+        req.setProtocolVersion(HttpVersion.HTTP_1_1);
+
+        boolean buffered = bodyLength == 0
+                || settings.bufferedBody > 0 && (bodyLength == CHUNKED || bodyLength <= settings.bufferedBody);
+        if (bodyLength != 0 && buffered && (fields & HeaderRules.FIELD_EXPECT) != 0) {
+            answerContinue(h);
+        }
+        state = RECEIVING;
+        if (bodyLength != 0) {
+            conn.awaitBody();
+        }
+        if (!buffered) {
+            // too large to hold: it streams, so the backend is taken now
+            startAttempt();
+        }
+    }
+
+    /**
+     * The proxy receives the body before any backend is involved, so it answers {@code Expect: 100-continue} itself
+     * (as nginx and HAProxy do when they buffer) and the backend gets the body without waiting.
+     */
+    private void answerContinue(HttpHeaders h) {
+        String expect = h.get(HttpHeaderNames.EXPECT);
+        if (expect != null && HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
+            h.remove(HttpHeaderNames.EXPECT);
+            if (!http10) {
+                conn.ctx()
+                        .writeAndFlush(
+                                new DefaultFullHttpResponse(
+                                        HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER),
+                                conn.ctx().voidPromise());
+            }
+        }
+    }
+
+    private static boolean isIdempotent(HttpMethod m) {
+        return m.equals(HttpMethod.GET)
+                || m.equals(HttpMethod.HEAD)
+                || m.equals(HttpMethod.PUT)
+                || m.equals(HttpMethod.DELETE)
+                || m.equals(HttpMethod.OPTIONS)
+                || m.equals(HttpMethod.TRACE);
+    }
+
+    static HttpResponseStatus statusFor(Throwable cause) {
+        if (cause instanceof RequestRejectedException) {
+            return ((RequestRejectedException) cause).status();
+        }
+        if (cause instanceof TooLongHttpLineException) {
+            return HttpResponseStatus.REQUEST_URI_TOO_LONG;
+        }
+        if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
+            return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+        }
+        return HttpResponseStatus.BAD_REQUEST;
+    }
+
+    /** A piece of a body being received whole (or the end of a bodiless request): kept, nothing sent yet. */
+    private void receive(HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(content);
+            refuseUnsent(HttpResponseStatus.BAD_REQUEST);
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (content.content().isReadable()
+                || last && !((LastHttpContent) content).trailingHeaders().isEmpty()) {
+            body.add(content, conn.ctx().alloc());
+            if (body.received() > settings.maxBody) {
+                refuseUnsent(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+                return;
+            }
+            conn.onBodyProgress();
+        } else {
+            content.release();
+        }
+        if (last) {
+            requestComplete = true;
+            conn.bodyDone();
+            startAttempt();
+        } else if (body.received() > settings.bufferedBody && state == RECEIVING) {
+            // a chunked body grew past what is held: it streams from here
+            startAttempt();
+        }
+    }
+
+    /** A request refused before any byte of it was sent: answered, and the connection closed. */
+    private void refuseUnsent(HttpResponseStatus status) {
+        body.clear();
+        request = null;
+        state = IDLE;
+        conn.reject(status);
+    }
+
+    /** A piece of a streamed body: goes on to the backend connection. */
+    private void forward(HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(content);
+            abortStreaming(HttpResponseStatus.BAD_REQUEST, "malformed request body");
+            return;
+        }
+        body.count(content);
+        if (body.received() > settings.maxBody) {
+            ReferenceCountUtil.release(content);
+            abortStreaming(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body over the limit");
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (content.content().isReadable()
+                || last && !((LastHttpContent) content).trailingHeaders().isEmpty()) {
+            streamed = true;
+        }
+        Channel ch = backend.channel();
+        if (last) {
+            requestComplete = true;
+            conn.bodyDone();
+            if (headHeld) {
+                headHeld = false;
+                LastHttpContent end = (LastHttpContent) content;
+                // takes over the body's buffer; the head object stays as it is
+                ch.writeAndFlush(
+                        new DefaultFullHttpRequest(
+                                request.protocolVersion(),
+                                request.method(),
+                                request.uri(),
+                                end.content(),
+                                request.headers(),
+                                end.trailingHeaders()),
+                        ch.voidPromise());
+            } else {
+                ch.writeAndFlush(content, ch.voidPromise());
+            }
+            pendingFlush = false;
+            state = AWAITING;
+            backend.awaitResponse();
+        } else {
+            conn.onBodyProgress();
+            writeHeldHead(ch);
+            ch.write(content, ch.voidPromise());
+            pendingFlush = true;
+            if (!ch.isWritable()) {
+                conn.pauseReading();
+            }
+        }
+    }
+
+    private void writeHeldHead(Channel ch) {
+        if (headHeld) {
+            headHeld = false;
+            ch.write(request, ch.voidPromise());
+        }
+    }
+
+    // ---------------------------------------------------------------- attempts
+
+    private void startAttempt() {
+        attempt++;
+        Lease l = settings.lb.acquire(this, attempts);
+        if (l == null) {
+            failExchange(attempts.isEmpty() ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.BAD_GATEWAY);
+            return;
+        }
+        lease = l;
+        leaseStart = settings.ticker.nanoTime();
+        BackendPools.Pool pool;
+        try {
+            pool = settings.pools.pool(l.backend());
+        } catch (IllegalArgumentException e) {
+            // an address this transport cannot reach: not delivered, try another
+            onNotDelivered(l.backend(), "invalid address", false, e, ProxyObserver.Failure.CONNECT);
+            return;
+        }
+        BackendHandler b = pool.poll();
+        if (b != null) {
+            send(b);
+        } else {
+            state = CONNECTING;
+            ChannelFuture f = pool.connect(conn.ctx().channel().eventLoop());
+            connectFuture = f;
+            f.addListener(connectListener);
+        }
+    }
+
+    private void onConnected(ChannelFuture f) {
+        if (f != connectFuture) {
+            // stale: the client went away or the exchange ended meanwhile
+            if (f.isSuccess()) {
+                f.channel().close();
+            }
+            return;
+        }
+        connectFuture = null;
+        if (!f.isSuccess()) {
+            Throwable cause = f.cause();
+            boolean timeout = cause instanceof ConnectTimeoutException;
+            onNotDelivered(
+                    lease.backend(),
+                    timeout ? "connect timeout" : "connection refused",
+                    !timeout,
+                    cause,
+                    ProxyObserver.Failure.CONNECT);
+            return;
+        }
+        send((BackendHandler) f.channel().pipeline().get("backend"));
+    }
+
+    /** The request did not reach the backend: report, and fail over whatever the method. */
+    private void onNotDelivered(
+            Backend b, String reason, boolean backendDown, Throwable cause, ProxyObserver.Failure failure) {
+        Lease l = lease;
+        lease = null;
+        l.onFailure(
+                settings.ticker.nanoTime() - leaseStart,
+                new BackendUnavailableException(b.id(), reason, backendDown, cause));
+        settings.observer.onBackendFailure(b, failure);
+        attempts.record(b, reason);
+        if (log.isDebugEnabled()) {
+            log.debug("backend {} did not take {} {}: {}", b.id(), request.method(), request.uri(), reason);
+        }
+        retryOrFail(b, HttpResponseStatus.BAD_GATEWAY);
+    }
+
+    private void retryOrFail(Backend failed, HttpResponseStatus status) {
+        if (conn.isClosed()) {
+            return;
+        }
+        if (attempt < settings.maxAttempts && settings.lb.tryAcquireRetry()) {
+            retriesHeld++;
+            settings.observer.onRetry(failed);
+            relay.reset();
+            startAttempt();
+        } else {
+            failExchange(status);
+        }
+    }
+
+    private void send(BackendHandler b) {
+        backend = b;
+        b.attach(this);
+        relay.attach(b);
+        HttpHeaders h = request.headers();
+        // HeaderRules.check made sure an HTTP/1.1 request has one
+        if (http10 && !h.contains(HttpHeaderNames.HOST)) {
+            h.set(HttpHeaderNames.HOST, b.pool().authority);
+        }
+        Channel ch = b.channel();
+        if (requestComplete) {
+            // the whole request is at hand (no body, or a buffered one, kept for a retry): one message
+            ch.writeAndFlush(
+                    new DefaultFullHttpRequest(
+                            request.protocolVersion(),
+                            request.method(),
+                            request.uri(),
+                            body.retainedContent(),
+                            h,
+                            body.trailers()),
+                    ch.voidPromise());
+            state = AWAITING;
+            b.awaitResponse();
+        } else {
+            state = STREAMING;
+            headHeld = true;
+            pendingFlush = true;
+            if (body.isHeld()) {
+                writeHeldHead(ch);
+                ch.write(body.takeForStreaming(), ch.voidPromise());
+                streamed = true;
+            }
+            conn.drainInbound();
+            flushBackend();
+        }
+        conn.maybeRead();
+    }
+
+    // ---------------------------------------------------------------- from the backend connection
+
+    void onBackendMessage(BackendHandler b, Object msg) {
+        if (b != backend) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        relay.relay(msg);
+    }
+
+    void onBackendReadComplete(BackendHandler b) {
+        if (b == backend) {
+            relay.readComplete();
+        }
+    }
+
+    void onBackendWritable(BackendHandler b) {
+        if (b == backend && state == STREAMING) {
+            conn.maybeRead();
+        }
+    }
+
+    /** The backend connection closed or failed while this exchange used it. */
+    void onBackendFailed(BackendHandler b, Throwable cause) {
+        if (b == backend) {
+            backendBroke(cause == null ? "connection closed" : cause.toString());
+        }
+    }
+
+    /** The response ended whole; called by the relay. */
+    void onResponseComplete(boolean backendKeepAlive, int status) {
+        BackendHandler b = backend;
+        Lease l = lease;
+        lease = null;
+        detachBackend();
+        long nanos = settings.ticker.nanoTime() - leaseStart;
+        l.onSuccess(nanos);
+        settings.observer.onResponse(l.backend(), status, nanos);
+        releaseRetries();
+        if (backendKeepAlive && requestComplete) {
+            b.pool().release(b);
+        } else {
+            b.close();
+        }
+        finish(closeAfterResponse || !requestComplete);
+    }
+
+    /** The backend broke the exchange: closed, reset, or sent what is not HTTP. Called by the relay too. */
+    void backendBroke(String reason) {
+        BackendHandler b = backend;
+        detachBackend();
+        b.close();
+        Lease l = lease;
+        lease = null;
+        Backend be = l.backend();
+        l.onFailure(settings.ticker.nanoTime() - leaseStart, new BackendFailureException(be.id(), reason));
+        settings.observer.onBackendFailure(be, ProxyObserver.Failure.RESET);
+        if (log.isDebugEnabled()) {
+            log.debug("backend {} failed {} {}: {}", be.id(), request.method(), request.uri(), reason);
+        }
+        if (relay.started()) {
+            // never let a truncated response look complete
+            abandon();
+            conn.abortClient();
+        } else if (idempotent && requestComplete && !streamed) {
+            attempts.record(be, reason);
+            retryOrFail(be, HttpResponseStatus.BAD_GATEWAY);
+        } else {
+            failExchange(HttpResponseStatus.BAD_GATEWAY);
+        }
+    }
+
+    void onBackendTimeout(BackendHandler b) {
+        if (b != backend) {
+            return;
+        }
+        detachBackend();
+        Lease l = lease;
+        lease = null;
+        Duration timeout = Duration.ofNanos(settings.responseTimeoutNanos);
+        l.onFailure(
+                settings.ticker.nanoTime() - leaseStart,
+                new BackendTimeoutException(l.backend().id(), timeout));
+        settings.observer.onBackendFailure(l.backend(), ProxyObserver.Failure.TIMEOUT);
+        log.debug(
+                "backend {} did not answer {} {} within {}",
+                l.backend().id(),
+                request.method(),
+                request.uri(),
+                timeout);
+        if (relay.started()) {
+            abandon();
+            conn.abortClient();
+        } else {
+            failExchange(HttpResponseStatus.GATEWAY_TIMEOUT);
+        }
+    }
+
+    private void detachBackend() {
+        if (backend != null) {
+            backend.detach();
+            backend = null;
+        }
+        relay.detach();
+        // a head held when the exchange leaves this backend connection is never sent (it owns no buffer): the request
+        // is sent whole again on a retry
+        headHeld = false;
+        pendingFlush = false;
+    }
+
+    // ---------------------------------------------------------------- ends
+
+    /** Answers with an error status when no backend served the request; no response byte was sent yet. */
+    private void failExchange(HttpResponseStatus status) {
+        releaseRetries();
+        if (backend != null) {
+            BackendHandler b = backend;
+            detachBackend();
+            b.close();
+        }
+        boolean close = closeAfterResponse || !requestComplete;
+        settings.observer.onRejected(status.code());
+        conn.ctx().writeAndFlush(ErrorResponses.of(status, close), conn.ctx().voidPromise());
+        finish(close);
+    }
+
+    /**
+     * The client sent a body the proxy will not pass on (malformed, or over the limit) after part of it went to a
+     * backend: that backend connection is closed, never pooled, so the backend cannot take what it got for a complete
+     * request; the backend is not blamed.
+     */
+    private void abortStreaming(HttpResponseStatus status, String reason) {
+        if (log.isDebugEnabled()) {
+            log.debug("client {}: {} on {} {}", conn.clientIp(), reason, request.method(), request.uri());
+        }
+        boolean started = relay.started();
+        abandon();
+        if (started) {
+            conn.abortClient();
+        } else {
+            conn.reject(status);
+        }
+    }
+
+    /** The client paused a request body longer than the body timeout. */
+    void onBodyTimeout() {
+        if (state == IDLE) {
+            return;
+        }
+        boolean started = relay.started();
+        abandon();
+        if (started) {
+            conn.abortClient();
+        } else {
+            conn.reject(HttpResponseStatus.REQUEST_TIMEOUT);
+        }
+    }
+
+    /** The client stopped taking the response for longer than the send timeout: the connection is aborted. */
+    void onClientGone() {
+        abandon();
+    }
+
+    /** The client connection closed. */
+    void onClientClosed() {
+        abandon();
+    }
+
+    /**
+     * Ends the exchange without a result for the backend: a connection being opened or used is closed (it may hold a
+     * partial request or response), and the lease is released, since the client's behaviour tells nothing about the
+     * backend.
+     */
+    private void abandon() {
+        if (connectFuture != null) {
+            ChannelFuture f = connectFuture;
+            connectFuture = null;
+            f.channel().close();
+        }
+        if (backend != null) {
+            BackendHandler b = backend;
+            detachBackend();
+            b.close();
+        }
+        if (lease != null) {
+            Lease l = lease;
+            lease = null;
+            l.release();
+        }
+        releaseRetries();
+        relay.reset();
+        body.clear();
+        request = null;
+        state = IDLE;
+    }
+
+    private void finish(boolean close) {
+        body.clear();
+        request = null;
+        state = IDLE;
+        conn.endExchange(close);
+    }
+
+    private void releaseRetries() {
+        while (retriesHeld > 0) {
+            retriesHeld--;
+            settings.lb.releaseRetry();
+        }
+    }
+}
