@@ -294,6 +294,8 @@ public final class ConfigLoader {
         p.responseTimeout(t.duration("response", HttpProxyConfig.DEFAULT_RESPONSE_TIMEOUT, false));
         p.requestHeadTimeout(t.duration("requestHead", HttpProxyConfig.DEFAULT_REQUEST_HEAD_TIMEOUT, false));
         p.idleTimeout(t.duration("idle", HttpProxyConfig.DEFAULT_IDLE_TIMEOUT, false));
+        p.bodyTimeout(t.duration("body", HttpProxyConfig.DEFAULT_BODY_TIMEOUT, false));
+        p.sendTimeout(t.duration("send", HttpProxyConfig.DEFAULT_SEND_TIMEOUT, false));
         t.rejectUnknownKeys();
 
         TreeReader.Obj l = top.obj("limits");
@@ -301,7 +303,27 @@ public final class ConfigLoader {
                 l.integer("maxRequestLine", HttpProxyConfig.DEFAULT_MAX_INITIAL_LINE_LENGTH, 256, 1 << 20));
         p.maxHeaderSize(l.integer("maxHeaderSize", HttpProxyConfig.DEFAULT_MAX_HEADER_SIZE, 1024, 1 << 20));
         p.maxHeaderCount(l.integer("maxHeaderCount", HttpProxyConfig.DEFAULT_MAX_HEADER_COUNT, 1, 10_000));
+        p.bufferedBody((int) l.size(
+                "bufferedBody", HttpProxyConfig.DEFAULT_BUFFERED_BODY, 0, HttpProxyConfig.MAX_BUFFERED_BODY, -1));
+        p.maxBody(l.size(
+                "maxBody",
+                HttpProxyConfig.UNLIMITED_BODY,
+                0,
+                HttpProxyConfig.UNLIMITED_BODY,
+                HttpProxyConfig.UNLIMITED_BODY));
         l.rejectUnknownKeys();
+
+        String forwarded = top.string("forwarded", "x-forwarded");
+        switch (forwarded) {
+            case "x-forwarded":
+                p.forwarded(HttpProxyConfig.Forwarded.X_FORWARDED);
+                break;
+            case "rfc7239":
+                p.forwarded(HttpProxyConfig.Forwarded.RFC7239);
+                break;
+            default:
+                r.error("forwarded", '"' + forwarded + '"', "one of [x-forwarded, rfc7239]");
+        }
 
         if (top.has("ioThreads")) {
             p.ioThreads(top.integer("ioThreads", 1, 1, 1024));

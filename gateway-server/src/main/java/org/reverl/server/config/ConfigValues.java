@@ -15,6 +15,7 @@ public final class ConfigValues {
 
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]\\s]+):([0-9]+)");
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h)");
+    private static final Pattern SIZE = Pattern.compile("([0-9]{1,12})\\s*(B|KiB|MiB|GiB)?");
 
     private ConfigValues() {}
 
@@ -52,6 +53,23 @@ public final class ConfigValues {
     }
 
     /** A duration such as {@code 500ms}, {@code 2s}, {@code 1m}, {@code 1h} or {@code PT2S}; {@code null} if not one. */
+    /**
+     * A byte count: a number of bytes ({@code 65536}), or one with a binary unit ({@code 64KiB}, {@code 10MiB}, {@code
+     * 1GiB}; {@code B} for bytes).
+     *
+     * @return the bytes, or -1 if {@code text} is not a byte count
+     */
+    public static long size(String text) {
+        Matcher m = SIZE.matcher(text.trim());
+        if (!m.matches()) {
+            return -1;
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "B" : m.group(2);
+        int shift = unit.equals("KiB") ? 10 : unit.equals("MiB") ? 20 : unit.equals("GiB") ? 30 : 0;
+        return n > (Long.MAX_VALUE >> shift) ? -1 : n << shift;
+    }
+
     public static Duration duration(String text) {
         String s = text.trim();
         Matcher m = DURATION.matcher(s);

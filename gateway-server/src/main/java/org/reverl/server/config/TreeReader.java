@@ -136,6 +136,30 @@ final class TreeReader {
         }
 
         /** A duration such as {@code 500ms}, {@code 2s}, {@code 1m}, {@code 1h} or ISO-8601 {@code PT2S}. */
+        /**
+         * A byte count ({@code 65536}, {@code 64KiB}, {@code 10MiB}) from {@code min} to {@code max}; a number is
+         * taken as bytes. {@code unlimitedValue}, if not -1, is what the word {@code unlimited} stands for.
+         */
+        long size(String key, long fallback, long min, long max, long unlimitedValue) {
+            JsonNode v = get(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (unlimitedValue != -1 && v.isTextual() && v.asText().trim().equals("unlimited")) {
+                return unlimitedValue;
+            }
+            long n = v.isIntegralNumber() ? v.asLong() : v.isTextual() ? ConfigValues.size(v.asText()) : -1;
+            if (n < min || n > max) {
+                error(
+                        at(key),
+                        show(v),
+                        "a size from " + min + " to " + max + " bytes, such as 65536, 64KiB or 10MiB"
+                                + (unlimitedValue != -1 ? ", or unlimited" : ""));
+                return fallback;
+            }
+            return n;
+        }
+
         Duration duration(String key, Duration fallback, boolean zeroAllowed) {
             JsonNode v = get(key);
             if (v == null) {

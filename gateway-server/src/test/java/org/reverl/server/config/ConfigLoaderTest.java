@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.ProviderRegistry;
+import org.reverl.gateway.http.HttpProxyConfig;
 
 class ConfigLoaderTest {
 
@@ -38,10 +39,11 @@ class ConfigLoaderTest {
                 health: { probe: tcp, interval: 2s, timeout: 500ms, rise: 2, fall: 3, slowStart: 30s, panicThreshold: 50 }
                 breaker: { failureRateThreshold: 60, slidingWindowSize: 50, minimumNumberOfCalls: 20, waitDurationInOpenState: 10s }
                 retry: { maxAttempts: 2, budgetPercent: 10, minRetryConcurrency: 5 }
-                timeouts: { connect: 1s, response: 30s, requestHead: 5s, idle: 2m }
-                limits: { maxHeaderSize: 8192, maxHeaderCount: 50 }
+                timeouts: { connect: 1s, response: 30s, requestHead: 5s, idle: 2m, body: 20s, send: 30s }
+                limits: { maxHeaderSize: 8192, maxHeaderCount: 50, bufferedBody: 16KiB, maxBody: 10MiB }
                 ioThreads: 2
                 trustedProxies: [10.0.0.1]
+                forwarded: rfc7239
                 admin: { address: 127.0.0.1:9090 }
                 metrics: { enabled: false }
                 accessLog: true
@@ -62,6 +64,11 @@ class ConfigLoaderTest {
         assertThat(c.gateway().maxAttempts()).isEqualTo(2);
         assertThat(c.proxy().connectTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(c.proxy().idleTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.proxy().bodyTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(c.proxy().sendTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.proxy().bufferedBody()).isEqualTo(16 * 1024);
+        assertThat(c.proxy().maxBody()).isEqualTo(10L << 20);
+        assertThat(c.proxy().forwarded()).isEqualTo(HttpProxyConfig.Forwarded.RFC7239);
         assertThat(c.admin().address().getPort()).isEqualTo(9090);
         assertThat(c.metrics()).isFalse();
         assertThat(c.accessLog()).isTrue();
@@ -77,6 +84,9 @@ class ConfigLoaderTest {
 
         assertThat(c.gateway().strategy()).isEqualTo("round_robin");
         assertThat(c.gateway().healthCheck()).isNull();
+        assertThat(c.proxy().bufferedBody()).isEqualTo(64 * 1024);
+        assertThat(c.proxy().maxBody()).isEqualTo(HttpProxyConfig.UNLIMITED_BODY);
+        assertThat(c.proxy().forwarded()).isEqualTo(HttpProxyConfig.Forwarded.X_FORWARDED);
         assertThat(c.admin().enabled()).isTrue();
         assertThat(c.admin().address().getPort()).isEqualTo(8081);
         assertThat(c.metrics()).isTrue();
@@ -98,6 +108,8 @@ class ConfigLoaderTest {
                 health: { probe: tcp, intervall: 2s, fall: 0, timeout: soon }
                 breaker: { slidingWindowSize: 5, minimumNumberOfCalls: 6 }
                 retry: { maxAttempts: three }
+                limits: { bufferedBody: lots, maxBody: -1 }
+                forwarded: both
                 admin: { address: "0.0.0.0:8081" }
                 colour: blue
                 """;
@@ -121,12 +133,17 @@ class ConfigLoaderTest {
                                                 + " jitterPercent, options, panicThreshold, probe, rise, slowStart, timeout])",
                                         "breaker.minimumNumberOfCalls: 6 (expected: <= breaker.slidingWindowSize (5))",
                                         "retry.maxAttempts: \"three\" (expected: an integer 1-10)",
+                                        "limits.bufferedBody: \"lots\" (expected: a size from 0 to 67108864 bytes, such as"
+                                                + " 65536, 64KiB or 10MiB)",
+                                        "limits.maxBody: -1 (expected: a size from 0 to 9223372036854775807 bytes, such as"
+                                                + " 65536, 64KiB or 10MiB, or unlimited)",
+                                        "forwarded: \"both\" (expected: one of [x-forwarded, rfc7239])",
                                         "admin.token: missing (expected: a token when admin.address is not loopback"
                                                 + " (0.0.0.0:8081))",
-                                        "colour: unknown key (expected: one of [accessLog, admin, backends, breaker, health,"
-                                                + " ioThreads, limits, listeners, metrics, retry, shutdownTimeout, strategy,"
-                                                + " timeouts, trustedProxies])"))
-                .hasMessageStartingWith("reverl.yaml: 14 errors:");
+                                        "colour: unknown key (expected: one of [accessLog, admin, backends, breaker, forwarded,"
+                                                + " health, ioThreads, limits, listeners, metrics, retry, shutdownTimeout,"
+                                                + " strategy, timeouts, trustedProxies])"))
+                .hasMessageStartingWith("reverl.yaml: 17 errors:");
     }
 
     @Test
