@@ -90,6 +90,14 @@ final class HeadScanner {
         int start = buffer.readerIndex() + scanned;
         int end = buffer.writerIndex();
         for (int i = start; i < end; i++) {
+            if (state == FIELD) {
+                // inside a field line only its end matters here (HeaderRules checks names and values): jump to it
+                int lf = buffer.indexOf(i, end, (byte) '\n');
+                if (lf < 0) {
+                    break;
+                }
+                i = lf;
+            }
             byte b = buffer.getByte(i);
             RequestRejectedException bad = step(b);
             if (bad != null) {
