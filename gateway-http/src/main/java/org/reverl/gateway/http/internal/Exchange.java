@@ -22,11 +22,9 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
-import org.reverl.gateway.api.Attempts;
 import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.BackendTimeoutException;
 import org.reverl.gateway.api.BackendUnavailableException;
-import org.reverl.gateway.api.Lease;
 import org.reverl.gateway.api.RequestContext;
 import org.reverl.gateway.http.ProxyObserver;
 import org.slf4j.Logger;
@@ -74,7 +72,7 @@ final class Exchange implements RequestContext {
     private final ProxySettings settings;
     private final ResponseRelay relay;
     private final RequestBody body = new RequestBody();
-    private final Attempts attempts = new Attempts();
+    private final Dispatch dispatch;
     private final ChannelFutureListener connectListener = this::onConnected;
 
     private int state = IDLE;
@@ -86,10 +84,6 @@ final class Exchange implements RequestContext {
     private boolean idempotent;
     private boolean http10;
     private boolean closeAfterResponse;
-    private int attempt;
-    private int retriesHeld;
-    private Lease lease;
-    private long leaseStart;
     private ChannelFuture connectFuture;
     private BackendHandler backend;
     /**
@@ -105,6 +99,7 @@ final class Exchange implements RequestContext {
         this.conn = conn;
         this.settings = settings;
         this.relay = new ResponseRelay(conn, this, settings);
+        this.dispatch = new Dispatch(settings);
     }
 
     // ---------------------------------------------------------------- RequestContext
@@ -116,7 +111,7 @@ final class Exchange implements RequestContext {
 
     @Override
     public int attempt() {
-        return attempt;
+        return dispatch.tries();
     }
 
     // ---------------------------------------------------------------- what the relay reads
@@ -232,8 +227,7 @@ final class Exchange implements RequestContext {
         closeAfterResponse = (fields & HeaderRules.HOP_CONNECTION) != 0
                 ? !HttpUtil.isKeepAlive(req)
                 : !req.protocolVersion().isKeepAliveDefault();
-        attempt = 0;
-        attempts.clear();
+        dispatch.reset();
         relay.reset();
 
         HeaderRules.removeHopByHop(h, fields);
@@ -395,20 +389,18 @@ final class Exchange implements RequestContext {
     // ---------------------------------------------------------------- attempts
 
     private void startAttempt() {
-        attempt++;
-        Lease l = settings.lb.acquire(this, attempts);
-        if (l == null) {
-            failExchange(attempts.isEmpty() ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.BAD_GATEWAY);
+        Backend chosen = dispatch.acquire(this);
+        if (chosen == null) {
+            failExchange(
+                    dispatch.failedBefore() ? HttpResponseStatus.BAD_GATEWAY : HttpResponseStatus.SERVICE_UNAVAILABLE);
             return;
         }
-        lease = l;
-        leaseStart = settings.ticker.nanoTime();
         BackendPools.Pool pool;
         try {
-            pool = settings.pools.pool(l.backend());
+            pool = settings.pools.pool(chosen);
         } catch (IllegalArgumentException e) {
             // an address this transport cannot reach: not delivered, try another
-            onNotDelivered(l.backend(), "invalid address", false, e, ProxyObserver.Failure.CONNECT);
+            onNotDelivered(chosen, "invalid address", false, e, ProxyObserver.Failure.CONNECT);
             return;
         }
         BackendHandler b = pool.poll();
@@ -435,7 +427,7 @@ final class Exchange implements RequestContext {
             Throwable cause = f.cause();
             boolean timeout = cause instanceof ConnectTimeoutException;
             onNotDelivered(
-                    lease.backend(),
+                    dispatch.backend(),
                     timeout ? "connect timeout" : "connection refused",
                     !timeout,
                     cause,
@@ -448,13 +440,7 @@ final class Exchange implements RequestContext {
     /** The request did not reach the backend: report, and fail over whatever the method. */
     private void onNotDelivered(
             Backend b, String reason, boolean backendDown, Throwable cause, ProxyObserver.Failure failure) {
-        Lease l = lease;
-        lease = null;
-        l.onFailure(
-                settings.ticker.nanoTime() - leaseStart,
-                new BackendUnavailableException(b.id(), reason, backendDown, cause));
-        settings.observer.onBackendFailure(b, failure);
-        attempts.record(b, reason);
+        dispatch.failed(new BackendUnavailableException(b.id(), reason, backendDown, cause), failure, reason);
         if (log.isDebugEnabled()) {
             log.debug("backend {} did not take {} {}: {}", b.id(), request.method(), request.uri(), reason);
         }
@@ -465,9 +451,7 @@ final class Exchange implements RequestContext {
         if (conn.isClosed()) {
             return;
         }
-        if (attempt < settings.maxAttempts && settings.lb.tryAcquireRetry()) {
-            retriesHeld++;
-            settings.observer.onRetry(failed);
+        if (dispatch.mayRetry(failed)) {
             relay.reset();
             startAttempt();
         } else {
@@ -545,13 +529,8 @@ final class Exchange implements RequestContext {
     /** The response ended whole; called by the relay. */
     void onResponseComplete(boolean backendKeepAlive, int status) {
         BackendHandler b = backend;
-        Lease l = lease;
-        lease = null;
         detachBackend();
-        long nanos = settings.ticker.nanoTime() - leaseStart;
-        l.onSuccess(nanos);
-        settings.observer.onResponse(l.backend(), status, nanos);
-        releaseRetries();
+        dispatch.succeeded(status);
         if (backendKeepAlive && requestComplete) {
             b.pool().release(b);
         } else {
@@ -565,11 +544,8 @@ final class Exchange implements RequestContext {
         BackendHandler b = backend;
         detachBackend();
         b.close();
-        Lease l = lease;
-        lease = null;
-        Backend be = l.backend();
-        l.onFailure(settings.ticker.nanoTime() - leaseStart, new BackendFailureException(be.id(), reason));
-        settings.observer.onBackendFailure(be, ProxyObserver.Failure.RESET);
+        Backend be = dispatch.backend();
+        dispatch.failed(new BackendFailureException(be.id(), reason), ProxyObserver.Failure.RESET, reason);
         if (log.isDebugEnabled()) {
             log.debug("backend {} failed {} {}: {}", be.id(), request.method(), request.uri(), reason);
         }
@@ -578,7 +554,6 @@ final class Exchange implements RequestContext {
             abandon();
             conn.abortClient();
         } else if (idempotent && requestComplete && !streamed) {
-            attempts.record(be, reason);
             retryOrFail(be, HttpResponseStatus.BAD_GATEWAY);
         } else {
             failExchange(HttpResponseStatus.BAD_GATEWAY);
@@ -590,19 +565,13 @@ final class Exchange implements RequestContext {
             return;
         }
         detachBackend();
-        Lease l = lease;
-        lease = null;
+        Backend be = dispatch.backend();
         Duration timeout = Duration.ofNanos(settings.responseTimeoutNanos);
-        l.onFailure(
-                settings.ticker.nanoTime() - leaseStart,
-                new BackendTimeoutException(l.backend().id(), timeout));
-        settings.observer.onBackendFailure(l.backend(), ProxyObserver.Failure.TIMEOUT);
-        log.debug(
-                "backend {} did not answer {} {} within {}",
-                l.backend().id(),
-                request.method(),
-                request.uri(),
-                timeout);
+        dispatch.failed(
+                new BackendTimeoutException(be.id(), timeout),
+                ProxyObserver.Failure.TIMEOUT,
+                "no response within " + timeout);
+        log.debug("backend {} did not answer {} {} within {}", be.id(), request.method(), request.uri(), timeout);
         if (relay.started()) {
             abandon();
             conn.abortClient();
@@ -627,7 +596,7 @@ final class Exchange implements RequestContext {
 
     /** Answers with an error status when no backend served the request; no response byte was sent yet. */
     private void failExchange(HttpResponseStatus status) {
-        releaseRetries();
+        dispatch.release();
         if (backend != null) {
             BackendHandler b = backend;
             detachBackend();
@@ -697,12 +666,7 @@ final class Exchange implements RequestContext {
             detachBackend();
             b.close();
         }
-        if (lease != null) {
-            Lease l = lease;
-            lease = null;
-            l.release();
-        }
-        releaseRetries();
+        dispatch.release();
         relay.reset();
         body.clear();
         request = null;
@@ -714,12 +678,5 @@ final class Exchange implements RequestContext {
         request = null;
         state = IDLE;
         conn.endExchange(close);
-    }
-
-    private void releaseRetries() {
-        while (retriesHeld > 0) {
-            retriesHeld--;
-            settings.lb.releaseRetry();
-        }
     }
 }

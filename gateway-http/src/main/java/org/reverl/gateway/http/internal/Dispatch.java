@@ -1,0 +1,119 @@
+package org.reverl.gateway.http.internal;
+
+import org.reverl.gateway.api.Attempts;
+import org.reverl.gateway.api.Backend;
+import org.reverl.gateway.api.Lease;
+import org.reverl.gateway.api.RequestContext;
+import org.reverl.gateway.http.ProxyObserver;
+
+/**
+ * The load balancer's side of one request: the backends it was tried on, the lease of the current try, and the
+ * retry-budget permits it holds. Every try ends with exactly one outcome, reported here: a success with its latency,
+ * a failure that counts against the backend, or a release that does not (the client's or the proxy's own reasons).
+ * One per connection, reused by each request; confined to its event loop.
+ */
+final class Dispatch {
+
+    private final ProxySettings settings;
+    private final Attempts tried = new Attempts();
+
+    private int tries;
+    private int retriesHeld;
+    private Lease lease;
+    private long start;
+
+    Dispatch(ProxySettings settings) {
+        this.settings = settings;
+    }
+
+    /** A new request: nothing tried yet. */
+    void reset() {
+        tried.clear();
+        tries = 0;
+    }
+
+    /** Tries so far, counting the current one. */
+    int tries() {
+        return tries;
+    }
+
+    /** Whether a backend failed this request already (then no backend left is a 502, not a 503). */
+    boolean failedBefore() {
+        return !tried.isEmpty();
+    }
+
+    /**
+     * Takes a backend for the next try, never one tried already.
+     *
+     * @return the backend, or {@code null} if none is eligible
+     */
+    Backend acquire(RequestContext request) {
+        tries++;
+        Lease l = settings.lb.acquire(request, tried);
+        if (l == null) {
+            return null;
+        }
+        lease = l;
+        start = settings.ticker.nanoTime();
+        return l.backend();
+    }
+
+    /** The backend of the current try. */
+    Backend backend() {
+        return lease.backend();
+    }
+
+    /** The current try ended with a whole response. */
+    void succeeded(int status) {
+        Lease l = lease;
+        lease = null;
+        long nanos = settings.ticker.nanoTime() - start;
+        l.onSuccess(nanos);
+        settings.observer.onResponse(l.backend(), status, nanos);
+        releaseRetries();
+    }
+
+    /**
+     * The current try failed because of its backend: counted against it (breaker, health), and the backend is not
+     * tried again for this request.
+     *
+     * @param reason what the error message lists for this try
+     */
+    void failed(Throwable cause, ProxyObserver.Failure failure, String reason) {
+        Lease l = lease;
+        lease = null;
+        l.onFailure(settings.ticker.nanoTime() - start, cause);
+        settings.observer.onBackendFailure(l.backend(), failure);
+        tried.record(l.backend(), reason);
+    }
+
+    /**
+     * Whether another try may be made: fewer tries than the limit, and a permit of the retry budget, held until the
+     * request ends.
+     */
+    boolean mayRetry(Backend failed) {
+        if (tries < settings.maxAttempts && settings.lb.tryAcquireRetry()) {
+            retriesHeld++;
+            settings.observer.onRetry(failed);
+            return true;
+        }
+        return false;
+    }
+
+    /** The request ends without a result for its backend: the lease (if any) and the retry permits are given back. */
+    void release() {
+        if (lease != null) {
+            Lease l = lease;
+            lease = null;
+            l.release();
+        }
+        releaseRetries();
+    }
+
+    private void releaseRetries() {
+        while (retriesHeld > 0) {
+            retriesHeld--;
+            settings.lb.releaseRetry();
+        }
+    }
+}
