@@ -33,6 +33,9 @@ import org.reverl.gateway.api.Checks;
  * @param connectTimeout how long connecting to a backend may take; then the request fails over
  * @param responseTimeout how long a backend may stay silent while a response is due; then 504 (or the client
  *     connection is closed if the response had started)
+ * @param upstreamIdleTimeout how long a kept-alive backend connection may stay idle in its pool before the proxy
+ *     closes it: shorter than the backends' own keep-alive timeouts, so that a backend never closes a connection as a
+ *     request is sent on it
  * @param maxAttempts how many backends one request may be tried on, including the first
  * @param trustedProxies addresses of proxies in front of this one whose {@code X-Forwarded-*} and {@code Forwarded}
  *     headers are kept and appended to; from anyone else they are replaced, and {@code Forwarded} and {@code X-Real-IP}
@@ -59,6 +62,7 @@ public record HttpProxyConfig(
         Duration sendTimeout,
         Duration connectTimeout,
         Duration responseTimeout,
+        Duration upstreamIdleTimeout,
         int maxAttempts,
         Set<InetAddress> trustedProxies,
         Forwarded forwarded,
@@ -93,6 +97,11 @@ public record HttpProxyConfig(
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
     /** Default {@link #responseTimeout()}. */
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * Default {@link #upstreamIdleTimeout()}: 30 s, below common backend keep-alive timeouts (nginx 75 s, Node.js and
+     * Go servers unlimited or 60 s+); a backend with a shorter one (Apache httpd's 5 s) needs a shorter setting.
+     */
+    public static final Duration DEFAULT_UPSTREAM_IDLE_TIMEOUT = Duration.ofSeconds(30);
     /** Default {@link #maxAttempts()}. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
     /** Default {@link #via()}. */
@@ -116,6 +125,7 @@ public record HttpProxyConfig(
         Checks.positive("sendTimeout", sendTimeout);
         Checks.positive("connectTimeout", connectTimeout);
         Checks.positive("responseTimeout", responseTimeout);
+        Checks.positive("upstreamIdleTimeout", upstreamIdleTimeout);
         Checks.inRange("maxAttempts", maxAttempts, 1, 16);
         trustedProxies = Set.copyOf(requireNonNull(trustedProxies, "trustedProxies"));
         requireNonNull(forwarded, "forwarded");
@@ -150,6 +160,7 @@ public record HttpProxyConfig(
         b.sendTimeout = sendTimeout;
         b.connectTimeout = connectTimeout;
         b.responseTimeout = responseTimeout;
+        b.upstreamIdleTimeout = upstreamIdleTimeout;
         b.maxAttempts = maxAttempts;
         b.trustedProxies.addAll(trustedProxies);
         b.forwarded = forwarded;
@@ -189,6 +200,7 @@ public record HttpProxyConfig(
         private Duration sendTimeout = DEFAULT_SEND_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
+        private Duration upstreamIdleTimeout = DEFAULT_UPSTREAM_IDLE_TIMEOUT;
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private final Set<InetAddress> trustedProxies = new LinkedHashSet<>();
         private Forwarded forwarded = Forwarded.X_FORWARDED;
@@ -301,6 +313,12 @@ public record HttpProxyConfig(
             return this;
         }
 
+        /** Time a kept-alive backend connection may stay idle in its pool; default 30 s. */
+        public Builder upstreamIdleTimeout(Duration timeout) {
+            this.upstreamIdleTimeout = Checks.positive("upstreamIdleTimeout", timeout);
+            return this;
+        }
+
         /** Backends one request may be tried on, including the first. */
         public Builder maxAttempts(int attempts) {
             this.maxAttempts = Checks.inRange("maxAttempts", attempts, 1, 16);
@@ -363,6 +381,7 @@ public record HttpProxyConfig(
                     sendTimeout,
                     connectTimeout,
                     responseTimeout,
+                    upstreamIdleTimeout,
                     maxAttempts,
                     trustedProxies,
                     forwarded,

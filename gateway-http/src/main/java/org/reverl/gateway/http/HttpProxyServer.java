@@ -11,6 +11,7 @@ import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
+import org.reverl.gateway.api.BackendEvent;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.http.internal.FrontendInitializer;
 import org.reverl.gateway.http.internal.ProxySettings;
@@ -74,6 +75,12 @@ public final class HttpProxyServer implements AutoCloseable {
         Transports transport = Transports.best();
         ProxySettings settings = new ProxySettings(lb, transport, config, ssl != null, Ticker.SYSTEM);
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "reverl-io");
+        // a removed backend's idle connections are closed on every event loop, and its pools forgotten
+        lb.addListener(event -> {
+            if (event.type() == BackendEvent.Type.REMOVED) {
+                settings.forget(event.backendId(), group);
+            }
+        });
         try {
             Channel ch = new ServerBootstrap()
                     .group(group)

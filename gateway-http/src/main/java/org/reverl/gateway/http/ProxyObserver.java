@@ -61,4 +61,21 @@ public interface ProxyObserver {
      * @param status the status code sent
      */
     default void onRejected(int status) {}
+
+    /** An error of the proxy's own, never counted against a backend. */
+    enum ProxyError {
+        /** The proxy ran out of a local resource to reach a backend: file descriptors or local ports. */
+        LOCAL_RESOURCES,
+        /** A client stopped taking a response for longer than the send timeout; its connection was closed. */
+        CLIENT_STALLED
+    }
+
+    /**
+     * The proxy failed a request, or a connection, for a reason of its own or of the client's: nothing is recorded
+     * against the backend (no breaker failure, no ejection).
+     *
+     * @param backend the backend the request was for, or {@code null}
+     * @param error what went wrong
+     */
+    default void onProxyError(Backend backend, ProxyError error) {}
 }

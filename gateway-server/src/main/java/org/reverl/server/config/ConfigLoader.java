@@ -296,6 +296,7 @@ public final class ConfigLoader {
         p.idleTimeout(t.duration("idle", HttpProxyConfig.DEFAULT_IDLE_TIMEOUT, false));
         p.bodyTimeout(t.duration("body", HttpProxyConfig.DEFAULT_BODY_TIMEOUT, false));
         p.sendTimeout(t.duration("send", HttpProxyConfig.DEFAULT_SEND_TIMEOUT, false));
+        p.upstreamIdleTimeout(t.duration("upstreamIdle", HttpProxyConfig.DEFAULT_UPSTREAM_IDLE_TIMEOUT, false));
         t.rejectUnknownKeys();
 
         TreeReader.Obj l = top.obj("limits");

@@ -66,6 +66,7 @@ public final class ServerMetrics implements AutoCloseable {
     static final String WEIGHT = "reverl.backend.weight";
     static final String EVENTS = "reverl.backend.events";
     static final String REJECTIONS = "reverl.proxy.rejections";
+    static final String PROXY_ERRORS = "reverl.proxy.errors";
 
     /** The statuses the proxy writes by itself; registered up front so they read 0 before the first. */
     private static final int[] PROXY_STATUSES = {400, 408, 414, 431, 502, 503, 504};
@@ -77,10 +78,17 @@ public final class ServerMetrics implements AutoCloseable {
     private final BackendEventListener listener = this::onEvent;
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private final ProxyObserver observer = new Observer();
+    private final Counter[] proxyErrors = new Counter[ProxyObserver.ProxyError.values().length];
 
     private ServerMetrics(LoadBalancer lb, PrometheusMeterRegistry registry) {
         this.lb = lb;
         this.registry = registry;
+        for (ProxyObserver.ProxyError error : ProxyObserver.ProxyError.values()) {
+            proxyErrors[error.ordinal()] = Counter.builder(PROXY_ERRORS)
+                    .description("Failures of the proxy's own or of clients, never counted against a backend")
+                    .tag("kind", error.name().toLowerCase(Locale.ROOT))
+                    .register(registry);
+        }
     }
 
     /** Metrics over {@code lb}, in a new Prometheus registry; follows its members from now on. */
@@ -221,6 +229,11 @@ public final class ServerMetrics implements AutoCloseable {
         @Override
         public void onRejected(int status) {
             rejection(status).increment();
+        }
+
+        @Override
+        public void onProxyError(Backend backend, ProxyError error) {
+            proxyErrors[error.ordinal()].increment();
         }
     }
 }

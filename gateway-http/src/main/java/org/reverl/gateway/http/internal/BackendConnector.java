@@ -6,6 +6,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
 import java.net.InetSocketAddress;
 
 /**
@@ -15,18 +18,29 @@ import java.net.InetSocketAddress;
 interface BackendConnector {
 
     /**
-     * Connects to {@code address} on {@code loop}; the new channel's pipeline is built by {@code initializer}.
+     * Connects to {@code address} on {@code loop}; the new channel's pipeline is built by {@code initializer}. An
+     * unresolved address is resolved first, without blocking the loop.
      *
      * @return completes when connected, or with the reason it could not be
      */
-    ChannelFuture connect(InetSocketAddress address, EventLoop loop, ChannelInitializer<?> initializer);
+    ChannelFuture connect(
+            InetSocketAddress address, EventLoop loop, int connectTimeoutMillis, ChannelInitializer<?> initializer);
 
-    /** Sockets of {@code transport}, with the proxy's socket options. */
-    static BackendConnector sockets(Transports transport, int connectTimeoutMillis) {
+    /**
+     * Sockets of {@code transport}, with the proxy's socket options. Host names go through Netty's asynchronous DNS
+     * resolver (servers from {@code /etc/resolv.conf}), whose cache keeps an answer for its TTL and a failure not at
+     * all, so a name that stops resolving is tried again at the next connection, and a changed answer is followed.
+     */
+    static BackendConnector sockets(Transports transport) {
         Class<? extends SocketChannel> channel = transport.clientChannel();
-        return (address, loop, initializer) -> new Bootstrap()
+        AddressResolverGroup<InetSocketAddress> resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+                .datagramChannelType(transport.datagramChannel())
+                .socketChannelType(channel)
+                .negativeTtl(0));
+        return (address, loop, connectTimeoutMillis, initializer) -> new Bootstrap()
                 .group(loop)
                 .channel(channel)
+                .resolver(resolver)
                 .option(ChannelOption.AUTO_READ, true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     private final BackendPools.Pool pool;
+    private final BackendCodec codec;
     private final long responseTimeoutNanos;
     private final Ticker ticker;
     /** Runs the lazily rescheduled response timer; one object for the connection's lifetime. */
@@ -34,10 +35,34 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     /** Whether the proxy stopped reading the connection (backpressure): its silence is not the backend's. */
     private boolean paused;
 
-    BackendHandler(BackendPools.Pool pool, long responseTimeoutNanos, Ticker ticker) {
+    /** Whether this connection served a request before the current one (it was taken from the pool). */
+    private boolean reused;
+    /** Whether anything of a response arrived for the current request. */
+    private boolean answered;
+    /** The pool's epoch when the connection was parked, and when: see {@link BackendPools.Pool#poll()}. */
+    long parkedEpoch;
+
+    long parkedAt;
+
+    BackendHandler(BackendPools.Pool pool, BackendCodec codec, long responseTimeoutNanos, Ticker ticker) {
         this.pool = pool;
+        this.codec = codec;
         this.responseTimeoutNanos = responseTimeoutNanos;
         this.ticker = ticker;
+    }
+
+    /**
+     * Whether a failure now would be that of a stale kept-alive connection: one that served a request before and got
+     * nothing of a response this time, as when the backend closed it (idle timeout, or its process died) while the
+     * request was on its way.
+     */
+    boolean failureLooksStale() {
+        return reused && !answered;
+    }
+
+    /** Whether bytes arrived that no whole response accounts for: the connection is out of step. */
+    boolean hasLeftoverBytes() {
+        return codec.hasLeftoverBytes();
     }
 
     BackendPools.Pool pool() {
@@ -52,8 +77,11 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         return ctx != null && ctx.channel().isActive();
     }
 
-    void attach(Exchange owner) {
+    /** The connection serves {@code owner}'s request now; {@code fromPool} if it served one before. */
+    void attach(Exchange owner, boolean fromPool) {
         this.owner = owner;
+        this.reused = fromPool;
+        this.answered = false;
     }
 
     /** Detaches the owner; nothing more is handed to it. */
@@ -108,6 +136,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Exchange o = owner;
         if (o != null) {
+            answered = true;
             o.onBackendMessage(this, msg);
         } else {
             // nothing is due on an idle connection: a stray response means the connection is out of step

@@ -5,28 +5,49 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.AsciiString;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.reverl.gateway.api.Backend;
+import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.Checks;
 
 /**
  * Keep-alive connections to the backends: one pool per event loop per backend, used only by that event loop's thread,
  * so there are no locks. A client connection borrows a connection of its own event loop, so both ends of an exchange
  * run on one thread.
+ *
+ * <h2>Hygiene</h2>
+ * <ul>
+ *   <li>A connection idle for {@code upstreamIdleTimeout} is closed, before the backend's own keep-alive timeout would
+ *       close it under a request being sent (one lazily rescheduled timer per pool, at the oldest one's deadline).
+ *   <li>A connection with bytes left over after a response is closed, never parked or lent.
+ *   <li>When a backend proves gone (a connection refused, or a kept-alive connection that died under a request), its
+ *       pools on every event loop drop their idle connections at once: {@link #invalidate} moves the backend's epoch,
+ *       shared by all loops, and a connection parked in an older epoch is closed instead of lent.
+ *   <li>The pools of a removed backend close their idle connections and forget the backend.
+ * </ul>
  */
 final class BackendPools {
 
     /** Idle connections kept per backend per event loop; more are closed when returned. */
     static final int MAX_IDLE = 512;
 
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 128 * 1024);
+
     private final ProxySettings settings;
+    /** Per backend, shared by every event loop: moved on by {@link #invalidate}. */
+    private final Map<Backend, AtomicLong> epochs = new ConcurrentHashMap<>();
+
     private final FastThreadLocal<IdentityHashMap<Backend, Pool>> pools = new FastThreadLocal<>() {
         @Override
         protected IdentityHashMap<Backend, Pool> initialValue() {
@@ -38,18 +59,57 @@ final class BackendPools {
         this.settings = settings;
     }
 
-    /** The pool of {@code backend} on the calling event loop. */
-    Pool pool(Backend backend) {
+    /** The pool of {@code backend} on {@code loop}, the calling thread's event loop. */
+    Pool pool(Backend backend, EventLoop loop) {
         IdentityHashMap<Backend, Pool> map = pools.get();
         Pool pool = map.get(backend);
         if (pool == null) {
-            pool = new Pool(backend);
+            pool = new Pool(backend, loop, map, epochs.computeIfAbsent(backend, b -> new AtomicLong()));
             map.put(backend, pool);
         }
         return pool;
     }
 
-    /** Parses {@code host:port}, {@code tcp://host:port} or {@code http://host:port}; IPv6 literals in brackets. */
+    /**
+     * {@code backend} proved gone: on every event loop, its idle connections are closed instead of lent (lazily, at
+     * the next look at each pool).
+     */
+    void invalidate(Backend backend) {
+        AtomicLong epoch = epochs.get(backend);
+        if (epoch != null) {
+            epoch.incrementAndGet();
+        }
+    }
+
+    /**
+     * A backend was removed: on each of {@code loops}, the pools of backends with that id that are removed close their
+     * idle connections and are forgotten. Connections in use close when their exchange ends (a removed backend's
+     * connection is never parked again).
+     */
+    void forget(String backendId, Iterable<? extends io.netty.util.concurrent.EventExecutor> loops) {
+        for (io.netty.util.concurrent.EventExecutor loop : loops) {
+            if (loop.isShuttingDown()) {
+                continue;
+            }
+            loop.execute(() -> {
+                IdentityHashMap<Backend, Pool> map = pools.get();
+                map.values().removeIf(p -> {
+                    if (p.backend.id().equals(backendId) && p.backend.state() == BackendState.REMOVED) {
+                        p.closeIdle();
+                        epochs.remove(p.backend);
+                        return true;
+                    }
+                    return false;
+                });
+            });
+        }
+    }
+
+    /**
+     * Parses {@code host:port}, {@code tcp://host:port} or {@code http://host:port}; IPv6 literals in brackets. An IP
+     * literal comes back resolved; a host name unresolved, for the connector to resolve without blocking, at each
+     * new connection (within the resolver's cache, which follows the record's TTL).
+     */
     static InetSocketAddress parseAddress(String address) {
         String a = address.trim();
         int scheme = a.indexOf("://");
@@ -72,7 +132,11 @@ final class BackendPools {
             if (host.startsWith("[")) {
                 host = host.substring(1, host.length() - 1);
             }
-            return new InetSocketAddress(host, port);
+            byte[] ip = NetUtil.createByteArrayFromIpAddressString(host);
+            if (ip != null) {
+                return new InetSocketAddress(java.net.InetAddress.getByAddress(host, ip), port);
+            }
+            return InetSocketAddress.createUnresolved(host, port);
         } catch (Exception e) {
             throw new IllegalArgumentException(
                     Checks.message(
@@ -88,21 +152,35 @@ final class BackendPools {
         /** {@code host:port}, the {@code Host} sent to the backend for HTTP/1.0 requests that had none. */
         final AsciiString authority;
 
+        private final EventLoop loop;
+        private final IdentityHashMap<Backend, Pool> owner;
+        private final AtomicLong epoch;
+        /** Idle connections, the most recently parked first (so the oldest are the first to time out). */
         private final ArrayDeque<BackendHandler> idle = new ArrayDeque<>();
 
-        Pool(Backend backend) {
+        private final Runnable sweepTask = this::sweep;
+        private ScheduledFuture<?> sweep;
+
+        Pool(Backend backend, EventLoop loop, IdentityHashMap<Backend, Pool> owner, AtomicLong epoch) {
             this.backend = backend;
+            this.loop = loop;
+            this.owner = owner;
+            this.epoch = epoch;
             this.address = parseAddress(backend.address());
             String host = address.getHostString();
             this.authority =
                     AsciiString.of((host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort());
         }
 
-        /** An idle, open connection, or {@code null}. */
+        /**
+         * An idle connection that can take a request, or {@code null}: open, parked in the backend's current epoch,
+         * with no bytes left over.
+         */
         BackendHandler poll() {
+            long current = epoch.get();
             BackendHandler b;
             while ((b = idle.pollFirst()) != null) {
-                if (b.isUsable()) {
+                if (b.isUsable() && b.parkedEpoch == current && !b.hasLeftoverBytes()) {
                     return b;
                 }
                 b.close();
@@ -110,11 +188,31 @@ final class BackendPools {
             return null;
         }
 
-        /** Returns a connection whose exchange ended cleanly. */
+        /** Closes every idle connection. */
+        void closeIdle() {
+            BackendHandler b;
+            while ((b = idle.pollFirst()) != null) {
+                b.close();
+            }
+            if (sweep != null) {
+                sweep.cancel(false);
+                sweep = null;
+            }
+        }
+
+        /** Returns a connection whose exchange ended cleanly; closes it if it cannot be kept. */
         void release(BackendHandler b) {
-            if (b.isUsable() && idle.size() < MAX_IDLE) {
+            if (b.isUsable()
+                    && idle.size() < MAX_IDLE
+                    && !b.hasLeftoverBytes()
+                    && backend.state() != BackendState.REMOVED) {
+                b.parkedEpoch = epoch.get();
+                b.parkedAt = settings.ticker.nanoTime();
                 idle.addFirst(b);
                 b.parkIdle();
+                if (sweep == null) {
+                    sweep = loop.schedule(sweepTask, settings.upstreamIdleTimeoutNanos, TimeUnit.NANOSECONDS);
+                }
             } else {
                 b.close();
             }
@@ -129,29 +227,45 @@ final class BackendPools {
             return idle.size();
         }
 
-        /** Opens a new connection on {@code loop}. */
-        ChannelFuture connect(EventLoop loop) {
+        /** Closes the connections idle past the timeout (the oldest are last), and those of a removed backend. */
+        private void sweep() {
+            sweep = null;
+            boolean removed = backend.state() == BackendState.REMOVED;
+            long now = settings.ticker.nanoTime();
+            BackendHandler b;
+            while ((b = idle.peekLast()) != null
+                    && (removed || now - b.parkedAt >= settings.upstreamIdleTimeoutNanos)) {
+                idle.pollLast();
+                b.close();
+            }
+            if (b != null) {
+                long next = b.parkedAt + settings.upstreamIdleTimeoutNanos - now;
+                sweep = loop.schedule(sweepTask, Math.max(next, 1_000_000L), TimeUnit.NANOSECONDS);
+            } else if (removed) {
+                owner.remove(backend);
+                epochs.remove(backend);
+            }
+        }
+
+        /**
+         * Opens a new connection on {@code loop}.
+         *
+         * @param connectTimeoutMillis how long connecting may take
+         */
+        ChannelFuture connect(int connectTimeoutMillis) {
             Pool pool = this;
-            return settings.connector.connect(address, loop, new ChannelInitializer<Channel>() {
+            return settings.connector.connect(address, loop, connectTimeoutMillis, new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
+                    BackendCodec codec = new BackendCodec(settings.maxChunkSize);
                     ch.pipeline()
-                            .addLast(
-                                    "codec",
-                                    new HttpClientCodec(
-                                            new HttpDecoderConfig()
-                                                    .setMaxInitialLineLength(8192)
-                                                    .setMaxHeaderSize(65536)
-                                                    .setMaxChunkSize(settings.maxChunkSize),
-                                            false,
-                                            false))
+                            .addLast("decoder", codec.decoder())
+                            .addLast("encoder", codec.encoder())
                             .addLast(
                                     "backend",
-                                    new BackendHandler(pool, settings.responseTimeoutNanos, settings.ticker));
+                                    new BackendHandler(pool, codec, settings.responseTimeoutNanos, settings.ticker));
                 }
             });
         }
     }
-
-    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 128 * 1024);
 }

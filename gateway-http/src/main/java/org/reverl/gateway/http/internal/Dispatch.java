@@ -88,16 +88,36 @@ final class Dispatch {
     }
 
     /**
-     * Whether another try may be made: fewer tries than the limit, and a permit of the retry budget, held until the
-     * request ends.
+     * The current try failed in a way that says nothing against its backend (a kept-alive connection the backend had
+     * closed, a resource of the proxy's own): the lease is released, no failure recorded; the backend is still not
+     * tried again for this request.
      */
-    boolean mayRetry(Backend failed) {
-        if (tries < settings.maxAttempts && settings.lb.tryAcquireRetry()) {
-            retriesHeld++;
-            settings.observer.onRetry(failed);
-            return true;
+    void abandoned(String reason) {
+        Lease l = lease;
+        lease = null;
+        l.release();
+        tried.record(l.backend(), reason);
+    }
+
+    /**
+     * Whether another try may be made: fewer tries than the limit and, unless it is {@code free}, a permit of the
+     * retry budget, held until the request ends.
+     *
+     * @param free a retry of a request no backend can have acted on, or that only met a dead connection: it cannot
+     *     add load to a struggling fleet, so the budget (whose purpose is to stop retry storms) is not spent on it
+     */
+    boolean mayRetry(Backend failed, boolean free) {
+        if (tries >= settings.maxAttempts) {
+            return false;
         }
-        return false;
+        if (!free) {
+            if (!settings.lb.tryAcquireRetry()) {
+                return false;
+            }
+            retriesHeld++;
+        }
+        settings.observer.onRetry(failed);
+        return true;
     }
 
     /** The request ends without a result for its backend: the lease (if any) and the retry permits are given back. */

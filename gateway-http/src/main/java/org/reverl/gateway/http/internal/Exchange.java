@@ -397,18 +397,18 @@ final class Exchange implements RequestContext {
         }
         BackendPools.Pool pool;
         try {
-            pool = settings.pools.pool(chosen);
+            pool = settings.pools.pool(chosen, conn.ctx().channel().eventLoop());
         } catch (IllegalArgumentException e) {
             // an address this transport cannot reach: not delivered, try another
-            onNotDelivered(chosen, "invalid address", false, e, ProxyObserver.Failure.CONNECT);
+            onNotDelivered(chosen, "invalid address", false, e, ProxyObserver.Failure.CONNECT, true);
             return;
         }
         BackendHandler b = pool.poll();
         if (b != null) {
-            send(b);
+            send(b, true);
         } else {
             state = CONNECTING;
-            ChannelFuture f = pool.connect(conn.ctx().channel().eventLoop());
+            ChannelFuture f = pool.connect(settings.connectTimeoutMillis);
             connectFuture = f;
             f.addListener(connectListener);
         }
@@ -423,35 +423,53 @@ final class Exchange implements RequestContext {
             return;
         }
         connectFuture = null;
-        if (!f.isSuccess()) {
-            Throwable cause = f.cause();
-            boolean timeout = cause instanceof ConnectTimeoutException;
-            onNotDelivered(
-                    dispatch.backend(),
-                    timeout ? "connect timeout" : "connection refused",
-                    !timeout,
-                    cause,
-                    ProxyObserver.Failure.CONNECT);
+        if (f.isSuccess()) {
+            send((BackendHandler) f.channel().pipeline().get("backend"), false);
             return;
         }
-        send((BackendHandler) f.channel().pipeline().get("backend"));
+        Backend be = dispatch.backend();
+        Throwable cause = f.cause();
+        if (ConnectFailures.isLocal(cause)) {
+            // the proxy's own limit (file descriptors, local ports): no backend is to blame, and another one would
+            // meet the same limit
+            log.warn("cannot connect to backend {}: {}", be.id(), cause.toString());
+            dispatch.abandoned("local resources: " + cause.getMessage());
+            settings.observer.onProxyError(be, ProxyObserver.ProxyError.LOCAL_RESOURCES);
+            failExchange(HttpResponseStatus.SERVICE_UNAVAILABLE);
+            return;
+        }
+        if (cause instanceof ConnectTimeoutException) {
+            onNotDelivered(be, "connect timeout", false, cause, ProxyObserver.Failure.CONNECT, false);
+        } else if (ConnectFailures.isDns(cause)) {
+            onNotDelivered(
+                    be, "DNS failure: " + ConnectFailures.host(be), true, cause, ProxyObserver.Failure.CONNECT, true);
+        } else {
+            // refused or unreachable: the backend is gone, and so are its kept-alive connections
+            settings.pools.invalidate(be);
+            onNotDelivered(be, "connection refused", true, cause, ProxyObserver.Failure.CONNECT, true);
+        }
     }
 
     /** The request did not reach the backend: report, and fail over whatever the method. */
     private void onNotDelivered(
-            Backend b, String reason, boolean backendDown, Throwable cause, ProxyObserver.Failure failure) {
+            Backend b,
+            String reason,
+            boolean backendDown,
+            Throwable cause,
+            ProxyObserver.Failure failure,
+            boolean freeRetry) {
         dispatch.failed(new BackendUnavailableException(b.id(), reason, backendDown, cause), failure, reason);
         if (log.isDebugEnabled()) {
             log.debug("backend {} did not take {} {}: {}", b.id(), request.method(), request.uri(), reason);
         }
-        retryOrFail(b, HttpResponseStatus.BAD_GATEWAY);
+        retryOrFail(b, HttpResponseStatus.BAD_GATEWAY, freeRetry);
     }
 
-    private void retryOrFail(Backend failed, HttpResponseStatus status) {
+    private void retryOrFail(Backend failed, HttpResponseStatus status, boolean free) {
         if (conn.isClosed()) {
             return;
         }
-        if (dispatch.mayRetry(failed)) {
+        if (dispatch.mayRetry(failed, free)) {
             relay.reset();
             startAttempt();
         } else {
@@ -459,9 +477,9 @@ final class Exchange implements RequestContext {
         }
     }
 
-    private void send(BackendHandler b) {
+    private void send(BackendHandler b, boolean fromPool) {
         backend = b;
-        b.attach(this);
+        b.attach(this, fromPool);
         relay.attach(b);
         HttpHeaders h = request.headers();
         // HeaderRules.check made sure an HTTP/1.1 request has one
@@ -542,9 +560,14 @@ final class Exchange implements RequestContext {
     /** The backend broke the exchange: closed, reset, or sent what is not HTTP. Called by the relay too. */
     void backendBroke(String reason) {
         BackendHandler b = backend;
+        boolean stale = b.failureLooksStale() && !relay.started();
         detachBackend();
         b.close();
         Backend be = dispatch.backend();
+        if (stale) {
+            onStaleConnection(be, reason);
+            return;
+        }
         dispatch.failed(new BackendFailureException(be.id(), reason), ProxyObserver.Failure.RESET, reason);
         if (log.isDebugEnabled()) {
             log.debug("backend {} failed {} {}: {}", be.id(), request.method(), request.uri(), reason);
@@ -554,7 +577,31 @@ final class Exchange implements RequestContext {
             abandon();
             conn.abortClient();
         } else if (idempotent && requestComplete && !streamed) {
-            retryOrFail(be, HttpResponseStatus.BAD_GATEWAY);
+            retryOrFail(be, HttpResponseStatus.BAD_GATEWAY, false);
+        } else {
+            failExchange(HttpResponseStatus.BAD_GATEWAY);
+        }
+    }
+
+    /**
+     * A kept-alive connection died under the request before any of a response came: the backend closed it (its idle
+     * timeout) or died. Either way its other idle connections are suspect, so every event loop drops them; nothing is
+     * counted against the backend (a connection of its own will tell whether it is gone), and the request, if it may be
+     * sent again, goes to another backend without spending the retry budget.
+     */
+    private void onStaleConnection(Backend be, String reason) {
+        settings.pools.invalidate(be);
+        dispatch.abandoned("kept-alive connection lost: " + reason);
+        if (log.isDebugEnabled()) {
+            log.debug(
+                    "backend {}: kept-alive connection lost under {} {}: {}",
+                    be.id(),
+                    request.method(),
+                    request.uri(),
+                    reason);
+        }
+        if (idempotent && requestComplete && !streamed) {
+            retryOrFail(be, HttpResponseStatus.BAD_GATEWAY, true);
         } else {
             failExchange(HttpResponseStatus.BAD_GATEWAY);
         }
@@ -642,6 +689,8 @@ final class Exchange implements RequestContext {
 
     /** The client stopped taking the response for longer than the send timeout: the connection is aborted. */
     void onClientGone() {
+        settings.observer.onProxyError(
+                backend != null ? backend.pool().backend : null, ProxyObserver.ProxyError.CLIENT_STALLED);
         abandon();
     }
 

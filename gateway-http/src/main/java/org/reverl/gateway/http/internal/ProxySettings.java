@@ -36,6 +36,7 @@ public final class ProxySettings {
     final long sendTimeoutNanos;
     final int connectTimeoutMillis;
     final long responseTimeoutNanos;
+    final long upstreamIdleTimeoutNanos;
     final int maxAttempts;
     final ProxyObserver observer;
     final BackendConnector connector;
@@ -82,9 +83,15 @@ public final class ProxySettings {
         this.connectTimeoutMillis =
                 (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis());
         this.responseTimeoutNanos = config.responseTimeout().toNanos();
+        this.upstreamIdleTimeoutNanos = config.upstreamIdleTimeout().toNanos();
         this.maxAttempts = config.maxAttempts();
         this.observer = config.observer();
-        this.connector = connector != null ? connector : BackendConnector.sockets(transport, connectTimeoutMillis);
+        this.connector = connector != null ? connector : BackendConnector.sockets(transport);
         this.pools = new BackendPools(this);
+    }
+
+    /** The backend {@code backendId} was removed: its pools on {@code loops} close and are forgotten. */
+    public void forget(String backendId, Iterable<? extends io.netty.util.concurrent.EventExecutor> loops) {
+        pools.forget(backendId, loops);
     }
 }

@@ -48,6 +48,10 @@ final class DataPath implements AutoCloseable {
     final List<Integer> connectionPorts = new ArrayList<>();
     /** Ports whose connections are refused. */
     final Set<Integer> refused = new HashSet<>();
+    /** When set, every connect fails with this, as when the proxy itself runs out of something. */
+    Throwable connectError;
+
+    final List<String> proxyErrors = new CopyOnWriteArrayList<>();
 
     final List<BackendEvent> events = new CopyOnWriteArrayList<>();
     final List<String> backendFailures = new CopyOnWriteArrayList<>();
@@ -72,14 +76,23 @@ final class DataPath implements AutoCloseable {
             public void onBackendFailure(Backend backend, Failure failure) {
                 backendFailures.add(backend.id() + " " + failure);
             }
+
+            @Override
+            public void onProxyError(Backend backend, ProxyError error) {
+                proxyErrors.add((backend == null ? "-" : backend.id()) + " " + error);
+            }
         };
         HttpProxyConfig c =
                 config.apply(HttpProxyConfig.builder().observer(observer)).build();
-        settings = new ProxySettings(lb, Transports.NIO, c, false, ticker, (address, loop, init) -> {
+        settings = new ProxySettings(lb, Transports.NIO, c, false, ticker, (address, loop, timeout, init) -> {
             EmbeddedChannel ch = new EmbeddedChannel();
             ch.freezeTime();
             connections.add(ch);
             connectionPorts.add(address.getPort());
+            if (connectError != null) {
+                ch.close();
+                return ch.newFailedFuture(connectError);
+            }
             if (refused.contains(address.getPort())) {
                 ch.close();
                 return ch.newFailedFuture(new ConnectException("Connection refused"));

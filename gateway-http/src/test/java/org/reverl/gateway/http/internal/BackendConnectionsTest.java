@@ -1,0 +1,116 @@
+package org.reverl.gateway.http.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.SocketException;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.reverl.gateway.api.BackendState;
+
+/** Backend connections: reuse, what makes one unusable, and who is blamed when one fails. */
+class BackendConnectionsTest {
+
+    static final String GET = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+
+    DataPath path;
+
+    @AfterEach
+    void close() {
+        if (path != null) {
+            path.close();
+        }
+    }
+
+    @Test
+    void keptAliveConnection_reusedForTheNextRequest() {
+        path = new DataPath(1);
+        path.clientSends(GET);
+        path.backendSends(0, ExchangeTest.OK);
+        path.clientSends(GET);
+        assertThat(path.connections).hasSize(1);
+        assertThat(path.backendReceived(0).split("GET / HTTP/1.1", -1)).hasSize(3);
+    }
+
+    @Test
+    void bytesLeftAfterAResponse_connectionClosedNotReused() {
+        path = new DataPath(1);
+        path.clientSends(GET);
+        path.backendSends(0, ExchangeTest.OK + "HTTP/1.1 200");
+        assertThat(path.clientReceived()).startsWith("HTTP/1.1 200 OK").endsWith("ok");
+        assertThat(path.connections.get(0).isActive()).isFalse();
+        path.clientSends(GET);
+        assertThat(path.connections).as("a new connection for the next request").hasSize(2);
+    }
+
+    @Test
+    void bodyOnAResponseToHead_connectionClosedNotReused() {
+        path = new DataPath(1);
+        path.clientSends("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n");
+        path.backendSends(0, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        assertThat(path.clientReceived()).startsWith("HTTP/1.1 200 OK").doesNotEndWith("ok");
+        assertThat(path.connections.get(0).isActive()).isFalse();
+    }
+
+    @Test
+    void idleConnection_closedAfterTheUpstreamIdleTimeout() {
+        path = new DataPath(
+                1, c -> c.upstreamIdleTimeout(Duration.ofSeconds(30)).idleTimeout(Duration.ofMinutes(5)));
+        path.clientSends(GET);
+        path.backendSends(0, ExchangeTest.OK);
+        path.advance(Duration.ofSeconds(29));
+        assertThat(path.connections.get(0).isActive()).isTrue();
+        path.advance(Duration.ofSeconds(1));
+        assertThat(path.connections.get(0).isActive()).isFalse();
+    }
+
+    @Test
+    void staleKeptAliveConnection_requestRetriedElsewhere_backendNotBlamed_noBudgetSpent() {
+        path = new DataPath(2, c -> c.idleTimeout(Duration.ofMinutes(5)));
+        // one kept-alive connection to each backend
+        path.clientSends(GET);
+        path.backendSends(0, ExchangeTest.OK);
+        path.clientSends(GET);
+        path.backendSends(1, ExchangeTest.OK);
+        path.clientReceived();
+        // the next request goes on a kept-alive connection, which dies under it with no response
+        path.clientSends(GET);
+        int used = path.connections.get(0).outboundMessages().isEmpty() ? 1 : 0;
+        path.backendReceived(0);
+        path.backendReceived(1);
+        path.backendCloses(used);
+        int other = 1 - used;
+        assertThat(path.connections)
+                .as("the retry took the other backend's kept-alive connection")
+                .hasSize(2);
+        assertThat(path.backendReceived(other)).startsWith("GET / HTTP/1.1");
+        path.backendSends(other, ExchangeTest.OK);
+        assertThat(path.clientReceived()).startsWith("HTTP/1.1 200 OK");
+        assertThat(path.backendFailures).isEmpty();
+        assertThat(path.lb.backends()).allMatch(b -> b.state() == BackendState.UP && b.inFlight() == 0);
+    }
+
+    @Test
+    void connectionRefused_countedAgainstTheBackend_andRetriedElsewhere() {
+        path = new DataPath(2);
+        path.refused.add(1);
+        path.clientSends(GET);
+        path.clientSends(GET);
+        int answering = path.connectionPorts.indexOf(2);
+        path.backendReceived(answering);
+        path.backendSends(answering, ExchangeTest.OK);
+        assertThat(path.clientReceived()).startsWith("HTTP/1.1 200 OK");
+        assertThat(path.backendFailures).contains("b1 CONNECT");
+    }
+
+    @Test
+    void proxyOutOfFileDescriptors_503_noBackendBlamed() {
+        path = new DataPath(2);
+        path.connectError = new SocketException("connect(..) failed: Too many open files");
+        path.clientSends(GET);
+        assertThat(path.clientReceived()).startsWith("HTTP/1.1 503 ");
+        assertThat(path.backendFailures).isEmpty();
+        assertThat(path.proxyErrors).hasSize(1).allMatch(e -> e.endsWith("LOCAL_RESOURCES"));
+        assertThat(path.lb.backends()).allMatch(b -> b.state() == BackendState.UP && b.inFlight() == 0);
+    }
+}
