@@ -36,6 +36,11 @@ import org.reverl.gateway.api.Checks;
  * @param upstreamIdleTimeout how long a kept-alive backend connection may stay idle in its pool before the proxy
  *     closes it: shorter than the backends' own keep-alive timeouts, so that a backend never closes a connection as a
  *     request is sent on it
+ * @param maxConnections the most client connections served at once; more wait in the accept backlog
+ * @param maxBackendConnections the most connections open to one backend at once (across io threads); 0 for no limit
+ * @param queueSize the most requests waiting for a connection to one backend, when its connections are limited; more
+ *     get 503
+ * @param queueTimeout how long a request may wait for a connection to a backend; then 503
  * @param maxAttempts how many backends one request may be tried on, including the first
  * @param trustedProxies addresses of proxies in front of this one whose {@code X-Forwarded-*} and {@code Forwarded}
  *     headers are kept and appended to; from anyone else they are replaced, and {@code Forwarded} and {@code X-Real-IP}
@@ -63,6 +68,10 @@ public record HttpProxyConfig(
         Duration connectTimeout,
         Duration responseTimeout,
         Duration upstreamIdleTimeout,
+        int maxConnections,
+        int maxBackendConnections,
+        int queueSize,
+        Duration queueTimeout,
         int maxAttempts,
         Set<InetAddress> trustedProxies,
         Forwarded forwarded,
@@ -102,6 +111,12 @@ public record HttpProxyConfig(
      * Go servers unlimited or 60 s+); a backend with a shorter one (Apache httpd's 5 s) needs a shorter setting.
      */
     public static final Duration DEFAULT_UPSTREAM_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /** Default {@link #maxConnections()}. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    /** Default {@link #queueSize()}. */
+    public static final int DEFAULT_QUEUE_SIZE = 1024;
+    /** Default {@link #queueTimeout()}, as HAProxy's {@code timeout queue} falls back to its connect timeout. */
+    public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(3);
     /** Default {@link #maxAttempts()}. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
     /** Default {@link #via()}. */
@@ -126,6 +141,10 @@ public record HttpProxyConfig(
         Checks.positive("connectTimeout", connectTimeout);
         Checks.positive("responseTimeout", responseTimeout);
         Checks.positive("upstreamIdleTimeout", upstreamIdleTimeout);
+        Checks.inRange("maxConnections", maxConnections, 1, 10_000_000);
+        Checks.inRange("maxBackendConnections", maxBackendConnections, 0, 10_000_000);
+        Checks.inRange("queueSize", queueSize, 0, 10_000_000);
+        Checks.positive("queueTimeout", queueTimeout);
         Checks.inRange("maxAttempts", maxAttempts, 1, 16);
         trustedProxies = Set.copyOf(requireNonNull(trustedProxies, "trustedProxies"));
         requireNonNull(forwarded, "forwarded");
@@ -161,6 +180,10 @@ public record HttpProxyConfig(
         b.connectTimeout = connectTimeout;
         b.responseTimeout = responseTimeout;
         b.upstreamIdleTimeout = upstreamIdleTimeout;
+        b.maxConnections = maxConnections;
+        b.maxBackendConnections = maxBackendConnections;
+        b.queueSize = queueSize;
+        b.queueTimeout = queueTimeout;
         b.maxAttempts = maxAttempts;
         b.trustedProxies.addAll(trustedProxies);
         b.forwarded = forwarded;
@@ -201,6 +224,10 @@ public record HttpProxyConfig(
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
         private Duration upstreamIdleTimeout = DEFAULT_UPSTREAM_IDLE_TIMEOUT;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxBackendConnections;
+        private int queueSize = DEFAULT_QUEUE_SIZE;
+        private Duration queueTimeout = DEFAULT_QUEUE_TIMEOUT;
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private final Set<InetAddress> trustedProxies = new LinkedHashSet<>();
         private Forwarded forwarded = Forwarded.X_FORWARDED;
@@ -319,6 +346,30 @@ public record HttpProxyConfig(
             return this;
         }
 
+        /** The most client connections served at once; default 10,000. */
+        public Builder maxConnections(int connections) {
+            this.maxConnections = Checks.inRange("maxConnections", connections, 1, 10_000_000);
+            return this;
+        }
+
+        /** The most connections open to one backend at once; 0 (the default) for no limit. */
+        public Builder maxBackendConnections(int connections) {
+            this.maxBackendConnections = Checks.inRange("maxBackendConnections", connections, 0, 10_000_000);
+            return this;
+        }
+
+        /** The most requests waiting for one backend's connections; default 1024. */
+        public Builder queueSize(int requests) {
+            this.queueSize = Checks.inRange("queueSize", requests, 0, 10_000_000);
+            return this;
+        }
+
+        /** How long a request may wait for a backend connection; default 3 s. */
+        public Builder queueTimeout(Duration timeout) {
+            this.queueTimeout = Checks.positive("queueTimeout", timeout);
+            return this;
+        }
+
         /** Backends one request may be tried on, including the first. */
         public Builder maxAttempts(int attempts) {
             this.maxAttempts = Checks.inRange("maxAttempts", attempts, 1, 16);
@@ -382,6 +433,10 @@ public record HttpProxyConfig(
                     connectTimeout,
                     responseTimeout,
                     upstreamIdleTimeout,
+                    maxConnections,
+                    maxBackendConnections,
+                    queueSize,
+                    queueTimeout,
                     maxAttempts,
                     trustedProxies,
                     forwarded,

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.reverl.gateway.api.BackendEvent;
 import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.http.internal.ConnectionLimiter;
 import org.reverl.gateway.http.internal.FrontendInitializer;
 import org.reverl.gateway.http.internal.ProxySettings;
 import org.reverl.gateway.http.internal.Ticker;
@@ -90,6 +91,7 @@ public final class HttpProxyServer implements AutoCloseable {
                     .childOption(ChannelOption.AUTO_READ, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024))
+                    .handler(new ConnectionLimiter(config.maxConnections()))
                     .childHandler(new FrontendInitializer(settings, ssl, config.accessLog()))
                     .bind(config.listen())
                     .syncUninterruptibly()

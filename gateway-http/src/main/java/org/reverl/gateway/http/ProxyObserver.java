@@ -67,7 +67,9 @@ public interface ProxyObserver {
         /** The proxy ran out of a local resource to reach a backend: file descriptors or local ports. */
         LOCAL_RESOURCES,
         /** A client stopped taking a response for longer than the send timeout; its connection was closed. */
-        CLIENT_STALLED
+        CLIENT_STALLED,
+        /** A backend's connections were all in use and its queue full, or a request waited past the queue timeout. */
+        BACKEND_QUEUE
     }
 
     /**

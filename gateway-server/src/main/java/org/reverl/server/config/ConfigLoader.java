@@ -312,7 +312,14 @@ public final class ConfigLoader {
                 0,
                 HttpProxyConfig.UNLIMITED_BODY,
                 HttpProxyConfig.UNLIMITED_BODY));
+        p.maxConnections(l.integer("maxConnections", HttpProxyConfig.DEFAULT_MAX_CONNECTIONS, 1, 10_000_000));
+        p.maxBackendConnections(l.integer("maxBackendConnections", 0, 0, 10_000_000));
         l.rejectUnknownKeys();
+
+        TreeReader.Obj q = top.obj("queue");
+        p.queueSize(q.integer("size", HttpProxyConfig.DEFAULT_QUEUE_SIZE, 0, 10_000_000));
+        p.queueTimeout(q.duration("timeout", HttpProxyConfig.DEFAULT_QUEUE_TIMEOUT, false));
+        q.rejectUnknownKeys();
 
         String forwarded = top.string("forwarded", "x-forwarded");
         switch (forwarded) {

@@ -40,7 +40,8 @@ class ConfigLoaderTest {
                 breaker: { failureRateThreshold: 60, slidingWindowSize: 50, minimumNumberOfCalls: 20, waitDurationInOpenState: 10s }
                 retry: { maxAttempts: 2, budgetPercent: 10, minRetryConcurrency: 5 }
                 timeouts: { connect: 1s, response: 30s, requestHead: 5s, idle: 2m, body: 20s, send: 30s }
-                limits: { maxHeaderSize: 8192, maxHeaderCount: 50, bufferedBody: 16KiB, maxBody: 10MiB }
+                limits: { maxHeaderSize: 8192, maxHeaderCount: 50, bufferedBody: 16KiB, maxBody: 10MiB, maxConnections: 500, maxBackendConnections: 20 }
+                queue: { size: 50, timeout: 1s }
                 ioThreads: 2
                 trustedProxies: [10.0.0.1]
                 forwarded: rfc7239
@@ -69,6 +70,10 @@ class ConfigLoaderTest {
         assertThat(c.proxy().bufferedBody()).isEqualTo(16 * 1024);
         assertThat(c.proxy().maxBody()).isEqualTo(10L << 20);
         assertThat(c.proxy().forwarded()).isEqualTo(HttpProxyConfig.Forwarded.RFC7239);
+        assertThat(c.proxy().maxConnections()).isEqualTo(500);
+        assertThat(c.proxy().maxBackendConnections()).isEqualTo(20);
+        assertThat(c.proxy().queueSize()).isEqualTo(50);
+        assertThat(c.proxy().queueTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(c.admin().address().getPort()).isEqualTo(9090);
         assertThat(c.metrics()).isFalse();
         assertThat(c.accessLog()).isTrue();
@@ -141,8 +146,8 @@ class ConfigLoaderTest {
                                         "admin.token: missing (expected: a token when admin.address is not loopback"
                                                 + " (0.0.0.0:8081))",
                                         "colour: unknown key (expected: one of [accessLog, admin, backends, breaker, forwarded,"
-                                                + " health, ioThreads, limits, listeners, metrics, retry, shutdownTimeout,"
-                                                + " strategy, timeouts, trustedProxies])"))
+                                                + " health, ioThreads, limits, listeners, metrics, queue, retry,"
+                                                + " shutdownTimeout, strategy, timeouts, trustedProxies])"))
                 .hasMessageStartingWith("reverl.yaml: 17 errors:");
     }
 

@@ -47,6 +47,8 @@ final class BackendPools {
     private final ProxySettings settings;
     /** Per backend, shared by every event loop: moved on by {@link #invalidate}. */
     private final Map<Backend, AtomicLong> epochs = new ConcurrentHashMap<>();
+    /** Per backend, when backend connections are limited. */
+    private final Map<Backend, BackendLimit> limits = new ConcurrentHashMap<>();
 
     private final FastThreadLocal<IdentityHashMap<Backend, Pool>> pools = new FastThreadLocal<>() {
         @Override
@@ -64,7 +66,11 @@ final class BackendPools {
         IdentityHashMap<Backend, Pool> map = pools.get();
         Pool pool = map.get(backend);
         if (pool == null) {
-            pool = new Pool(backend, loop, map, epochs.computeIfAbsent(backend, b -> new AtomicLong()));
+            BackendLimit limit = settings.maxBackendConnections == 0
+                    ? null
+                    : limits.computeIfAbsent(
+                            backend, b -> new BackendLimit(settings.maxBackendConnections, settings.queueSize));
+            pool = new Pool(backend, loop, map, epochs.computeIfAbsent(backend, b -> new AtomicLong()), limit);
             map.put(backend, pool);
         }
         return pool;
@@ -97,6 +103,7 @@ final class BackendPools {
                     if (p.backend.id().equals(backendId) && p.backend.state() == BackendState.REMOVED) {
                         p.closeIdle();
                         epochs.remove(p.backend);
+                        limits.remove(p.backend);
                         return true;
                     }
                     return false;
@@ -161,11 +168,29 @@ final class BackendPools {
         private final Runnable sweepTask = this::sweep;
         private ScheduledFuture<?> sweep;
 
-        Pool(Backend backend, EventLoop loop, IdentityHashMap<Backend, Pool> owner, AtomicLong epoch) {
+        /** Whether this pool is in its limit's list of pools to wake. */
+        final java.util.concurrent.atomic.AtomicBoolean registered = new java.util.concurrent.atomic.AtomicBoolean();
+
+        /** The backend's connection limit, or {@code null} when unlimited. */
+        private final BackendLimit limit;
+        /** Requests waiting for a connection, oldest first; lazily created. */
+        private ArrayDeque<Exchange> waiters;
+
+        private final Runnable queueTask = this::expireWaiters;
+        private final Runnable wakeTask = this::serveWaiters;
+        private ScheduledFuture<?> queueTimer;
+
+        Pool(
+                Backend backend,
+                EventLoop loop,
+                IdentityHashMap<Backend, Pool> owner,
+                AtomicLong epoch,
+                BackendLimit limit) {
             this.backend = backend;
             this.loop = loop;
             this.owner = owner;
             this.epoch = epoch;
+            this.limit = limit;
             this.address = parseAddress(backend.address());
             String host = address.getHostString();
             this.authority =
@@ -202,10 +227,16 @@ final class BackendPools {
 
         /** Returns a connection whose exchange ended cleanly; closes it if it cannot be kept. */
         void release(BackendHandler b) {
-            if (b.isUsable()
-                    && idle.size() < MAX_IDLE
-                    && !b.hasLeftoverBytes()
-                    && backend.state() != BackendState.REMOVED) {
+            boolean usable = b.isUsable() && !b.hasLeftoverBytes() && backend.state() != BackendState.REMOVED;
+            if (usable && waiters != null && !waiters.isEmpty()) {
+                // a request waits for a connection: it gets this one at once
+                Exchange next = waiters.pollFirst();
+                limit.dequeued();
+                b.parkIdle(); // detached and read again, as if taken from the pool
+                next.onConnectionAvailable(b);
+                return;
+            }
+            if (usable && idle.size() < MAX_IDLE) {
                 b.parkedEpoch = epoch.get();
                 b.parkedAt = settings.ticker.nanoTime();
                 idle.addFirst(b);
@@ -225,6 +256,78 @@ final class BackendPools {
 
         int idleCount() {
             return idle.size();
+        }
+
+        /**
+         * Takes room for a new connection: always, unless the backend's connections are limited and all taken.
+         */
+        boolean tryOpen() {
+            return limit == null || limit.tryOpen();
+        }
+
+        /**
+         * Queues {@code exchange} for a connection of this backend.
+         *
+         * @return false if the queue is full
+         */
+        boolean enqueue(Exchange exchange, long deadline) {
+            if (limit == null || !limit.tryQueue(this)) {
+                return false;
+            }
+            if (waiters == null) {
+                waiters = new ArrayDeque<>();
+            }
+            waiters.addLast(exchange);
+            if (queueTimer == null) {
+                queueTimer = loop.schedule(
+                        queueTask, Math.max(0, deadline - settings.ticker.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            return true;
+        }
+
+        /** {@code exchange} no longer waits (its client went away). */
+        void dequeue(Exchange exchange) {
+            if (waiters != null && waiters.remove(exchange)) {
+                limit.dequeued();
+            }
+        }
+
+        /** A connection of the backend closed on some event loop: waiters here may get its room. Any thread. */
+        void wake() {
+            loop.execute(wakeTask);
+        }
+
+        private void serveWaiters() {
+            while (waiters != null && !waiters.isEmpty()) {
+                BackendHandler idleOne = poll();
+                if (idleOne != null) {
+                    limit.dequeued();
+                    waiters.pollFirst().onConnectionAvailable(idleOne);
+                } else if (limit.tryOpen()) {
+                    limit.dequeued();
+                    waiters.pollFirst().onConnectAllowed(this);
+                } else {
+                    limit.register(this);
+                    return;
+                }
+            }
+        }
+
+        /** Answers the requests that waited past the queue timeout (the oldest are first). */
+        private void expireWaiters() {
+            queueTimer = null;
+            long now = settings.ticker.nanoTime();
+            Exchange e;
+            while (waiters != null && (e = waiters.peekFirst()) != null) {
+                long left = e.queuedUntil() - now;
+                if (left > 0) {
+                    queueTimer = loop.schedule(queueTask, left, TimeUnit.NANOSECONDS);
+                    return;
+                }
+                waiters.pollFirst();
+                limit.dequeued();
+                e.onQueueTimeout();
+            }
         }
 
         /** Closes the connections idle past the timeout (the oldest are last), and those of a removed backend. */
@@ -254,18 +357,25 @@ final class BackendPools {
          */
         ChannelFuture connect(int connectTimeoutMillis) {
             Pool pool = this;
-            return settings.connector.connect(address, loop, connectTimeoutMillis, new ChannelInitializer<Channel>() {
-                @Override
-                protected void initChannel(Channel ch) {
-                    BackendCodec codec = new BackendCodec(settings.maxChunkSize);
-                    ch.pipeline()
-                            .addLast("decoder", codec.decoder())
-                            .addLast("encoder", codec.encoder())
-                            .addLast(
-                                    "backend",
-                                    new BackendHandler(pool, codec, settings.responseTimeoutNanos, settings.ticker));
-                }
-            });
+            ChannelFuture f =
+                    settings.connector.connect(address, loop, connectTimeoutMillis, new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            BackendCodec codec = new BackendCodec(settings.maxChunkSize);
+                            ch.pipeline()
+                                    .addLast("decoder", codec.decoder())
+                                    .addLast("encoder", codec.encoder())
+                                    .addLast(
+                                            "backend",
+                                            new BackendHandler(
+                                                    pool, codec, settings.responseTimeoutNanos, settings.ticker));
+                        }
+                    });
+            if (limit != null) {
+                // the room taken by tryOpen is given back when the connection closes, or fails to open
+                f.channel().closeFuture().addListener(closed -> limit.closed());
+            }
+            return f;
         }
     }
 }

@@ -64,6 +64,8 @@ final class Exchange implements RequestContext {
     private static final int STREAMING = 3;
     /** The request was sent whole; the response is coming. */
     private static final int AWAITING = 4;
+    /** Waiting in a backend's queue for a connection (its connections are limited and all in use). */
+    private static final int QUEUED = 5;
 
     /** {@link #bodyLength} of a chunked body: not known until its last chunk. */
     private static final long CHUNKED = -1;
@@ -85,6 +87,10 @@ final class Exchange implements RequestContext {
     private boolean http10;
     private boolean closeAfterResponse;
     private ChannelFuture connectFuture;
+    /** The pool whose queue this exchange waits in, and until when. */
+    private BackendPools.Pool queuedIn;
+
+    private long queuedUntil;
     private BackendHandler backend;
     /**
      * The request head is not written yet: held until the next piece of the request, so that a request whose end came
@@ -406,12 +412,58 @@ final class Exchange implements RequestContext {
         BackendHandler b = pool.poll();
         if (b != null) {
             send(b, true);
+        } else if (pool.tryOpen()) {
+            connect(pool);
         } else {
-            state = CONNECTING;
-            ChannelFuture f = pool.connect(settings.connectTimeoutMillis);
-            connectFuture = f;
-            f.addListener(connectListener);
+            long until = settings.ticker.nanoTime() + settings.queueTimeoutNanos;
+            if (pool.enqueue(this, until)) {
+                state = QUEUED;
+                queuedIn = pool;
+                queuedUntil = until;
+            } else {
+                onQueueRefused("queue full");
+            }
         }
+    }
+
+    private void connect(BackendPools.Pool pool) {
+        state = CONNECTING;
+        ChannelFuture f = pool.connect(settings.connectTimeoutMillis);
+        connectFuture = f;
+        f.addListener(connectListener);
+    }
+
+    long queuedUntil() {
+        return queuedUntil;
+    }
+
+    /** Queued: a connection of the backend became free on this event loop. */
+    void onConnectionAvailable(BackendHandler b) {
+        queuedIn = null;
+        send(b, true);
+    }
+
+    /** Queued: room for a new connection to the backend. */
+    void onConnectAllowed(BackendPools.Pool pool) {
+        queuedIn = null;
+        connect(pool);
+    }
+
+    /** Queued past the queue timeout. */
+    void onQueueTimeout() {
+        queuedIn = null;
+        onQueueRefused("queue timeout");
+    }
+
+    /**
+     * The backend's connections are all in use and its queue is full, or the wait was too long: 503, and nothing
+     * against the backend (it is busy, not broken). Not retried: the burst would only move to the next backend.
+     */
+    private void onQueueRefused(String reason) {
+        Backend be = dispatch.backend();
+        dispatch.abandoned(reason);
+        settings.observer.onProxyError(be, ProxyObserver.ProxyError.BACKEND_QUEUE);
+        failExchange(HttpResponseStatus.SERVICE_UNAVAILABLE);
     }
 
     private void onConnected(ChannelFuture f) {
@@ -705,6 +757,10 @@ final class Exchange implements RequestContext {
      * backend.
      */
     private void abandon() {
+        if (queuedIn != null) {
+            queuedIn.dequeue(this);
+            queuedIn = null;
+        }
         if (connectFuture != null) {
             ChannelFuture f = connectFuture;
             connectFuture = null;

@@ -37,6 +37,11 @@ public final class ProxySettings {
     final int connectTimeoutMillis;
     final long responseTimeoutNanos;
     final long upstreamIdleTimeoutNanos;
+    /** 0 for no limit. */
+    final int maxBackendConnections;
+
+    final int queueSize;
+    final long queueTimeoutNanos;
     final int maxAttempts;
     final ProxyObserver observer;
     final BackendConnector connector;
@@ -84,6 +89,9 @@ public final class ProxySettings {
                 (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis());
         this.responseTimeoutNanos = config.responseTimeout().toNanos();
         this.upstreamIdleTimeoutNanos = config.upstreamIdleTimeout().toNanos();
+        this.maxBackendConnections = config.maxBackendConnections();
+        this.queueSize = config.queueSize();
+        this.queueTimeoutNanos = config.queueTimeout().toNanos();
         this.maxAttempts = config.maxAttempts();
         this.observer = config.observer();
         this.connector = connector != null ? connector : BackendConnector.sockets(transport);

@@ -100,9 +100,34 @@ final class DataPath implements AutoCloseable {
             ch.pipeline().addLast(init);
             return ch.newSucceededFuture();
         });
-        FrontendCodec codec = new FrontendCodec(c.maxInitialLineLength(), c.maxHeaderSize(), c.maxChunkSize());
-        client = new EmbeddedChannel(codec.decoder(), codec.encoder(), new ClientConnection(settings, codec));
-        client.freezeTime();
+        this.config = c;
+        client = newClient();
+    }
+
+    private final HttpProxyConfig config;
+    /** Every client connection, {@link #client} first. */
+    final List<EmbeddedChannel> clients = new ArrayList<>();
+
+    /** Another client connection to the same proxy. */
+    EmbeddedChannel newClient() {
+        FrontendCodec codec =
+                new FrontendCodec(config.maxInitialLineLength(), config.maxHeaderSize(), config.maxChunkSize());
+        EmbeddedChannel ch =
+                new EmbeddedChannel(codec.decoder(), codec.encoder(), new ClientConnection(settings, codec));
+        ch.freezeTime();
+        clients.add(ch);
+        return ch;
+    }
+
+    /** Client connection {@code ch} sends these bytes. */
+    void clientSends(EmbeddedChannel ch, String raw) {
+        ch.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.ISO_8859_1));
+        runTasks();
+    }
+
+    /** What client connection {@code ch} received since the last call. */
+    String clientReceived(EmbeddedChannel ch) {
+        return drain(ch);
     }
 
     DataPath(int backends) {
@@ -140,7 +165,9 @@ final class DataPath implements AutoCloseable {
     /** Moves time forward on the ticker and every channel's scheduler, and runs what became due. */
     void advance(Duration d) {
         ticker.now += d.toNanos();
-        client.advanceTimeBy(d.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        for (EmbeddedChannel ch : clients) {
+            ch.advanceTimeBy(d.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
         for (EmbeddedChannel ch : connections) {
             ch.advanceTimeBy(d.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
         }
@@ -149,8 +176,10 @@ final class DataPath implements AutoCloseable {
 
     void runTasks() {
         for (int round = 0; round < 3; round++) {
-            client.runPendingTasks();
-            client.runScheduledPendingTasks();
+            for (EmbeddedChannel ch : clients) {
+                ch.runPendingTasks();
+                ch.runScheduledPendingTasks();
+            }
             for (EmbeddedChannel ch : new ArrayList<>(connections)) {
                 ch.runPendingTasks();
                 ch.runScheduledPendingTasks();
@@ -179,7 +208,9 @@ final class DataPath implements AutoCloseable {
 
     @Override
     public void close() {
-        client.finishAndReleaseAll();
+        for (EmbeddedChannel ch : clients) {
+            ch.finishAndReleaseAll();
+        }
         for (EmbeddedChannel ch : connections) {
             ch.finishAndReleaseAll();
         }
