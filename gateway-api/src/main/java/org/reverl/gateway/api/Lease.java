@@ -17,7 +17,8 @@ package org.reverl.gateway.api;
  * it, as detecting it would cost an allocation per request.
  *
  * <h2>Threading</h2>
- * The outcome may be reported from any thread. The methods do not block; none allocates on success.
+ * The outcome may be reported from any thread. The methods do not block; none allocates on success, except that a
+ * {@linkplain #lastResort() last-resort} success may queue one task for the load balancer's control thread.
  */
 public interface Lease {
 
