@@ -17,7 +17,8 @@ package org.reverl.gateway.api;
  * it, as detecting it would cost an allocation per request.
  *
  * <h2>Threading</h2>
- * The outcome may be reported from any thread. The methods do not block; none allocates on success.
+ * The outcome may be reported from any thread. The methods do not block; none allocates on success, except that a
+ * {@linkplain #lastResort() last-resort} success may queue one task for the load balancer's control thread.
  */
 public interface Lease {
 
@@ -43,4 +44,17 @@ public interface Lease {
 
     /** The request ended without a verdict on the backend: the permission is returned and nothing is recorded. */
     void release();
+
+    /**
+     * Whether this is a last-resort lease: no backend was eligible (every one down or ejected), so the load balancer
+     * handed out one that is out of rotation, once per request, bypassing its circuit breaker, in case it is back
+     * before its health checks could tell. The caller should give it a short connect timeout, so that trying backends
+     * that are still gone keeps the answer fast. Its outcome counts nothing against the backend (it is out already);
+     * a success prompts the load balancer to check the backend at once, so that it returns to rotation.
+     *
+     * @return {@code false} for leases on backends in rotation
+     */
+    default boolean lastResort() {
+        return false;
+    }
 }

@@ -75,7 +75,10 @@ public interface LoadBalancer extends AutoCloseable {
     /**
      * Picks a backend for a request and opens a lease on it: asks the strategy, skips backends in {@code attempts} and
      * backends that stopped taking requests, takes one permission of the backend's circuit breaker and counts the
-     * request in flight. A backend whose breaker refuses is recorded in {@code attempts} and another is picked.
+     * request in flight. A backend whose breaker refuses is recorded in {@code attempts} and another is picked. When
+     * no backend is eligible at all (every one is down or ejected; drained, maintenance and removed ones do not count),
+     * each down or ejected backend not in {@code attempts} is handed out as a {@linkplain Lease#lastResort() last
+     * resort}, so that the first request after one returns can succeed.
      *
      * @param request what the strategy may know about the request
      * @param attempts backends already tried for this request; a breaker refusal is added to it

@@ -8,11 +8,21 @@ import org.reverl.gateway.api.Checks;
 
 /**
  * Active health checking: which {@link org.reverl.gateway.api.LivenessProbe} runs, how often, and how many results
- * move a backend between up and down (HAProxy's {@code inter}, {@code timeout check}, {@code rise} and {@code fall}).
+ * move a backend between up and down (HAProxy's {@code inter}, {@code downinter}, {@code fastinter}, {@code timeout
+ * check}, {@code rise} and {@code fall}).
+ *
+ * <p>Which interval follows a probe depends on where the backend stands after it: {@code interval} while it is up
+ * and its last probe passed, {@code downInterval} while it is down and its last probe failed, and {@code
+ * fastInterval} while it is in transition (down with a first success, until {@code rise}; up with a first failure,
+ * until {@code fall}). With the defaults a backend that listens again is up within {@code downInterval + (rise - 1)
+ * * fastInterval}, plus jitter and the probes' own time: 250 ms, at most 275 ms with 10% jitter.
  *
  * @param probe the probe's name, e.g. {@code tcp}
  * @param probeOptions the probe's options
- * @param interval time between the end of one probe and the start of the next, per backend
+ * @param interval time between the end of one probe and the start of the next, per backend, while it is up
+ * @param downInterval the same while the backend is down: how soon a backend that comes back is noticed
+ * @param fastInterval the same while the backend is in transition, so that {@code rise} or {@code fall} is reached
+ *     quickly once the first probe changed its mind
  * @param jitterPercent each interval is shortened or lengthened at random by up to this share (0-50), so that probes
  *     of many backends do not fire together
  * @param timeout how long one probe may take before it counts as failed; at most {@code interval}
@@ -24,6 +34,8 @@ public record HealthCheckConfig(
         String probe,
         Map<String, String> probeOptions,
         Duration interval,
+        Duration downInterval,
+        Duration fastInterval,
         int jitterPercent,
         Duration timeout,
         int rise,
@@ -31,6 +43,11 @@ public record HealthCheckConfig(
         boolean initiallyUp) {
 
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
+    /** Five connects a second to a dead backend: cheap, and its return is noticed within a fifth of a second. */
+    public static final Duration DEFAULT_DOWN_INTERVAL = Duration.ofMillis(200);
+    /** Confirms a change of mind ({@code rise} or {@code fall}) within a twentieth of a second per probe. */
+    public static final Duration DEFAULT_FAST_INTERVAL = Duration.ofMillis(50);
+
     public static final int DEFAULT_JITTER_PERCENT = 10;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
     public static final int DEFAULT_RISE = 2;
@@ -41,6 +58,8 @@ public record HealthCheckConfig(
         Checks.pluginName("healthCheck.probe", probe);
         probeOptions = Map.copyOf(requireNonNull(probeOptions, "probeOptions"));
         Checks.positive("healthCheck.interval", interval);
+        Checks.positive("healthCheck.downInterval", downInterval);
+        Checks.positive("healthCheck.fastInterval", fastInterval);
         Checks.inRange("healthCheck.jitterPercent", jitterPercent, 0, 50);
         Checks.positive("healthCheck.timeout", timeout);
         if (timeout.compareTo(interval) > 0) {
@@ -61,6 +80,8 @@ public record HealthCheckConfig(
         private final String probe;
         private Map<String, String> probeOptions = Map.of();
         private Duration interval = DEFAULT_INTERVAL;
+        private Duration downInterval = DEFAULT_DOWN_INTERVAL;
+        private Duration fastInterval = DEFAULT_FAST_INTERVAL;
         private int jitterPercent = DEFAULT_JITTER_PERCENT;
         private Duration timeout = DEFAULT_TIMEOUT;
         private int rise = DEFAULT_RISE;
@@ -78,6 +99,18 @@ public record HealthCheckConfig(
 
         public Builder interval(Duration interval) {
             this.interval = Checks.positive("healthCheck.interval", interval);
+            return this;
+        }
+
+        /** How often a down backend is probed. Default {@link #DEFAULT_DOWN_INTERVAL}. */
+        public Builder downInterval(Duration downInterval) {
+            this.downInterval = Checks.positive("healthCheck.downInterval", downInterval);
+            return this;
+        }
+
+        /** How often a backend in transition is probed. Default {@link #DEFAULT_FAST_INTERVAL}. */
+        public Builder fastInterval(Duration fastInterval) {
+            this.fastInterval = Checks.positive("healthCheck.fastInterval", fastInterval);
             return this;
         }
 
@@ -108,7 +141,16 @@ public record HealthCheckConfig(
 
         public HealthCheckConfig build() {
             return new HealthCheckConfig(
-                    probe, probeOptions, interval, jitterPercent, timeout, rise, fall, initiallyUp);
+                    probe,
+                    probeOptions,
+                    interval,
+                    downInterval,
+                    fastInterval,
+                    jitterPercent,
+                    timeout,
+                    rise,
+                    fall,
+                    initiallyUp);
         }
     }
 }

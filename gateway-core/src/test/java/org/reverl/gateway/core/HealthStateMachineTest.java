@@ -187,7 +187,13 @@ class HealthStateMachineTest {
                 "b1");
 
         assertThat(state(lb, "b1")).isEqualTo(BackendState.DOWN);
-        assertThat(lb.acquire(RequestContext.NONE, new Attempts())).isNull();
+        // nothing eligible: the down backend is offered once as a last resort, then nothing
+        Attempts attempts = new Attempts();
+        Lease lastResort = lb.acquire(RequestContext.NONE, attempts);
+        assertThat(lastResort.lastResort()).isTrue();
+        lastResort.onFailure(1_000, new java.io.IOException("connection refused"));
+        attempts.record(lastResort.backend(), "connection refused");
+        assertThat(lb.acquire(RequestContext.NONE, attempts)).isNull();
         SCRIPT.remove("b1");
         await().atMost(10, TimeUnit.SECONDS).until(() -> state(lb, "b1") == BackendState.UP);
 
@@ -307,6 +313,10 @@ class HealthStateMachineTest {
     void config_badHealthValues_rejectedWithFieldValueAndExpectation() {
         assertThatThrownBy(() -> HealthCheckConfig.builder("tcp").interval(Duration.ZERO))
                 .hasMessage("healthCheck.interval: PT0S (expected: > 0)");
+        assertThatThrownBy(() -> HealthCheckConfig.builder("tcp").downInterval(Duration.ofMillis(-1)))
+                .hasMessage("healthCheck.downInterval: PT-0.001S (expected: > 0)");
+        assertThatThrownBy(() -> HealthCheckConfig.builder("tcp").fastInterval(Duration.ZERO))
+                .hasMessage("healthCheck.fastInterval: PT0S (expected: > 0)");
         assertThatThrownBy(() -> HealthCheckConfig.builder("tcp").fall(0))
                 .hasMessage("healthCheck.fall: 0 (expected: 1-100)");
         assertThatThrownBy(() -> HealthCheckConfig.builder("tcp")

@@ -227,6 +227,8 @@ public final class ConfigLoader {
             String probe = h.requiredString("probe", "a probe name, one of " + registry.probeNames());
             Map<String, String> probeOptions = h.options("options");
             Duration interval = h.duration("interval", HealthCheckConfig.DEFAULT_INTERVAL, false);
+            Duration downInterval = h.duration("downInterval", HealthCheckConfig.DEFAULT_DOWN_INTERVAL, false);
+            Duration fastInterval = h.duration("fastInterval", HealthCheckConfig.DEFAULT_FAST_INTERVAL, false);
             int jitter = h.integer("jitterPercent", HealthCheckConfig.DEFAULT_JITTER_PERCENT, 0, 50);
             Duration timeout = h.duration("timeout", HealthCheckConfig.DEFAULT_TIMEOUT, false);
             int rise = h.integer("rise", HealthCheckConfig.DEFAULT_RISE, 1, 100);
@@ -246,6 +248,8 @@ public final class ConfigLoader {
                         g.healthCheck(HealthCheckConfig.builder(probe)
                                 .probeOptions(probeOptions)
                                 .interval(interval)
+                                .downInterval(downInterval)
+                                .fastInterval(fastInterval)
                                 .jitterPercent(jitter)
                                 .timeout(timeout)
                                 .rise(rise)

@@ -36,7 +36,7 @@ class ConfigLoaderTest {
                   - { id: web-1, address: 127.0.0.1:9001, weight: 3 }
                   - { id: web-2, address: "[::1]:9002" }
                 strategy: { name: weighted_round_robin, options: { start: random } }
-                health: { probe: tcp, interval: 2s, timeout: 500ms, rise: 2, fall: 3, slowStart: 30s, panicThreshold: 50 }
+                health: { probe: tcp, interval: 2s, downInterval: 100ms, fastInterval: 20ms, timeout: 500ms, rise: 2, fall: 3, slowStart: 30s, panicThreshold: 50 }
                 breaker: { failureRateThreshold: 60, slidingWindowSize: 50, minimumNumberOfCalls: 20, waitDurationInOpenState: 10s }
                 retry: { maxAttempts: 2, budgetPercent: 10, minRetryConcurrency: 5 }
                 timeouts: { connect: 1s, response: 30s, requestHead: 5s, idle: 2m, body: 20s, send: 30s }
@@ -59,6 +59,8 @@ class ConfigLoaderTest {
                         BackendSpec.of("web-2", "http://[::1]:9002"));
         assertThat(c.gateway().strategy()).isEqualTo("weighted_round_robin");
         assertThat(c.gateway().healthCheck().timeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.gateway().healthCheck().downInterval()).isEqualTo(Duration.ofMillis(100));
+        assertThat(c.gateway().healthCheck().fastInterval()).isEqualTo(Duration.ofMillis(20));
         assertThat(c.gateway().slowStart()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.gateway().panicThresholdPercent()).isEqualTo(50);
         assertThat(c.gateway().breakerMinimumNumberOfCalls()).isEqualTo(20);
@@ -134,8 +136,9 @@ class ConfigLoaderTest {
                                                 + " weighted_round_robin])",
                                         "health.timeout: \"soon\" (expected: a positive duration such as 500ms, 2s, 1m or PT2S)",
                                         "health.fall: 0 (expected: an integer 1-100)",
-                                        "health.intervall: unknown key (expected: one of [fall, initiallyUp, interval,"
-                                                + " jitterPercent, options, panicThreshold, probe, rise, slowStart, timeout])",
+                                        "health.intervall: unknown key (expected: one of [downInterval, fall, fastInterval,"
+                                                + " initiallyUp, interval, jitterPercent, options, panicThreshold, probe, rise,"
+                                                + " slowStart, timeout])",
                                         "breaker.minimumNumberOfCalls: 6 (expected: <= breaker.slidingWindowSize (5))",
                                         "retry.maxAttempts: \"three\" (expected: an integer 1-10)",
                                         "limits.bufferedBody: \"lots\" (expected: a size from 0 to 67108864 bytes, such as"

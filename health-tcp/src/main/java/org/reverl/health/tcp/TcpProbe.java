@@ -13,16 +13,12 @@ import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.Locale;
-import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.ProbeResult;
@@ -36,26 +32,17 @@ import org.reverl.gateway.api.ProbeResult;
  * The timeout covers lookup and connect; when it fires the result is {@code timed out after <n>ms} and the channel is
  * closed, which aborts the connect.
  *
- * <h2>Back-off</h2>
- * One {@link ProbeBackOff} per backend, held weakly so that removed backends are forgotten: while it is open,
- * {@link #probe} returns {@code probe back-off: ...} at once without connecting.
+ * <h2>No back-off</h2>
+ * Every probe connects. How often a backend that stays dead is probed is the health check's {@code downInterval}:
+ * skipping probes here could only delay noticing that it is back.
  *
- * <p>Thread-safe: any number of probes may run at once, for the same or different backends.
+ * <p>Thread-safe and stateless: any number of probes may run at once, for the same or different backends.
  */
 final class TcpProbe implements LivenessProbe {
 
-    private final int backOffAfter;
-    private final Duration backOffInitial;
-    private final Duration backOffMax;
-    private final LongSupplier nanoTime;
     private final Executor resolver;
-    private final Map<Backend, ProbeBackOff> backOffs = Collections.synchronizedMap(new WeakHashMap<>());
 
-    TcpProbe(int backOffAfter, Duration backOffInitial, Duration backOffMax, LongSupplier nanoTime, Executor resolver) {
-        this.backOffAfter = backOffAfter;
-        this.backOffInitial = requireNonNull(backOffInitial, "backOffInitial");
-        this.backOffMax = requireNonNull(backOffMax, "backOffMax");
-        this.nanoTime = requireNonNull(nanoTime, "nanoTime");
+    TcpProbe(Executor resolver) {
         this.resolver = requireNonNull(resolver, "resolver");
     }
 
@@ -67,19 +54,7 @@ final class TcpProbe implements LivenessProbe {
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(ProbeResult.down("bad " + e.getMessage()));
         }
-        ProbeBackOff backOff =
-                backOffs.computeIfAbsent(backend, b -> new ProbeBackOff(backOffAfter, backOffInitial, backOffMax));
-        String skip = backOff.skipReason(nanoTime.getAsLong());
-        if (skip != null) {
-            return CompletableFuture.completedFuture(ProbeResult.down(skip));
-        }
-        return connect(address, timeout).whenComplete((result, failure) -> {
-            if (result != null && result.alive()) {
-                backOff.onSuccess();
-            } else {
-                backOff.onFailure(result != null ? result.reason() : String.valueOf(failure), nanoTime.getAsLong());
-            }
-        });
+        return connect(address, timeout);
     }
 
     /** One connect attempt; always completes normally, within {@code timeout}. */
@@ -175,7 +150,6 @@ final class TcpProbe implements LivenessProbe {
 
     @Override
     public String toString() {
-        return "tcp{backoff_after=" + backOffAfter + ", backoff_initial=" + backOffInitial + ", backoff_max="
-                + backOffMax + '}';
+        return "tcp";
     }
 }

@@ -10,16 +10,27 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.BackendEvent;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.BackendState;
+import org.reverl.gateway.api.LivenessProbe;
+import org.reverl.gateway.api.LivenessProbeProvider;
 import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.api.ProbeResult;
+import org.reverl.gateway.api.SelectionStrategyProvider;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.HealthCheckConfig;
 import org.reverl.gateway.core.LoadBalancers;
+import org.reverl.gateway.core.ProviderRegistry;
 
 /** The gateway's health state machine driving the real {@code tcp} probe against a real server socket. */
 class TcpHealthCheckIT {
@@ -58,9 +69,9 @@ class TcpHealthCheckIT {
         lb = LoadBalancers.builder()
                 .config(GatewayConfig.builder()
                         .healthCheck(HealthCheckConfig.builder("tcp")
-                                // keep the probe's back-off out of the way of the timing bounds below
-                                .probeOptions(Map.of("backoff_after", "100"))
                                 .interval(INTERVAL)
+                                .downInterval(INTERVAL)
+                                .fastInterval(INTERVAL)
                                 .timeout(INTERVAL)
                                 .jitterPercent(0)
                                 .fall(FALL)
@@ -87,5 +98,74 @@ class TcpHealthCheckIT {
                 .filteredOn(e -> e.type() != BackendEvent.Type.ADDED)
                 .extracting(BackendEvent::describe)
                 .containsExactly("backend web is down: connection refused", "backend web is up: 2 probes passed"));
+    }
+
+    /** The real {@code tcp} probe, counting the probes that found the backend down. */
+    private static final class CountingTcpProvider implements LivenessProbeProvider {
+        final AtomicInteger failed = new AtomicInteger();
+
+        @Override
+        public String name() {
+            return TcpProbeProvider.NAME;
+        }
+
+        @Override
+        public LivenessProbe create(Map<String, String> options) {
+            LivenessProbe tcp = new TcpProbeProvider().create(options);
+            return new LivenessProbe() {
+                @Override
+                public CompletionStage<ProbeResult> probe(Backend backend, Duration timeout) {
+                    return tcp.probe(backend, timeout).whenComplete((r, e) -> {
+                        if (r == null || !r.alive()) {
+                            failed.incrementAndGet();
+                        }
+                    });
+                }
+            };
+        }
+    }
+
+    @Test
+    void downForLong_listensAgain_upWithinHalfASecond_withTheDefaultIntervals() throws Exception {
+        CountingTcpProvider tcp = new CountingTcpProvider();
+        List<SelectionStrategyProvider> strategies = new java.util.ArrayList<>();
+        ServiceLoader.load(SelectionStrategyProvider.class).forEach(strategies::add);
+        AtomicLong upAtNanos = new AtomicLong();
+        server = listen(0);
+        int port = server.getLocalPort();
+        HealthCheckConfig defaults = HealthCheckConfig.builder("tcp").build();
+        lb = LoadBalancers.builder()
+                .config(GatewayConfig.builder().healthCheck(defaults).build())
+                .registry(ProviderRegistry.of(strategies, List.of(tcp)))
+                .listener(events::add)
+                .listener(e -> {
+                    if (e.type() == BackendEvent.Type.UP) {
+                        upAtNanos.compareAndSet(0, System.nanoTime());
+                    }
+                })
+                .backend(BackendSpec.of("web", "tcp://127.0.0.1:" + port))
+                .build();
+
+        server.close(); // killed: fall (3) failures take it down, those after the first at the fast interval
+        await().atMost(defaults.interval().plus(SLACK))
+                .pollInterval(Duration.ofMillis(10))
+                .until(() -> lb.backend("web").orElseThrow().state() == BackendState.DOWN);
+        int failedWhenDown = tcp.failed.get();
+        // it stays dead for a while: ten more probes at the down interval (nothing grows, nothing is skipped)
+        await().atMost(defaults.downInterval().multipliedBy(10).plus(SLACK))
+                .pollInterval(Duration.ofMillis(10))
+                .until(() -> tcp.failed.get() >= failedWhenDown + 10);
+
+        long listeningNanos = System.nanoTime(); // taken before bind: the bound below only gets stricter
+        server = listen(port);
+        await().atMost(SLACK).pollInterval(Duration.ofMillis(5)).until(() -> upAtNanos.get() != 0);
+
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(upAtNanos.get() - listeningNanos);
+        // downInterval + (rise - 1) * fastInterval = 250 ms, 275 ms with the largest jitter, plus two connects
+        assertThat(tookMillis).as("ms from listening to the UP event").isLessThan(500);
+        assertThat(events)
+                .filteredOn(e -> e.type() != BackendEvent.Type.ADDED)
+                .extracting(BackendEvent::describe)
+                .containsExactly("backend web is down: connection refused", "backend web is up: 2 probes passed");
     }
 }

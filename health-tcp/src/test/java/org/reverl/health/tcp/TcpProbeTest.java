@@ -18,8 +18,6 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.BackendSpec;
@@ -67,10 +65,6 @@ class TcpProbeTest {
         try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
             return s.getLocalPort();
         }
-    }
-
-    private static TcpProbe probeWithClock(AtomicLong nanos, int after, Duration initial, Duration max) {
-        return new TcpProbe(after, initial, max, nanos::get, ForkJoinPool.commonPool());
     }
 
     @Test
@@ -160,92 +154,29 @@ class TcpProbeTest {
     }
 
     @Test
-    void probe_keepsFailing_backsOffExponentiallyUpToTheMax() throws IOException {
-        AtomicLong nanos = new AtomicLong();
-        TcpProbe probe = probeWithClock(nanos, 2, Duration.ofMillis(100), Duration.ofMillis(400));
+    void probe_keepsFailing_connectsEveryTime_thenUpAtTheFirstProbeAfterItListens() throws IOException {
+        LivenessProbe probe = new TcpProbeProvider().create(Map.of());
         FakeBackend backend = new FakeBackend("127.0.0.1:" + closedPort());
-
-        assertThat(probe(probe, backend, TIMEOUT).reason()).isEqualTo("connection refused");
-        assertThat(probe(probe, backend, TIMEOUT).reason()).isEqualTo("connection refused"); // opens: wait 100ms
-        assertThat(probe(probe, backend, TIMEOUT).reason())
-                .isEqualTo("probe back-off: 2 consecutive failures, last: connection refused; next probe in 100ms");
-
-        long[] waits = {100, 200, 400, 400, 400}; // doubling, bounded by backoff_max
-        for (int i = 0; i < waits.length; i++) {
-            nanos.addAndGet(Duration.ofMillis(waits[i] - 1).toNanos());
-            assertThat(probe(probe, backend, TIMEOUT).reason()).startsWith("probe back-off: ");
-            nanos.addAndGet(Duration.ofMillis(1).toNanos());
-            assertThat(probe(probe, backend, TIMEOUT).reason())
-                    .as("trial %s", i)
-                    .isEqualTo("connection refused");
-        }
-        assertThat(probe(probe, backend, TIMEOUT).reason())
-                .isEqualTo("probe back-off: 7 consecutive failures, last: connection refused; next probe in 400ms");
-    }
-
-    @Test
-    void probe_answersAgain_backOffResetsOnFirstSuccess() throws IOException {
-        AtomicLong nanos = new AtomicLong();
-        TcpProbe probe = probeWithClock(nanos, 1, Duration.ofMillis(100), Duration.ofSeconds(10));
-        FakeBackend backend = new FakeBackend("127.0.0.1:" + closedPort());
-        for (int i = 0; i < 5; i++) { // failures 1..5: the wait grows to 1600ms
+        for (int i = 0; i < 20; i++) { // no back-off grows: every probe connects and is refused
             assertThat(probe(probe, backend, TIMEOUT).reason()).isEqualTo("connection refused");
-            nanos.addAndGet(Duration.ofSeconds(2).toNanos());
         }
         try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
             backend.spec = BackendSpec.of("b1", "127.0.0.1:" + server.getLocalPort());
-            assertThat(probe(probe, backend, TIMEOUT)).isEqualTo(ProbeResult.up()); // the trial after the wait
-            assertThat(probe(probe, backend, TIMEOUT)).isEqualTo(ProbeResult.up()); // no back-off, same instant
-        }
-        backend.spec = BackendSpec.of("b1", "127.0.0.1:" + closedPort());
-        // everything forgotten: the first failure opens for the initial wait again, not 3200ms
-        assertThat(probe(probe, backend, TIMEOUT).reason()).isEqualTo("connection refused");
-        assertThat(probe(probe, backend, TIMEOUT).reason())
-                .isEqualTo("probe back-off: 1 consecutive failures, last: connection refused; next probe in 100ms");
-    }
-
-    @Test
-    void probe_backOffIsPerBackend() throws IOException {
-        AtomicLong nanos = new AtomicLong();
-        TcpProbe probe = probeWithClock(nanos, 1, Duration.ofSeconds(1), Duration.ofSeconds(1));
-        FakeBackend dead = new FakeBackend("127.0.0.1:" + closedPort());
-        assertThat(probe(probe, dead, TIMEOUT).reason()).isEqualTo("connection refused");
-        assertThat(probe(probe, dead, TIMEOUT).reason()).startsWith("probe back-off: ");
-        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
-            FakeBackend alive = new FakeBackend("127.0.0.1:" + server.getLocalPort());
-            assertThat(probe(probe, alive, TIMEOUT)).isEqualTo(ProbeResult.up());
+            assertThat(probe(probe, backend, TIMEOUT)).isEqualTo(ProbeResult.up());
         }
     }
 
     @Test
-    void backOffWait_neverOverflows() {
-        ProbeBackOff backOff = new ProbeBackOff(1, Duration.ofMillis(1), Duration.ofDays(365));
-        assertThat(backOff.wait(0)).isEqualTo(Duration.ofMillis(1).toNanos());
-        assertThat(backOff.wait(10)).isEqualTo(Duration.ofMillis(1024).toNanos());
-        assertThat(backOff.wait(62)).isEqualTo(Duration.ofDays(365).toNanos());
-        assertThat(backOff.wait(Integer.MAX_VALUE))
-                .isEqualTo(Duration.ofDays(365).toNanos());
-    }
-
-    @Test
-    void create_badOptions_rejectedNamingTheOption() {
+    void create_anyOption_rejected_theFormerBackOffOptionsPointToDownInterval() {
         TcpProbeProvider provider = new TcpProbeProvider();
         assertThatThrownBy(() -> provider.create(Map.of("foo", "1")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("probe 'tcp': option: 'foo' (expected: one of [")
-                .hasMessageContainingAll("backoff_after", "backoff_initial", "backoff_max");
-        assertThatThrownBy(() -> provider.create(Map.of("backoff_after", "0")))
-                .hasMessage("probe 'tcp': backoff_after: 0 (expected: 1-1000)");
-        assertThatThrownBy(() -> provider.create(Map.of("backoff_after", "x")))
-                .hasMessage("probe 'tcp': backoff_after: 'x' (expected: an integer 1-1000)");
-        assertThatThrownBy(() -> provider.create(Map.of("backoff_initial", "0ms")))
-                .hasMessage("probe 'tcp': backoff_initial: PT0S (expected: > 0)");
-        assertThatThrownBy(() -> provider.create(Map.of("backoff_initial", "soon")))
-                .hasMessage("probe 'tcp': backoff_initial: 'soon' (expected: a duration such as 500ms, 2s or 1m)");
-        assertThatThrownBy(() -> provider.create(Map.of("backoff_initial", "10s", "backoff_max", "5s")))
-                .hasMessage("probe 'tcp': backoff_max: PT5S (expected: >= backoff_initial (PT10S))");
-        assertThat(provider.create(Map.of("backoff_after", "5", "backoff_initial", "PT0.5S", "backoff_max", "2m")))
-                .hasToString("tcp{backoff_after=5, backoff_initial=PT0.5S, backoff_max=PT2M}");
+                .hasMessage("probe 'tcp': option: 'foo' (expected: no options)");
+        assertThatThrownBy(() -> provider.create(Map.of("backoff_max", "60s", "backoff_after", "3")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("probe 'tcp': option: 'backoff_after' (expected: no options; the probe back-off was"
+                        + " replaced by the health check's downInterval)");
+        assertThat(provider.create(Map.of())).hasToString("tcp");
     }
 
     @Test

@@ -15,6 +15,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.reverl.gateway.api.Attempts;
+import org.reverl.gateway.api.BackendState;
+import org.reverl.gateway.api.BackendUnavailableException;
 import org.reverl.gateway.api.Lease;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.api.RequestContext;
@@ -22,6 +24,9 @@ import org.reverl.gateway.api.RequestContext;
 /**
  * The acquire/outcome bracket of the hot path through the public {@link LoadBalancer} API, as a transport uses it: pick,
  * breaker permission, in-flight count, outcome recorded by the backend's circuit breaker. Target: 0 B/op.
+ *
+ * <p>{@link #lastResortRequest} measures the path taken when every backend is out (ejected): one request tries each of
+ * three backends once as a last resort, fails on each, and gets {@code null}. Target: 0 B/op there too.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,6 +42,8 @@ public class LeaseBenchmark {
     @Param({"3", "50", "1000"})
     public int backends;
 
+    private static final Exception REFUSED = new java.net.ConnectException("connection refused");
+
     private LoadBalancer lb;
     private RequestContext request;
     private long durationNanos;
@@ -45,6 +52,35 @@ public class LeaseBenchmark {
     @State(Scope.Thread)
     public static class PerThread {
         final Attempts attempts = new Attempts();
+    }
+
+    /** Three backends, every one ejected: nothing is eligible, so acquire hands out last-resort leases. */
+    @State(Scope.Benchmark)
+    public static class AllEjected {
+        LoadBalancer lb;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            lb = Fleet.loadBalancer("round_robin", 3);
+            for (int i = 0; i < 3; i++) {
+                Lease lease = lb.acquire(RequestContext.NONE, new Attempts());
+                lease.onFailure(
+                        1, new BackendUnavailableException(lease.backend().id(), "connection refused", true));
+                String id = lease.backend().id();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (lb.backend(id).orElseThrow().state() != BackendState.EJECTED) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("backend " + id + " was not ejected");
+                    }
+                    Thread.onSpinWait();
+                }
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            lb.close();
+        }
     }
 
     @Setup(Level.Trial)
@@ -64,5 +100,17 @@ public class LeaseBenchmark {
         Lease lease = lb.acquire(request, thread.attempts);
         lease.onSuccess(durationNanos);
         return lease;
+    }
+
+    @Benchmark
+    public int lastResortRequest(AllEjected fleet, PerThread thread) {
+        Attempts attempts = thread.attempts;
+        attempts.clear();
+        Lease lease;
+        while ((lease = fleet.lb.acquire(request, attempts)) != null) {
+            lease.onFailure(durationNanos, REFUSED);
+            attempts.record(lease.backend(), "connection refused");
+        }
+        return attempts.size();
     }
 }

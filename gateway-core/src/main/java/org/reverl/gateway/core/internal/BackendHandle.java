@@ -28,6 +28,8 @@ final class BackendHandle implements Backend, Lease {
     final CircuitBreaker breaker;
     /** What the transport needs to reach this backend (a {@code Endpoint} for gateways); may be null. */
     final Object attachment;
+    /** The lease handed out when no backend is eligible; see {@link org.reverl.gateway.api.Lease#lastResort()}. */
+    final LastResortLease lastResortLease = new LastResortLease(this);
 
     private volatile int inFlight;
 

@@ -56,7 +56,9 @@ import org.slf4j.LoggerFactory;
  * <h2>Data plane</h2>
  * {@link #acquire} asks the strategy, counts the request in flight, checks the backend still admits requests (a
  * volatile read ordered after the increment, so a removal that does not see the request in flight is seen by the
- * request), and takes one breaker permission. Nothing is allocated unless a pick is refused.
+ * request), and takes one breaker permission. Nothing is allocated unless a pick is refused. When nothing is
+ * eligible, each down or ejected backend is offered once per request as a {@linkplain Lease#lastResort() last resort}
+ * (a shared {@link LastResortLease}, so this allocates nothing either).
  */
 public final class DefaultLoadBalancer implements LoadBalancer {
 
@@ -84,6 +86,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     /** The active probe, or null without health checks. */
     private final LivenessProbe probe;
+    /** When each backend is probed next; null without health checks. */
+    private final ProbeSchedule probeSchedule;
     /** Control thread only. */
     private ScheduledFuture<?> rampTimer;
     /** Control thread only. */
@@ -93,6 +97,9 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     private volatile BackendHandle[] memberSnapshot = NO_HANDLES;
     private volatile BackendHandle[] eligibleSnapshot = NO_HANDLES;
+    /** Empty while any backend is eligible; else the down and ejected ones, the likeliest to be back first. */
+    private volatile BackendHandle[] lastResortSnapshot = NO_HANDLES;
+
     private volatile boolean closed;
 
     public DefaultLoadBalancer(GatewayConfig config, SelectionStrategy strategy, LivenessProbe probe, Clock clock) {
@@ -102,6 +109,11 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                     "probe: " + probe + " (expected: a probe exactly when healthCheck is set)");
         }
         this.probe = probe;
+        this.probeSchedule = probe == null
+                ? null
+                : new ProbeSchedule(
+                        config.healthCheck(),
+                        bound -> ThreadLocalRandom.current().nextLong(bound));
         this.name = config.name();
         this.strategy = requireNonNull(strategy, "strategy");
         this.clock = requireNonNull(clock, "clock");
@@ -463,13 +475,34 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         handle.probeTimer = control.schedule(() -> runProbe(handle, generation), delayNanos, TimeUnit.NANOSECONDS);
     }
 
-    private long nextProbeDelayNanos() {
-        HealthCheckConfig hc = config.healthCheck();
-        long interval = hc.interval().toNanos();
-        long jitter = interval * hc.jitterPercent() / 100;
-        return jitter == 0
-                ? interval
-                : interval - jitter + ThreadLocalRandom.current().nextLong(2 * jitter + 1);
+    /** Control thread: probes the backend now, unless a probe is under way (then its result is as good). */
+    private void probeNow(BackendHandle handle) {
+        ScheduledFuture<?> timer = handle.probeTimer;
+        if (timer != null && timer.cancel(false)) {
+            scheduleProbe(handle, 0);
+        }
+    }
+
+    /**
+     * A last-resort lease on this backend succeeded: it may be back before its checks could tell. Probe a down backend
+     * at once (it comes up after {@code rise} passes at the fast interval); move an ejected one's breaker to
+     * half-open now, so that its trial calls decide. Neither result is taken from the lease itself.
+     */
+    void lastResortSucceeded(BackendHandle handle) {
+        postToControl(() -> {
+            handle.lastResortLease.recheckStarted();
+            if (members.get(handle.id()) != handle || handle.terminated) {
+                return;
+            }
+            if (handle.health == BackendState.DOWN && probe != null) {
+                probeNow(handle);
+            } else if (handle.health == BackendState.EJECTED
+                    && handle.breaker.getState() == CircuitBreaker.State.OPEN) {
+                cancelHalfOpenTimer(handle);
+                handle.breaker.transitionToHalfOpenState();
+                syncBreakerState(handle);
+            }
+        });
     }
 
     private void runProbe(BackendHandle handle, long generation) {
@@ -528,6 +561,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                         handle,
                         BackendState.UP,
                         handle.probeSuccesses == 1 ? "probe passed" : handle.probeSuccesses + " probes passed");
+            } else if (handle.health == BackendState.DOWN && handle.probeSuccesses == 1) {
+                publishLastResort(); // on its way back: offer it first
             }
         } else {
             handle.probeSuccesses = 0;
@@ -538,7 +573,10 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 setHealth(handle, BackendState.DOWN, result.reason());
             }
         }
-        scheduleProbe(handle, nextProbeDelayNanos());
+        scheduleProbe(
+                handle,
+                probeSchedule.nextDelayNanos(
+                        handle.health == BackendState.DOWN, handle.probeSuccesses, handle.probeFailures));
     }
 
     // ---------------------------------------------------------------- slow start, drains, publication
@@ -674,6 +712,27 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         memberSnapshot = all;
         eligibleSnapshot = eligible.toArray(NO_HANDLES);
         strategy.update(List.copyOf(eligible));
+        publishLastResort();
+    }
+
+    /**
+     * Control thread: while nothing is eligible, the backends a request may still try as a last resort: enabled, not
+     * terminated, down or ejected; those with a probe passed on their way back first, then in member order.
+     */
+    private void publishLastResort() {
+        if (eligibleSnapshot.length > 0) {
+            lastResortSnapshot = NO_HANDLES;
+            return;
+        }
+        List<BackendHandle> returning = new ArrayList<>();
+        List<BackendHandle> others = new ArrayList<>();
+        for (BackendHandle h : members.values()) {
+            if (h.admin == null && !h.terminated && h.health != BackendState.UP) {
+                (h.health == BackendState.DOWN && h.probeSuccesses > 0 ? returning : others).add(h);
+            }
+        }
+        returning.addAll(others);
+        lastResortSnapshot = returning.toArray(NO_HANDLES);
     }
 
     private void emit(BackendEvent.Type type, BackendHandle handle, String reason) {
@@ -749,6 +808,28 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         // The strategy keeps returning tried backends: take the first eligible one not tried yet.
         for (BackendHandle handle : eligibleSnapshot) {
             if (!attempts.contains(handle) && tryLease(handle, attempts)) {
+                return handle;
+            }
+        }
+        return lastResort(attempts);
+    }
+
+    /**
+     * Nothing eligible: the first down or ejected backend not tried yet, past its breaker, like nginx trying servers
+     * marked down when all are. Empty (one volatile read) while any backend is eligible.
+     */
+    private Lease lastResort(Attempts attempts) {
+        for (BackendHandle handle : lastResortSnapshot) {
+            if (attempts.contains(handle)) {
+                continue;
+            }
+            handle.incrementInFlight();
+            BackendState now = handle.state; // ordered after the increment, as in tryLease
+            if (now == BackendState.DOWN || now == BackendState.EJECTED) {
+                return handle.lastResortLease;
+            }
+            handle.decrementInFlight();
+            if (now == BackendState.UP && tryLease(handle, attempts)) { // back since the snapshot was taken
                 return handle;
             }
         }
