@@ -8,6 +8,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import org.reverl.gateway.api.Checks;
 
@@ -41,6 +42,8 @@ import org.reverl.gateway.api.Checks;
  * @param queueSize the most requests waiting for a connection to one backend, when its connections are limited; more
  *     get 503
  * @param queueTimeout how long a request may wait for a connection to a backend; then 503
+ * @param dnsServers the DNS servers backend host names are resolved with, in order; empty (the default) for the
+ *     system's ({@code /etc/resolv.conf})
  * @param maxAttempts how many backends one request may be tried on, including the first
  * @param trustedProxies addresses of proxies in front of this one whose {@code X-Forwarded-*} and {@code Forwarded}
  *     headers are kept and appended to; from anyone else they are replaced, and {@code Forwarded} and {@code X-Real-IP}
@@ -72,6 +75,7 @@ public record HttpProxyConfig(
         int maxBackendConnections,
         int queueSize,
         Duration queueTimeout,
+        List<InetSocketAddress> dnsServers,
         int maxAttempts,
         Set<InetAddress> trustedProxies,
         Forwarded forwarded,
@@ -145,6 +149,7 @@ public record HttpProxyConfig(
         Checks.inRange("maxBackendConnections", maxBackendConnections, 0, 10_000_000);
         Checks.inRange("queueSize", queueSize, 0, 10_000_000);
         Checks.positive("queueTimeout", queueTimeout);
+        dnsServers = List.copyOf(requireNonNull(dnsServers, "dnsServers"));
         Checks.inRange("maxAttempts", maxAttempts, 1, 16);
         trustedProxies = Set.copyOf(requireNonNull(trustedProxies, "trustedProxies"));
         requireNonNull(forwarded, "forwarded");
@@ -184,6 +189,7 @@ public record HttpProxyConfig(
         b.maxBackendConnections = maxBackendConnections;
         b.queueSize = queueSize;
         b.queueTimeout = queueTimeout;
+        b.dnsServers = dnsServers;
         b.maxAttempts = maxAttempts;
         b.trustedProxies.addAll(trustedProxies);
         b.forwarded = forwarded;
@@ -228,6 +234,7 @@ public record HttpProxyConfig(
         private int maxBackendConnections;
         private int queueSize = DEFAULT_QUEUE_SIZE;
         private Duration queueTimeout = DEFAULT_QUEUE_TIMEOUT;
+        private List<InetSocketAddress> dnsServers = List.of();
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private final Set<InetAddress> trustedProxies = new LinkedHashSet<>();
         private Forwarded forwarded = Forwarded.X_FORWARDED;
@@ -370,6 +377,12 @@ public record HttpProxyConfig(
             return this;
         }
 
+        /** DNS servers for backend host names, tried in order; empty (the default) for the system's. */
+        public Builder dnsServers(List<InetSocketAddress> servers) {
+            this.dnsServers = List.copyOf(requireNonNull(servers, "servers"));
+            return this;
+        }
+
         /** Backends one request may be tried on, including the first. */
         public Builder maxAttempts(int attempts) {
             this.maxAttempts = Checks.inRange("maxAttempts", attempts, 1, 16);
@@ -437,6 +450,7 @@ public record HttpProxyConfig(
                     maxBackendConnections,
                     queueSize,
                     queueTimeout,
+                    dnsServers,
                     maxAttempts,
                     trustedProxies,
                     forwarded,

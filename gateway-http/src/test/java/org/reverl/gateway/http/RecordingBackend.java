@@ -33,8 +33,15 @@ final class RecordingBackend implements AutoCloseable {
     private volatile Mode mode;
 
     RecordingBackend(Mode mode) throws IOException {
+        this(mode, 0);
+    }
+
+    /** Listens on {@code port} (0: any free one); a killed backend's port can be listened on again at once. */
+    RecordingBackend(Mode mode, int port) throws IOException {
         this.mode = mode;
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
         Thread acceptor = new Thread(
                 () -> {
                     while (!server.isClosed()) {
@@ -160,6 +167,21 @@ final class RecordingBackend implements AutoCloseable {
                 return pending.length() >= bodyStart + length ? bodyStart + length : -1;
             }
             return bodyStart;
+        }
+    }
+
+    /** Dies as a killed process does: stops listening, and resets every open connection. */
+    void kill() throws IOException {
+        server.close();
+        synchronized (open) {
+            for (Socket s : open) {
+                try {
+                    s.setSoLinger(true, 0);
+                } catch (IOException e) {
+                    // closed already
+                }
+                s.close();
+            }
         }
     }
 

@@ -9,7 +9,9 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /**
  * Opens backend connections: a socket of the given transport on the client connection's event loop. A seam for tests,
@@ -28,15 +30,19 @@ interface BackendConnector {
 
     /**
      * Sockets of {@code transport}, with the proxy's socket options. Host names go through Netty's asynchronous DNS
-     * resolver (servers from {@code /etc/resolv.conf}), whose cache keeps an answer for its TTL and a failure not at
+     * resolver (the given servers, or those of {@code /etc/resolv.conf}), whose cache keeps an answer for its TTL and a failure not at
      * all, so a name that stops resolving is tried again at the next connection, and a changed answer is followed.
      */
-    static BackendConnector sockets(Transports transport) {
+    static BackendConnector sockets(Transports transport, List<InetSocketAddress> dnsServers) {
         Class<? extends SocketChannel> channel = transport.clientChannel();
-        AddressResolverGroup<InetSocketAddress> resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+        DnsNameResolverBuilder dns = new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannel())
                 .socketChannelType(channel)
-                .negativeTtl(0));
+                .negativeTtl(0);
+        if (!dnsServers.isEmpty()) {
+            dns.nameServerProvider(new SequentialDnsServerAddressStreamProvider(dnsServers));
+        }
+        AddressResolverGroup<InetSocketAddress> resolver = new DnsAddressResolverGroup(dns);
         return (address, loop, connectTimeoutMillis, initializer) -> new Bootstrap()
                 .group(loop)
                 .channel(channel)

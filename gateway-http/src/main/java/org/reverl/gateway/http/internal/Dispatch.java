@@ -18,6 +18,9 @@ final class Dispatch {
     private final Attempts tried = new Attempts();
 
     private int tries;
+    /** Whether every try so far was a last-resort one: no backend was in rotation. */
+    private boolean onlyLastResort = true;
+
     private int retriesHeld;
     private Lease lease;
     private long start;
@@ -30,6 +33,7 @@ final class Dispatch {
     void reset() {
         tried.clear();
         tries = 0;
+        onlyLastResort = true;
     }
 
     /** Tries so far, counting the current one. */
@@ -37,9 +41,17 @@ final class Dispatch {
         return tries;
     }
 
-    /** Whether a backend failed this request already (then no backend left is a 502, not a 503). */
+    /**
+     * Whether a backend in rotation failed this request already: then no backend left is a 502; with none tried, or
+     * only backends out of rotation tried as a last resort, it is a 503 (no backend available).
+     */
     boolean failedBefore() {
-        return !tried.isEmpty();
+        return !tried.isEmpty() && !onlyLastResort;
+    }
+
+    /** Whether the current try is a last resort: a backend out of rotation, since none was in it. */
+    boolean lastResort() {
+        return lease.lastResort();
     }
 
     /**
@@ -55,6 +67,7 @@ final class Dispatch {
         }
         lease = l;
         start = settings.ticker.nanoTime();
+        onlyLastResort &= l.lastResort();
         return l.backend();
     }
 

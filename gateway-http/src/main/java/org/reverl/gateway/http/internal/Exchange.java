@@ -67,6 +67,9 @@ final class Exchange implements RequestContext {
     /** Waiting in a backend's queue for a connection (its connections are limited and all in use). */
     private static final int QUEUED = 5;
 
+    /** The connect timeout of a last-resort try. */
+    static final int LAST_RESORT_CONNECT_MILLIS = 250;
+
     /** {@link #bodyLength} of a chunked body: not known until its last chunk. */
     private static final long CHUNKED = -1;
 
@@ -428,7 +431,12 @@ final class Exchange implements RequestContext {
 
     private void connect(BackendPools.Pool pool) {
         state = CONNECTING;
-        ChannelFuture f = pool.connect(settings.connectTimeoutMillis);
+        // a backend out of rotation tried as a last resort gets a short connect timeout: the answer stays fast when
+        // it is still gone
+        ChannelFuture f = pool.connect(
+                dispatch.lastResort()
+                        ? Math.min(settings.connectTimeoutMillis, LAST_RESORT_CONNECT_MILLIS)
+                        : settings.connectTimeoutMillis);
         connectFuture = f;
         f.addListener(connectListener);
     }
@@ -491,7 +499,8 @@ final class Exchange implements RequestContext {
             return;
         }
         if (cause instanceof ConnectTimeoutException) {
-            onNotDelivered(be, "connect timeout", false, cause, ProxyObserver.Failure.CONNECT, false);
+            // a last-resort try is out of rotation already: trying the next one costs the fleet nothing
+            onNotDelivered(be, "connect timeout", false, cause, ProxyObserver.Failure.CONNECT, dispatch.lastResort());
         } else if (ConnectFailures.isDns(cause)) {
             onNotDelivered(
                     be, "DNS failure: " + ConnectFailures.host(be), true, cause, ProxyObserver.Failure.CONNECT, true);

@@ -94,7 +94,7 @@ public final class ProxySettings {
         this.queueTimeoutNanos = config.queueTimeout().toNanos();
         this.maxAttempts = config.maxAttempts();
         this.observer = config.observer();
-        this.connector = connector != null ? connector : BackendConnector.sockets(transport);
+        this.connector = connector != null ? connector : BackendConnector.sockets(transport, config.dnsServers());
         this.pools = new BackendPools(this);
     }
 
