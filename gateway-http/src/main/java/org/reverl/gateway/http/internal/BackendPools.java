@@ -174,7 +174,7 @@ final class BackendPools {
         /** The backend's connection limit, or {@code null} when unlimited. */
         private final BackendLimit limit;
         /** Requests waiting for a connection, oldest first; lazily created. */
-        private ArrayDeque<Exchange> waiters;
+        private ArrayDeque<Upstream> waiters;
 
         private final Runnable queueTask = this::expireWaiters;
         private final Runnable wakeTask = this::serveWaiters;
@@ -230,7 +230,7 @@ final class BackendPools {
             boolean usable = b.isUsable() && !b.hasLeftoverBytes() && backend.state() != BackendState.REMOVED;
             if (usable && waiters != null && !waiters.isEmpty()) {
                 // a request waits for a connection: it gets this one at once
-                Exchange next = waiters.pollFirst();
+                Upstream next = waiters.pollFirst();
                 limit.dequeued();
                 b.parkIdle(); // detached and read again, as if taken from the pool
                 next.onConnectionAvailable(b);
@@ -270,7 +270,7 @@ final class BackendPools {
          *
          * @return false if the queue is full
          */
-        boolean enqueue(Exchange exchange, long deadline) {
+        boolean enqueue(Upstream exchange, long deadline) {
             if (limit == null || !limit.tryQueue(this)) {
                 return false;
             }
@@ -286,7 +286,7 @@ final class BackendPools {
         }
 
         /** {@code exchange} no longer waits (its client went away). */
-        void dequeue(Exchange exchange) {
+        void dequeue(Upstream exchange) {
             if (waiters != null && waiters.remove(exchange)) {
                 limit.dequeued();
             }
@@ -317,7 +317,7 @@ final class BackendPools {
         private void expireWaiters() {
             queueTimer = null;
             long now = settings.ticker.nanoTime();
-            Exchange e;
+            Upstream e;
             while (waiters != null && (e = waiters.peekFirst()) != null) {
                 long left = e.queuedUntil() - now;
                 if (left > 0) {

@@ -1,12 +1,8 @@
 package org.reverl.gateway.http.internal;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -58,14 +54,12 @@ final class Exchange implements RequestContext {
     private static final int IDLE = 0;
     /** A head arrived; its body, if any, is being received whole. Nothing was sent anywhere. */
     private static final int RECEIVING = 1;
-    /** A backend connection is being opened. */
+    /** A connection to the backend is being opened, or waited for in its queue. */
     private static final int CONNECTING = 2;
     /** The request goes to the backend; its body is still coming from the client. */
     private static final int STREAMING = 3;
     /** The request was sent whole; the response is coming. */
     private static final int AWAITING = 4;
-    /** Waiting in a backend's queue for a connection (its connections are limited and all in use). */
-    private static final int QUEUED = 5;
 
     /** The connect timeout of a last-resort try. */
     static final int LAST_RESORT_CONNECT_MILLIS = 250;
@@ -78,7 +72,7 @@ final class Exchange implements RequestContext {
     private final ResponseRelay relay;
     private final RequestBody body = new RequestBody();
     private final Dispatch dispatch;
-    private final ChannelFutureListener connectListener = this::onConnected;
+    private final Upstream upstream;
 
     private int state = IDLE;
     private HttpRequest request;
@@ -89,26 +83,13 @@ final class Exchange implements RequestContext {
     private boolean idempotent;
     private boolean http10;
     private boolean closeAfterResponse;
-    private ChannelFuture connectFuture;
-    /** The pool whose queue this exchange waits in, and until when. */
-    private BackendPools.Pool queuedIn;
-
-    private long queuedUntil;
-    private BackendHandler backend;
-    /**
-     * The request head is not written yet: held until the next piece of the request, so that a request whose end came
-     * with it goes out as one message; written before any other content, and at the latest when the connection is
-     * flushed.
-     */
-    private boolean headHeld;
-
-    private boolean pendingFlush;
 
     Exchange(ClientConnection conn, ProxySettings settings) {
         this.conn = conn;
         this.settings = settings;
         this.relay = new ResponseRelay(conn, this, settings);
         this.dispatch = new Dispatch(settings);
+        this.upstream = new Upstream(this, settings);
     }
 
     // ---------------------------------------------------------------- RequestContext
@@ -188,17 +169,12 @@ final class Exchange implements RequestContext {
 
     /** Whether the client must not be read now: a streamed body waits for its backend connection to drain. */
     boolean holdsClientReads() {
-        return state == STREAMING && (backend == null || !backend.channel().isWritable());
+        return state == STREAMING && !upstream.writable();
     }
 
     void flushBackend() {
-        if (pendingFlush) {
-            pendingFlush = false;
-            if (backend != null) {
-                Channel ch = backend.channel();
-                writeHeldHead(ch);
-                ch.flush();
-            }
+        if (state == STREAMING) {
+            upstream.flush(request);
         }
     }
 
@@ -354,44 +330,16 @@ final class Exchange implements RequestContext {
                 || last && !((LastHttpContent) content).trailingHeaders().isEmpty()) {
             streamed = true;
         }
-        Channel ch = backend.channel();
         if (last) {
             requestComplete = true;
             conn.bodyDone();
-            if (headHeld) {
-                headHeld = false;
-                LastHttpContent end = (LastHttpContent) content;
-                // takes over the body's buffer; the head object stays as it is
-                ch.writeAndFlush(
-                        new DefaultFullHttpRequest(
-                                request.protocolVersion(),
-                                request.method(),
-                                request.uri(),
-                                end.content(),
-                                request.headers(),
-                                end.trailingHeaders()),
-                        ch.voidPromise());
-            } else {
-                ch.writeAndFlush(content, ch.voidPromise());
-            }
-            pendingFlush = false;
             state = AWAITING;
-            backend.awaitResponse();
+            upstream.stream(request, content);
         } else {
             conn.onBodyProgress();
-            writeHeldHead(ch);
-            ch.write(content, ch.voidPromise());
-            pendingFlush = true;
-            if (!ch.isWritable()) {
+            if (!upstream.stream(request, content)) {
                 conn.pauseReading();
             }
-        }
-    }
-
-    private void writeHeldHead(Channel ch) {
-        if (headHeld) {
-            headHeld = false;
-            ch.write(request, ch.voidPromise());
         }
     }
 
@@ -412,83 +360,30 @@ final class Exchange implements RequestContext {
             onNotDelivered(chosen, "invalid address", false, e, ProxyObserver.Failure.CONNECT, true);
             return;
         }
-        BackendHandler b = pool.poll();
-        if (b != null) {
-            send(b, true);
-        } else if (pool.tryOpen()) {
-            connect(pool);
-        } else {
-            long until = settings.ticker.nanoTime() + settings.queueTimeoutNanos;
-            if (pool.enqueue(this, until)) {
-                state = QUEUED;
-                queuedIn = pool;
-                queuedUntil = until;
-            } else {
-                onQueueRefused("queue full");
-            }
-        }
-    }
-
-    private void connect(BackendPools.Pool pool) {
         state = CONNECTING;
         // a backend out of rotation tried as a last resort gets a short connect timeout: the answer stays fast when
         // it is still gone
-        ChannelFuture f = pool.connect(
+        upstream.open(
+                pool,
                 dispatch.lastResort()
                         ? Math.min(settings.connectTimeoutMillis, LAST_RESORT_CONNECT_MILLIS)
                         : settings.connectTimeoutMillis);
-        connectFuture = f;
-        f.addListener(connectListener);
-    }
-
-    long queuedUntil() {
-        return queuedUntil;
-    }
-
-    /** Queued: a connection of the backend became free on this event loop. */
-    void onConnectionAvailable(BackendHandler b) {
-        queuedIn = null;
-        send(b, true);
-    }
-
-    /** Queued: room for a new connection to the backend. */
-    void onConnectAllowed(BackendPools.Pool pool) {
-        queuedIn = null;
-        connect(pool);
-    }
-
-    /** Queued past the queue timeout. */
-    void onQueueTimeout() {
-        queuedIn = null;
-        onQueueRefused("queue timeout");
     }
 
     /**
      * The backend's connections are all in use and its queue is full, or the wait was too long: 503, and nothing
      * against the backend (it is busy, not broken). Not retried: the burst would only move to the next backend.
      */
-    private void onQueueRefused(String reason) {
+    void onQueueRefused(String reason) {
         Backend be = dispatch.backend();
         dispatch.abandoned(reason);
         settings.observer.onProxyError(be, ProxyObserver.ProxyError.BACKEND_QUEUE);
         failExchange(HttpResponseStatus.SERVICE_UNAVAILABLE);
     }
 
-    private void onConnected(ChannelFuture f) {
-        if (f != connectFuture) {
-            // stale: the client went away or the exchange ended meanwhile
-            if (f.isSuccess()) {
-                f.channel().close();
-            }
-            return;
-        }
-        connectFuture = null;
-        if (f.isSuccess()) {
-            send((BackendHandler) f.channel().pipeline().get("backend"), false);
-            return;
-        }
+    /** No connection could be opened to the backend. */
+    void onConnectFailed(Throwable cause) {
         Backend be = dispatch.backend();
-        Throwable cause = f.cause();
         if (ConnectFailures.isLocal(cause)) {
             // the proxy's own limit (file descriptors, local ports): no backend is to blame, and another one would
             // meet the same limit
@@ -538,8 +433,8 @@ final class Exchange implements RequestContext {
         }
     }
 
-    private void send(BackendHandler b, boolean fromPool) {
-        backend = b;
+    /** A connection to the backend is at hand: the request goes on it. */
+    void onUpstreamReady(BackendHandler b, boolean fromPool) {
         b.attach(this, fromPool);
         relay.attach(b);
         HttpHeaders h = request.headers();
@@ -547,29 +442,15 @@ final class Exchange implements RequestContext {
         if (http10 && !h.contains(HttpHeaderNames.HOST)) {
             h.set(HttpHeaderNames.HOST, b.pool().authority);
         }
-        Channel ch = b.channel();
         if (requestComplete) {
             // the whole request is at hand (no body, or a buffered one, kept for a retry): one message
-            ch.writeAndFlush(
-                    new DefaultFullHttpRequest(
-                            request.protocolVersion(),
-                            request.method(),
-                            request.uri(),
-                            body.retainedContent(),
-                            h,
-                            body.trailers()),
-                    ch.voidPromise());
             state = AWAITING;
-            b.awaitResponse();
+            upstream.sendWhole(request, body.retainedContent(), body.trailers());
         } else {
             state = STREAMING;
-            headHeld = true;
-            pendingFlush = true;
-            if (body.isHeld()) {
-                writeHeldHead(ch);
-                ch.write(body.takeForStreaming(), ch.voidPromise());
-                streamed = true;
-            }
+            HttpContent first = body.isHeld() ? body.takeForStreaming() : null;
+            streamed |= first != null;
+            upstream.startStreaming(request, first);
             conn.drainInbound();
             flushBackend();
         }
@@ -579,7 +460,7 @@ final class Exchange implements RequestContext {
     // ---------------------------------------------------------------- from the backend connection
 
     void onBackendMessage(BackendHandler b, Object msg) {
-        if (b != backend) {
+        if (b != upstream.backend()) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -587,28 +468,27 @@ final class Exchange implements RequestContext {
     }
 
     void onBackendReadComplete(BackendHandler b) {
-        if (b == backend) {
+        if (b == upstream.backend()) {
             relay.readComplete();
         }
     }
 
     void onBackendWritable(BackendHandler b) {
-        if (b == backend && state == STREAMING) {
+        if (b == upstream.backend() && state == STREAMING) {
             conn.maybeRead();
         }
     }
 
     /** The backend connection closed or failed while this exchange used it. */
     void onBackendFailed(BackendHandler b, Throwable cause) {
-        if (b == backend) {
+        if (b == upstream.backend()) {
             backendBroke(cause == null ? "connection closed" : cause.toString());
         }
     }
 
     /** The response ended whole; called by the relay. */
     void onResponseComplete(boolean backendKeepAlive, int status) {
-        BackendHandler b = backend;
-        detachBackend();
+        BackendHandler b = detachBackend();
         dispatch.succeeded(status);
         if (backendKeepAlive && requestComplete) {
             b.pool().release(b);
@@ -620,10 +500,8 @@ final class Exchange implements RequestContext {
 
     /** The backend broke the exchange: closed, reset, or sent what is not HTTP. Called by the relay too. */
     void backendBroke(String reason) {
-        BackendHandler b = backend;
-        boolean stale = b.failureLooksStale() && !relay.started();
-        detachBackend();
-        b.close();
+        boolean stale = upstream.backend().failureLooksStale() && !relay.started();
+        detachBackend().close();
         Backend be = dispatch.backend();
         if (stale) {
             onStaleConnection(be, reason);
@@ -669,7 +547,7 @@ final class Exchange implements RequestContext {
     }
 
     void onBackendTimeout(BackendHandler b) {
-        if (b != backend) {
+        if (b != upstream.backend()) {
             return;
         }
         detachBackend();
@@ -688,16 +566,10 @@ final class Exchange implements RequestContext {
         }
     }
 
-    private void detachBackend() {
-        if (backend != null) {
-            backend.detach();
-            backend = null;
-        }
+    /** Leaves the backend connection; returns it, for the caller to pool or close. */
+    private BackendHandler detachBackend() {
         relay.detach();
-        // a head held when the exchange leaves this backend connection is never sent (it owns no buffer): the request
-        // is sent whole again on a retry
-        headHeld = false;
-        pendingFlush = false;
+        return upstream.detach();
     }
 
     // ---------------------------------------------------------------- ends
@@ -705,11 +577,8 @@ final class Exchange implements RequestContext {
     /** Answers with an error status when no backend served the request; no response byte was sent yet. */
     private void failExchange(HttpResponseStatus status) {
         dispatch.release();
-        if (backend != null) {
-            BackendHandler b = backend;
-            detachBackend();
-            b.close();
-        }
+        relay.detach();
+        upstream.abandon();
         boolean close = closeAfterResponse || !requestComplete;
         settings.observer.onRejected(status.code());
         conn.ctx().writeAndFlush(ErrorResponses.of(status, close), conn.ctx().voidPromise());
@@ -750,8 +619,8 @@ final class Exchange implements RequestContext {
 
     /** The client stopped taking the response for longer than the send timeout: the connection is aborted. */
     void onClientGone() {
-        settings.observer.onProxyError(
-                backend != null ? backend.pool().backend : null, ProxyObserver.ProxyError.CLIENT_STALLED);
+        BackendHandler b = upstream.backend();
+        settings.observer.onProxyError(b != null ? b.pool().backend : null, ProxyObserver.ProxyError.CLIENT_STALLED);
         abandon();
     }
 
@@ -766,20 +635,8 @@ final class Exchange implements RequestContext {
      * backend.
      */
     private void abandon() {
-        if (queuedIn != null) {
-            queuedIn.dequeue(this);
-            queuedIn = null;
-        }
-        if (connectFuture != null) {
-            ChannelFuture f = connectFuture;
-            connectFuture = null;
-            f.channel().close();
-        }
-        if (backend != null) {
-            BackendHandler b = backend;
-            detachBackend();
-            b.close();
-        }
+        relay.detach();
+        upstream.abandon();
         dispatch.release();
         relay.reset();
         body.clear();
