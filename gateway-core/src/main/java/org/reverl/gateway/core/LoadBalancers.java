@@ -24,6 +24,21 @@ public final class LoadBalancers {
 
     private LoadBalancers() {}
 
+    /**
+     * The membership path of a load balancer built here (or by {@code ReverlModule}): reconcile, upsert, weight changes
+     * and identity-checked removal, all serialized with {@link LoadBalancer#add} and {@link LoadBalancer#remove}.
+     *
+     * @throws IllegalArgumentException if {@code lb} was not built by Reverl
+     */
+    public static Membership membership(LoadBalancer lb) {
+        requireNonNull(lb, "lb");
+        if (lb instanceof Membership) {
+            return (Membership) lb;
+        }
+        throw new IllegalArgumentException(
+                "load balancer: " + lb + " (expected: one built by LoadBalancers or ReverlModule)");
+    }
+
     /** A new builder with the defaults. */
     public static Builder builder() {
         return new Builder();

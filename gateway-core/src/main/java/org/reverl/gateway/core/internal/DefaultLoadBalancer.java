@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +24,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.reverl.gateway.api.Attempts;
 import org.reverl.gateway.api.Backend;
+import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendEvent;
 import org.reverl.gateway.api.BackendEventListener;
 import org.reverl.gateway.api.BackendSpec;
@@ -39,6 +39,7 @@ import org.reverl.gateway.api.RequestContext;
 import org.reverl.gateway.api.SelectionStrategy;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.HealthCheckConfig;
+import org.reverl.gateway.core.Membership;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * volatile read ordered after the increment, so a removal that does not see the request in flight is seen by the
  * request), and takes one breaker permission. Nothing is allocated unless a pick is refused.
  */
-public final class DefaultLoadBalancer implements LoadBalancer {
+public final class DefaultLoadBalancer implements LoadBalancer, Membership {
 
     private static final Logger log = LoggerFactory.getLogger("org.reverl.gateway");
 
@@ -70,7 +71,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final String name;
     private final GatewayConfig config;
     private final SelectionStrategy strategy;
-    private final CircuitBreakerRegistry breakers;
+    private final CircuitBreakerConfig breakerConfig;
     private final ScheduledThreadPoolExecutor control;
     private final Thread controlThread;
     private final Clock clock;
@@ -79,6 +80,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     /** Control thread only. */
     private final Map<String, BackendHandle> members = new LinkedHashMap<>();
+    /** Control thread only: new backends, by id, probed before they replace the member with their id. */
+    private final Map<String, BackendHandle> replacements = new LinkedHashMap<>();
     /** Control thread only: pending OPEN -> HALF_OPEN transitions. */
     private final Map<BackendHandle, ScheduledFuture<?>> halfOpenTimers = new LinkedHashMap<>();
 
@@ -105,7 +108,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.name = config.name();
         this.strategy = requireNonNull(strategy, "strategy");
         this.clock = requireNonNull(clock, "clock");
-        this.breakers = CircuitBreakerRegistry.of(breakerConfig(config));
+        this.breakerConfig = breakerConfig(config);
         this.retryBudget =
                 new RetryBudget(config.retryBudgetPercent(), config.minRetryConcurrency(), this::requestsInFlight);
         Thread[] holder = new Thread[1];
@@ -164,54 +167,327 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     /** Adds a backend with a transport attachment (a gateway's endpoint), available through {@link #attachment}. */
     public Backend add(BackendSpec spec, Object attachment) {
         requireNonNull(spec, "spec");
+        boolean probed = probes(spec);
         return onControl(() -> {
-            BackendHandle existing = members.get(spec.id());
-            if (existing != null) {
+            if (members.containsKey(spec.id())) {
                 throw new IllegalArgumentException("backend '" + spec.id() + "': already a member (expected: a new id;"
                         + " members: " + members.keySet() + ")");
             }
-            CircuitBreaker breaker = breakers.circuitBreaker(spec.id());
-            BackendHandle handle = new BackendHandle(this, spec, breaker, attachment);
-            // No event consumer on the breaker: with one, resilience4j builds an event object for every call it
-            // records (about 60 ns and 120 B). The lease reports a state change instead (breakerMayHaveChanged).
-            members.put(spec.id(), handle);
-            HealthCheckConfig hc = config.healthCheck();
-            String note = "";
-            if (hc != null && !hc.initiallyUp()) {
-                handle.health = BackendState.DOWN;
-                handle.awaitingFirstProbe = true;
-                handle.downReason = "awaiting first probe";
-                note = "; down until its first probe passes";
-            }
-            handle.state = visibleState(handle);
-            refresh();
-            emit(BackendEvent.Type.ADDED, handle, spec.address() + ", weight " + spec.weight() + note);
-            if (probe != null) {
-                scheduleProbe(handle, 0);
-            }
+            BackendHandle handle = newHandle(spec, attachment, API, probed);
+            admit(handle);
             return handle;
         });
+    }
+
+    /**
+     * Whether the active probe checks {@code spec}; throws if it cannot. {@code local:} backends are never probed (their
+     * lifecycle tells), and a text that is no address at all is left to the probe, which reports it as the reason.
+     */
+    private boolean probes(BackendSpec spec) {
+        if (probe == null) {
+            return false;
+        }
+        BackendAddress target;
+        try {
+            target = spec.probeAddress();
+        } catch (IllegalArgumentException e) {
+            return true;
+        }
+        if (target.scheme() == BackendAddress.Scheme.LOCAL) {
+            return false;
+        }
+        if (!probe.schemes().contains(target.scheme())) {
+            List<String> forms = new ArrayList<>();
+            for (BackendAddress.Scheme s : probe.schemes()) {
+                forms.add(s.isNetwork() ? s.text() + "://host:port" : s.text() + ":...");
+            }
+            throw new IllegalArgumentException(org.reverl.gateway.api.Checks.message(
+                    "backend '" + spec.id() + "': " + (spec.healthAddress() != null ? "health address" : "address"),
+                    "'" + target + "'",
+                    "an address the '" + config.healthCheck().probe() + "' probe can check: " + String.join(", ", forms)
+                            + (spec.healthAddress() == null ? "; give the backend a health address" : "")));
+        }
+        return true;
+    }
+
+    /** Control thread: a handle not yet a member, in its initial health state. */
+    private BackendHandle newHandle(BackendSpec spec, Object attachment, String source, boolean probed) {
+        // No event consumer on the breaker: with one, resilience4j builds an event object for every call it records
+        // (about 60 ns and 120 B). The lease reports a state change instead (breakerMayHaveChanged).
+        BackendHandle handle = new BackendHandle(this, spec, CircuitBreaker.of(spec.id(), breakerConfig), attachment);
+        handle.source = source;
+        handle.probed = probed;
+        HealthCheckConfig hc = config.healthCheck();
+        if (probed && !hc.initiallyUp()) {
+            handle.health = BackendState.DOWN;
+            handle.awaitingFirstProbe = true;
+            handle.downReason = "awaiting first probe";
+        }
+        handle.state = visibleState(handle);
+        return handle;
+    }
+
+    /** Control thread: makes a new handle a member (in place of a member with its id, if any) and starts probing it. */
+    private void admit(BackendHandle handle) {
+        members.put(handle.id(), handle);
+        refresh();
+        emit(
+                BackendEvent.Type.ADDED,
+                handle,
+                describe(handle.spec) + (handle.awaitingFirstProbe ? "; down until its first probe passes" : ""));
+        if (handle.probed && handle.probeTimer == null) {
+            scheduleProbe(handle, 0);
+        }
+    }
+
+    private static String describe(BackendSpec spec) {
+        return spec.address() + ", weight " + spec.weight()
+                + (spec.healthAddress() != null ? ", probed at " + spec.healthAddress() : "");
     }
 
     @Override
     public boolean remove(String id) {
         requireNonNull(id, "id");
         return onControl(() -> {
-            BackendHandle handle = members.remove(id);
+            BackendHandle handle = members.get(id);
             if (handle == null) {
                 return false;
             }
-            handle.state = BackendState.REMOVED;
-            handle.probeGeneration++;
-            cancel(handle.probeTimer);
-            cancelHalfOpenTimer(handle);
-            refresh();
-            // evicted with its backend; leases in flight keep their own reference and complete normally
-            breakers.remove(id);
-            emit(BackendEvent.Type.REMOVED, handle, "");
-            completeDrains(handle);
+            removeMember(handle, "");
             return true;
         });
+    }
+
+    @Override
+    public boolean remove(Backend expected) {
+        BackendHandle handle = handleOf(expected);
+        return onControl(() -> {
+            if (members.get(handle.id()) != handle) {
+                return false;
+            }
+            removeMember(handle, "");
+            return true;
+        });
+    }
+
+    @Override
+    public CompletionStage<Boolean> drainAndRemove(Backend expected) {
+        BackendHandle handle = handleOf(expected);
+        return onControl(() -> {
+            if (members.get(handle.id()) != handle) {
+                return CompletableFuture.completedFuture(false);
+            }
+            CompletableFuture<Boolean> removed = new CompletableFuture<>();
+            handle.removals.add(removed);
+            startRemoval(handle);
+            return removed;
+        });
+    }
+
+    /** Control thread: ends a member; requests in flight on it complete normally. */
+    private void removeMember(BackendHandle handle, String reason) {
+        members.remove(handle.id());
+        cancelReplacement(handle.id());
+        retire(handle);
+        refresh();
+        emit(BackendEvent.Type.REMOVED, handle, reason);
+        completeRemovals(handle, true);
+        completeDrains(handle);
+    }
+
+    /** Control thread: stops everything that acts on a handle leaving (removed, replaced, or a replacement dropped). */
+    private void retire(BackendHandle handle) {
+        handle.state = BackendState.REMOVED;
+        handle.admitting = false;
+        handle.removing = false;
+        handle.probeGeneration++;
+        cancel(handle.probeTimer);
+        cancelHalfOpenTimer(handle);
+    }
+
+    private void cancelReplacement(String id) {
+        BackendHandle pending = replacements.remove(id);
+        if (pending != null) {
+            retire(pending);
+        }
+    }
+
+    /** Control thread: drain, then remove once idle (see {@link #checkDrains}), unless listed again or enabled first. */
+    private void startRemoval(BackendHandle handle) {
+        handle.removing = true;
+        setAdmin(handle, BackendState.DRAINING, BackendEvent.Type.DRAINING);
+        checkDrains();
+    }
+
+    /** Control thread: a member draining for removal is wanted again: it serves again. */
+    private void cancelRemoval(BackendHandle handle, String reason) {
+        handle.removing = false;
+        completeRemovals(handle, false);
+        if (handle.admin == BackendState.DRAINING) {
+            handle.admin = null;
+            completeDrains(handle);
+            BackendState now = visibleState(handle);
+            handle.state = now;
+            refresh();
+            emit(typeOf(now), handle, now == BackendState.UP ? reason : reason + "; " + handle.downReason);
+        }
+    }
+
+    private static void completeRemovals(BackendHandle handle, boolean removed) {
+        List<CompletableFuture<Boolean>> waiting = new ArrayList<>(handle.removals);
+        handle.removals.clear();
+        for (CompletableFuture<Boolean> f : waiting) {
+            f.complete(removed);
+        }
+    }
+
+    // ---------------------------------------------------------------- reconcile (Membership)
+
+    @Override
+    public MembershipResult reconcile(String source, java.util.Collection<BackendSpec> desired) {
+        Membership.checkSource(source);
+        List<BackendSpec> wanted = List.copyOf(desired);
+        Map<String, Boolean> probed = new LinkedHashMap<>();
+        for (BackendSpec spec : wanted) {
+            if (probed.put(spec.id(), probes(spec)) != null) {
+                throw new IllegalArgumentException(org.reverl.gateway.api.Checks.message(
+                        "desired backends", "id '" + spec.id() + "' twice", "unique ids"));
+            }
+        }
+        return onControl(() -> {
+            List<String> changes = new ArrayList<>();
+            for (BackendSpec spec : wanted) {
+                upsertMember(source, spec, true, probed.get(spec.id()), changes);
+            }
+            for (BackendHandle h : List.copyOf(members.values())) {
+                if (source.equals(h.source) && !probed.containsKey(h.id()) && !h.removing) {
+                    cancelReplacement(h.id());
+                    startRemoval(h);
+                    changes.add("draining backend " + h.id() + ", removed once idle");
+                }
+            }
+            return new MembershipResult(changes);
+        });
+    }
+
+    @Override
+    public Backend upsert(String source, BackendSpec spec) {
+        Membership.checkSource(source);
+        requireNonNull(spec, "spec");
+        boolean probed = probes(spec);
+        return onControl(() -> {
+            upsertMember(source, spec, false, probed, new ArrayList<>());
+            return members.get(spec.id());
+        });
+    }
+
+    @Override
+    public Backend setWeight(String id, int weight) {
+        requireNonNull(id, "id");
+        return onControl(() -> {
+            BackendHandle handle = member(id);
+            BackendSpec next = handle.spec.withWeight(weight);
+            if (next != handle.spec) {
+                update(handle, next);
+            }
+            return handle;
+        });
+    }
+
+    /** Control thread: adds, updates in place, or replaces the member with {@code spec}'s id. */
+    private void upsertMember(String source, BackendSpec spec, boolean takeOver, boolean probed, List<String> changes) {
+        BackendHandle h = members.get(spec.id());
+        if (h == null) {
+            admit(newHandle(spec, null, source, probed));
+            changes.add("added backend " + spec.id() + " (" + describe(spec) + ")");
+            return;
+        }
+        if (takeOver) {
+            h.source = source;
+        }
+        if (h.removing) {
+            cancelRemoval(h, "listed again, drain cancelled");
+            changes.add("kept backend " + spec.id() + ": listed again, its drain is cancelled");
+        }
+        BackendHandle pending = replacements.get(spec.id());
+        if (sameLocation(h.spec, spec)) {
+            if (pending != null) {
+                cancelReplacement(spec.id());
+                changes.add("cancelled the replacement of backend " + spec.id() + ": its address is the old one again");
+            }
+            if (!h.spec.equals(spec)) {
+                changes.add("updated backend " + spec.id() + " (" + update(h, spec) + ")");
+            }
+        } else if (pending != null && sameLocation(pending.spec, spec)) {
+            pending.spec = spec; // still waiting for its first probe
+        } else {
+            changes.add(replace(h, spec, probed));
+        }
+    }
+
+    private static boolean sameLocation(BackendSpec a, BackendSpec b) {
+        return a.address().equals(b.address()) && java.util.Objects.equals(a.healthAddress(), b.healthAddress());
+    }
+
+    /** Control thread: weight and tags changed in place; health, breaker, leases and counters stay. */
+    private String update(BackendHandle h, BackendSpec spec) {
+        BackendSpec before = h.spec;
+        h.spec = spec;
+        h.effectiveWeight = h.rampStartMillis == 0 ? spec.weight() : rampedWeight(h, clock.millis());
+        List<String> what = new ArrayList<>();
+        if (before.weight() != spec.weight()) {
+            what.add("weight " + before.weight() + " -> " + spec.weight());
+        }
+        if (!before.tags().equals(spec.tags())) {
+            what.add("tags " + before.tags() + " -> " + spec.tags());
+        }
+        String detail = String.join(", ", what);
+        republish(); // the strategy sees the new weight
+        emit(BackendEvent.Type.UPDATED, h, detail);
+        return detail;
+    }
+
+    /**
+     * Control thread: a new address for a member's id, new before old: when the new backend starts up it takes the old
+     * one's place at once; when it starts down (awaiting its first probe) the old one serves until it comes up.
+     */
+    private String replace(BackendHandle old, BackendSpec spec, boolean probed) {
+        cancelReplacement(spec.id());
+        BackendHandle next = newHandle(spec, null, old.source, probed);
+        next.admin = old.admin == BackendState.DRAINING ? null : old.admin;
+        next.state = visibleState(next);
+        String what = "replaced backend " + spec.id() + " (" + describe(old.spec) + " -> " + describe(spec) + ")";
+        if (next.health == BackendState.UP) {
+            swap(old, next);
+            return what;
+        }
+        replacements.put(spec.id(), next);
+        scheduleProbe(next, 0);
+        log.info("backend {}: probing {} before it replaces {}", spec.id(), spec.address(), old.address());
+        return what + "; the old address serves until the new one's first probe passes";
+    }
+
+    /**
+     * Control thread: {@code next} takes {@code old}'s place (and position). The new set is published before {@code old}
+     * stops admitting, so a request that finds {@code old} closed picks again from a set that has {@code next}.
+     */
+    private void swap(BackendHandle old, BackendHandle next) {
+        replacements.remove(next.id(), next);
+        members.put(next.id(), next);
+        refresh();
+        retire(old);
+        emit(BackendEvent.Type.REMOVED, old, "replaced by " + next.address());
+        completeRemovals(old, false);
+        completeDrains(old);
+        emit(BackendEvent.Type.ADDED, next, describe(next.spec));
+        if (next.probed && next.probeTimer == null) {
+            scheduleProbe(next, 0);
+        }
+    }
+
+    /** Whether probe results for {@code handle} still matter: a member, or a replacement waiting for its probe. */
+    private boolean isCurrent(BackendHandle handle) {
+        return members.get(handle.id()) == handle || replacements.get(handle.id()) == handle;
     }
 
     @Override
@@ -244,6 +520,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             if (handle.admin == null) {
                 return null;
             }
+            handle.removing = false;
+            completeRemovals(handle, false);
             handle.admin = null;
             completeDrains(handle);
             BackendState now = visibleState(handle);
@@ -379,6 +657,17 @@ public final class DefaultLoadBalancer implements LoadBalancer {
      * ejected backend coming back is {@code RESTORED}; any other way up is {@code UP}.
      */
     private void setHealth(BackendHandle handle, BackendState health, String reason) {
+        if (replacements.get(handle.id()) == handle) {
+            handle.health = health;
+            if (health == BackendState.UP) {
+                handle.state = visibleState(handle);
+                swap(members.get(handle.id()), handle);
+                startRamp(handle);
+            } else {
+                handle.downReason = reason;
+            }
+            return;
+        }
         BackendState before = handle.state;
         BackendState oldHealth = handle.health;
         if (oldHealth == health) {
@@ -473,7 +762,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     private void runProbe(BackendHandle handle, long generation) {
-        if (members.get(handle.id()) != handle || handle.probeGeneration != generation || handle.terminated) {
+        if (!isCurrent(handle) || handle.probeGeneration != generation || handle.terminated) {
             return;
         }
         HealthCheckConfig hc = config.healthCheck();
@@ -511,7 +800,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     /** Control thread: one probe's outcome (or its timeout); the first one for a probe run counts, once. */
     private void onProbeResult(BackendHandle handle, long probeId, ProbeResult result) {
-        if (members.get(handle.id()) != handle || handle.probeGeneration != probeId || handle.terminated) {
+        if (!isCurrent(handle) || handle.probeGeneration != probeId || handle.terminated) {
             return;
         }
         handle.probeGeneration++; // later outcomes of this run are stale
@@ -587,10 +876,13 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     private void checkDrains() {
         boolean pending = false;
-        for (BackendHandle h : members.values()) {
-            if (!h.drains.isEmpty()) {
+        for (BackendHandle h : List.copyOf(members.values())) {
+            if (!h.drains.isEmpty() || h.removing) {
                 if (h.inFlight() == 0) {
                     completeDrains(h);
+                    if (h.removing) {
+                        removeMember(h, "drained");
+                    }
                 } else {
                     pending = true;
                 }
