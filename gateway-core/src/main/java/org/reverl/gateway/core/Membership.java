@@ -64,6 +64,15 @@ public interface Membership {
     MembershipResult reconcile(String source, Collection<BackendSpec> desired);
 
     /**
+     * Adds {@code spec} as a member managed by {@code source}.
+     *
+     * @return the new member
+     * @throws IllegalArgumentException if a backend with the same id is a member (nothing is changed), or its probe
+     *     cannot check its address
+     */
+    Backend add(String source, BackendSpec spec);
+
+    /**
      * Adds {@code spec}, or updates the member with its id in place (weight, tags), or replaces it (another address),
      * as {@link #reconcile} would for one backend. Removes nothing. An added backend is managed by {@code source}; an
      * existing one keeps its source.

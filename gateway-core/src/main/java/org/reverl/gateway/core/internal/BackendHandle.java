@@ -27,7 +27,8 @@ final class BackendHandle implements Backend, Lease {
     /** The description; replaced in place when only the weight or tags change. Control thread writes. */
     volatile BackendSpec spec;
 
-    final CircuitBreaker breaker;
+    /** Replaced (control thread) when the breaker settings are reloaded. */
+    volatile CircuitBreaker breaker;
     /** What the transport needs to reach this backend (a {@code Endpoint} for gateways); may be null. */
     final Object attachment;
 

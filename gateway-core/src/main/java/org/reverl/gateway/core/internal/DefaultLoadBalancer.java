@@ -69,9 +69,13 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     private static final BackendHandle[] NO_HANDLES = new BackendHandle[0];
 
     private final String name;
-    private final GatewayConfig config;
-    private final SelectionStrategy strategy;
-    private final CircuitBreakerConfig breakerConfig;
+    /** Control thread writes (reconfigure). */
+    private volatile GatewayConfig config;
+    /** Control thread writes (reconfigure); read on the hot path. */
+    private volatile SelectionStrategy strategy;
+    /** Control thread only. */
+    private CircuitBreakerConfig breakerConfig;
+
     private final ScheduledThreadPoolExecutor control;
     private final Thread controlThread;
     private final Clock clock;
@@ -86,7 +90,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     private final Map<BackendHandle, ScheduledFuture<?>> halfOpenTimers = new LinkedHashMap<>();
 
     /** The active probe, or null without health checks. */
-    private final LivenessProbe probe;
+    private volatile LivenessProbe probe;
     /** Control thread only. */
     private ScheduledFuture<?> rampTimer;
     /** Control thread only. */
@@ -166,6 +170,15 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
 
     /** Adds a backend with a transport attachment (a gateway's endpoint), available through {@link #attachment}. */
     public Backend add(BackendSpec spec, Object attachment) {
+        return add(API, spec, attachment);
+    }
+
+    @Override
+    public Backend add(String source, BackendSpec spec) {
+        return add(Membership.checkSource(source), spec, null);
+    }
+
+    private Backend add(String source, BackendSpec spec, Object attachment) {
         requireNonNull(spec, "spec");
         boolean probed = probes(spec);
         return onControl(() -> {
@@ -173,7 +186,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
                 throw new IllegalArgumentException("backend '" + spec.id() + "': already a member (expected: a new id;"
                         + " members: " + members.keySet() + ")");
             }
-            BackendHandle handle = newHandle(spec, attachment, API, probed);
+            BackendHandle handle = newHandle(spec, attachment, source, probed);
             admit(handle);
             return handle;
         });
@@ -184,6 +197,10 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
      * lifecycle tells), and a text that is no address at all is left to the probe, which reports it as the reason.
      */
     private boolean probes(BackendSpec spec) {
+        return probes(probe, config, spec);
+    }
+
+    private static boolean probes(LivenessProbe probe, GatewayConfig config, BackendSpec spec) {
         if (probe == null) {
             return false;
         }
@@ -339,6 +356,85 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         for (CompletableFuture<Boolean> f : waiting) {
             f.complete(removed);
         }
+    }
+
+    // ---------------------------------------------------------------- reconfigure
+
+    /**
+     * Applies new engine settings to the running load balancer, on the control thread: the strategy (a new instance
+     * gets the eligible set at once), health checking (probes restart with the new probe and settings; without one,
+     * backends down only by their probes come up), circuit breakers (each member gets a fresh breaker when the breaker
+     * settings changed; one that was ejected comes back), the retry budget, slow start and panic threshold. Members,
+     * their leases and counters stay.
+     *
+     * @param next the new settings; its name must be this load balancer's
+     * @param nextStrategy an instance of {@code next}'s strategy (used only if the strategy or its options changed)
+     * @param nextProbe an instance of {@code next}'s probe, or {@code null} exactly when it has no health check
+     * @throws IllegalArgumentException if a member's address cannot be checked by the new probe; nothing is changed
+     */
+    public void reconfigure(GatewayConfig next, SelectionStrategy nextStrategy, LivenessProbe nextProbe) {
+        requireNonNull(next, "next");
+        requireNonNull(nextStrategy, "nextStrategy");
+        if ((nextProbe == null) != (next.healthCheck() == null)) {
+            throw new IllegalArgumentException(
+                    "probe: " + nextProbe + " (expected: a probe exactly when healthCheck is set)");
+        }
+        onControl(() -> {
+            GatewayConfig before = config;
+            boolean healthChanged = !java.util.Objects.equals(before.healthCheck(), next.healthCheck());
+            Map<BackendHandle, Boolean> probedNext = new java.util.IdentityHashMap<>();
+            List<BackendHandle> all = new ArrayList<>(members.values());
+            all.addAll(replacements.values());
+            for (BackendHandle h : all) {
+                probedNext.put(h, healthChanged ? probes(nextProbe, next, h.spec) : h.probed); // throws: no change
+            }
+            config = next;
+            if (!before.strategy().equals(next.strategy())
+                    || !before.strategyOptions().equals(next.strategyOptions())) {
+                strategy = nextStrategy; // republished below
+                log.info("load balancer '{}': strategy {} {}", name, next.strategy(), next.strategyOptions());
+            }
+            retryBudget.configure(next.retryBudgetPercent(), next.minRetryConcurrency());
+            CircuitBreakerConfig nextBreaker = breakerConfig(next);
+            if (breakerSettingsChanged(before, next)) {
+                breakerConfig = nextBreaker;
+                for (BackendHandle h : all) {
+                    cancelHalfOpenTimer(h);
+                    h.breaker = CircuitBreaker.of(h.id(), breakerConfig);
+                    h.breakerState = CircuitBreaker.State.CLOSED;
+                    if (h.health == BackendState.EJECTED) {
+                        setHealth(h, BackendState.UP, "circuit breaker settings changed");
+                    }
+                }
+            }
+            if (healthChanged) {
+                probe = nextProbe;
+                for (BackendHandle h : all) {
+                    h.probeGeneration++;
+                    cancel(h.probeTimer);
+                    h.probeTimer = null;
+                    h.probeSuccesses = 0;
+                    h.probeFailures = 0;
+                    h.probed = probedNext.get(h);
+                    if (h.probed) {
+                        scheduleProbe(h, 0);
+                    } else if (h.health == BackendState.DOWN && !h.terminated) {
+                        h.awaitingFirstProbe = false;
+                        setHealth(h, BackendState.UP, "no health check");
+                    }
+                }
+            }
+            refresh();
+            return null;
+        });
+    }
+
+    private static boolean breakerSettingsChanged(GatewayConfig a, GatewayConfig b) {
+        return a.breakerFailureRateThreshold() != b.breakerFailureRateThreshold()
+                || a.breakerSlidingWindowSize() != b.breakerSlidingWindowSize()
+                || a.breakerMinimumNumberOfCalls() != b.breakerMinimumNumberOfCalls()
+                || !a.breakerWaitDurationInOpenState().equals(b.breakerWaitDurationInOpenState())
+                || a.breakerPermittedCallsInHalfOpenState() != b.breakerPermittedCallsInHalfOpenState();
     }
 
     // ---------------------------------------------------------------- reconcile (Membership)
