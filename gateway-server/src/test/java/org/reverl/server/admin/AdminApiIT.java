@@ -118,7 +118,7 @@ class AdminApiIT {
         assertError(
                 server.admin("POST", "/backends", "{\"id\": \"b3\", \"address\": \"h:1\", \"wieght\": 2}"),
                 400,
-                "wieght: unknown field (expected: one of [id, address, weight, tags])");
+                "wieght: unknown field (expected: one of [id, address, weight, tags, healthAddress])");
         assertError(
                 server.admin("POST", "/backends", "{\"id\": \"b3\", \"address\": \"h:1\", \"weight\": 0}"),
                 400,
@@ -192,7 +192,7 @@ class AdminApiIT {
                         .POST(HttpRequest.BodyPublishers.ofString("{\"id\": \"b3\", \"address\": \"h:1\"}"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertError(r, 415, "Content-Type: text/plain (expected: application/json)");
+        assertError(r, 415, "Content-Type: text/plain (expected: application/json, also for an empty body)");
     }
 
     @Test
@@ -213,7 +213,8 @@ class AdminApiIT {
                 server.admin.address(),
                 "GET /backends HTTP/1.1\r\nHost: rebound.example:8081\r\nConnection: close\r\n\r\n");
         assertThat(reply).startsWith("HTTP/1.1 403");
-        assertThat(reply).contains("Host: rebound.example:8081 (expected: localhost or a loopback address");
+        assertThat(reply)
+                .contains("Host: rebound.example:8081 (expected: one of [127.0.0.1, ::1, localhost] with port ");
     }
 
     @Test
@@ -274,7 +275,10 @@ class AdminApiIT {
         assertThat(json(ok).path("changes").get(0).asText()).isEqualTo("added backend b9");
 
         server.nextReload.set(new ServerControl.ReloadResult(
-                false, List.of(), List.of("backends[2].address: \"localhost:99999\" (expected: port 1-65535)")));
+                false,
+                List.of(),
+                List.of(),
+                List.of("backends[2].address: \"localhost:99999\" (expected: port 1-65535)")));
         HttpResponse<String> refused = server.admin("POST", "/reload", null);
         assertError(
                 refused,
