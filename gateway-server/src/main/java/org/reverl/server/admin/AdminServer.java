@@ -252,8 +252,15 @@ public final class AdminServer implements AutoCloseable {
                     HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(body));
             res.headers().set(HttpHeaderNames.CONTENT_TYPE, AdminApi.JSON);
             res.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
-            res.headers().set(HttpHeaderNames.CONNECTION, "close");
-            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+            if (oversized instanceof io.netty.handler.codec.http.FullHttpMessage
+                    || !io.netty.handler.codec.http.HttpUtil.isKeepAlive(oversized)) {
+                res.headers().set(HttpHeaderNames.CONNECTION, "close");
+                ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                // the client may still be sending the body: closing now would reset the connection before it reads
+                // this answer; the aggregator discards the rest, and the request timeout ends a client that never stops
+                ctx.writeAndFlush(res);
+            }
         }
     }
 }
