@@ -317,12 +317,22 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         for (HttpProxyServer p : proxies) {
             running.put(p.config().listen(), p);
         }
+        // a listener started on port 0 is also found by the port it got
+        Map<InetSocketAddress, InetSocketAddress> bound = new LinkedHashMap<>();
+        for (HttpProxyServer p : proxies) {
+            bound.put(p.localAddress(), p.config().listen());
+        }
         List<HttpProxyServer> ordered = new ArrayList<>();
         for (ReverlConfig.Listener listener : next.listeners()) {
-            HttpProxyServer p = running.remove(listener.address());
+            InetSocketAddress key = running.containsKey(listener.address())
+                    ? listener.address()
+                    : bound.getOrDefault(listener.address(), listener.address());
+            HttpProxyServer p = running.remove(key);
             HttpProxyConfig pc;
             try {
-                pc = proxyConfig(next, listener, observer);
+                pc = proxyConfig(next, listener, observer).toBuilder()
+                        .listen(key)
+                        .build();
             } catch (RuntimeException e) {
                 changes.add("listener " + format(listener.address()) + " kept as it was: " + e.getMessage());
                 if (p != null) {
@@ -334,7 +344,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
                 try {
                     ordered.add(HttpProxyServer.start(lb, pc));
                     changes.add("started listener " + format(listener.address()));
-                } catch (RuntimeException e) {
+                } catch (Exception e) { // Netty rethrows a failed bind's IOException unchecked
                     changes.add("listener " + format(listener.address()) + " not started: " + e.getMessage());
                 }
             } else {
@@ -350,6 +360,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
             }
         }
         for (HttpProxyServer gone : running.values()) {
+            InetSocketAddress where = gone.localAddress();
             gone.stopAccepting();
             Duration grace = next.shutdownTimeout();
             Thread closer = new Thread(
@@ -364,8 +375,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
                     "reverl-listener-close");
             closer.setDaemon(true);
             closer.start();
-            changes.add("stopped listener " + format(gone.config().listen()) + " (open connections close after " + grace
-                    + ")");
+            changes.add("stopped listener " + format(where) + " (open connections close after " + grace + ")");
         }
         proxies.clear();
         proxies.addAll(ordered);
