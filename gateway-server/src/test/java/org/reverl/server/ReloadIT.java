@@ -166,6 +166,87 @@ class ReloadIT {
         assertThat(results).flatMap(ServerControl.ReloadResult::restartNeeded).isEmpty();
     }
 
+    /**
+     * Reloads racing with an operator's adds and removes through the admin API: afterwards the configuration file's
+     * backends are exactly the last file's, each operator backend is there exactly when its last answered change says
+     * so, and no id is listed twice.
+     */
+    @Test
+    void concurrentReloadAndAdminChanges_leaveAConsistentState() throws Exception {
+        DemoBackends demo = DemoBackends.start(3);
+        toClose.add(demo);
+        List<String[]> e = demo.endpoints();
+        Path file = dir.resolve("reverl.yaml");
+        String head = "listeners: [ { address: \"127.0.0.1:0\" } ]\nadmin: { address: \"127.0.0.1:0\" }\n";
+        List<String> files = List.of(
+                head + backendsYaml(List.<String[]>of(e.get(0), e.get(1))),
+                head + backendsYaml(List.<String[]>of(e.get(1), e.get(2))),
+                head + backendsYaml(List.<String[]>of(new String[] {e.get(0)[0], e.get(2)[1], "4"})));
+        Files.writeString(file, files.get(0));
+        ReverlServer server = start(file);
+        URI admin = URI.create(
+                "http://127.0.0.1:" + server.adminAddress().orElseThrow().getPort());
+
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        java.util.Map<String, Boolean> expected = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Future<?>> work = new ArrayList<>();
+        work.add(pool.submit(() -> {
+            for (int i = 1; i <= 30; i++) {
+                Files.writeString(file, files.get(i % files.size()));
+                assertThat(server.reload().applied()).isTrue();
+            }
+            return null;
+        }));
+        for (int t = 0; t < 2; t++) {
+            int thread = t;
+            work.add(pool.submit(() -> {
+                java.util.Random random = new java.util.Random(thread);
+                for (int i = 0; i < 60; i++) {
+                    String id = "op-" + thread + "-" + random.nextInt(4);
+                    HttpRequest.Builder r = HttpRequest.newBuilder(admin.resolve("/backends"))
+                            .timeout(Duration.ofSeconds(10))
+                            .header("Content-Type", "application/json");
+                    boolean add = random.nextBoolean();
+                    HttpResponse<String> answer = client.send(
+                            add
+                                    ? r.POST(HttpRequest.BodyPublishers.ofString(
+                                                    "{\"id\": \"" + id + "\", \"address\": \"" + e.get(2)[1] + "\"}"))
+                                            .build()
+                                    : r.uri(admin.resolve("/backends/" + id))
+                                            .DELETE()
+                                            .build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    switch (answer.statusCode()) {
+                        case 201 -> expected.put(id, true);
+                        case 200 -> expected.put(id, false);
+                        case 404, 409 -> {} // already absent, already present: nothing changed
+                        default -> throw new AssertionError(answer.statusCode() + " " + answer.body());
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : work) {
+            f.get(120, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() ->
+                        server.loadBalancer().backends().stream().noneMatch(b -> b.state() == BackendState.DRAINING));
+
+        List<Backend> live = server.loadBalancer().backends();
+        assertThat(live).extracting(Backend::id).doesNotHaveDuplicates();
+        // the last file written was files[30 % 3] = files[0]: demo-1 and demo-2
+        assertThat(live)
+                .extracting(Backend::id)
+                .filteredOn(id -> id.startsWith("demo-"))
+                .containsExactlyInAnyOrder("demo-1", "demo-2");
+        assertThat(server.loadBalancer().backend("demo-1").orElseThrow().address())
+                .isEqualTo("http://" + e.get(0)[1]);
+        expected.forEach((id, present) ->
+                assertThat(server.loadBalancer().backend(id).isPresent()).as(id).isEqualTo(present));
+    }
+
     @Test
     void reload_listsWhatNeedsARestart_andStartsAndStopsListeners() throws Exception {
         DemoBackends demo = DemoBackends.start(1);

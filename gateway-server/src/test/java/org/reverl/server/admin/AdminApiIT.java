@@ -332,6 +332,52 @@ class AdminApiIT {
                 .hasMessageStartingWith("admin token: none for 0.0.0.0:0");
     }
 
+    @Test
+    void patchWeight_inPlace_keepsCountersAndState() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            assertThat(server.get("/").statusCode()).isEqualTo(200);
+        }
+        var before = server.lb.backend("b1").orElseThrow();
+        long requests =
+                json(server.admin("GET", "/backends/b1", null)).path("requests").asLong();
+        assertThat(requests).isEqualTo(3);
+
+        HttpResponse<String> r = server.admin("PATCH", "/backends/b1", "{\"weight\": 5}");
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(json(r).path("weight").asInt()).isEqualTo(5);
+        assertThat(json(r).path("requests").asLong()).isEqualTo(requests);
+        assertThat(server.lb.backend("b1").orElseThrow()).isSameAs(before);
+        assertError(
+                server.admin("PATCH", "/backends/b1", "{\"weight\": 0}"),
+                400,
+                "weight: 0 (expected: an integer 1-10000)");
+        assertError(
+                server.admin("PATCH", "/backends/b1", "{\"address\": \"h:1\"}"),
+                400,
+                "address: unknown field (expected: weight)");
+        assertThat(server.admin("PATCH", "/backends/nope", "{\"weight\": 2}").statusCode())
+                .isEqualTo(404);
+        assertThat(server.lb.backend("b1").orElseThrow().weight()).isEqualTo(5);
+    }
+
+    @Test
+    void queryString_decoded() throws Exception {
+        // "%74rue" is "true": drain then remove
+        HttpResponse<String> r = server.admin("DELETE", "/backends/b2?drain=%74rue", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> server.lb.backend("b2").isEmpty());
+        assertError(
+                server.admin("DELETE", "/backends/b1?drain=yes", null),
+                400,
+                "drain: \"yes\" (expected: true or false)");
+        assertError(
+                server.admin("DELETE", "/backends/b1?drain=true&drain=false", null),
+                400,
+                "query parameter drain: given 2 times (expected: once)");
+    }
+
     static String raw(InetSocketAddress to, String request) throws Exception {
         try (Socket s = new Socket()) {
             s.connect(to, 2000);
