@@ -15,11 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.reverl.gateway.api.Attempts;
@@ -76,8 +72,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     /** Control thread only. */
     private CircuitBreakerConfig breakerConfig;
 
-    private final ScheduledThreadPoolExecutor control;
-    private final Thread controlThread;
+    private final ControlLoop control;
     private final Clock clock;
     private final RetryBudget retryBudget;
     private final CopyOnWriteArrayList<BackendEventListener> listeners = new CopyOnWriteArrayList<>();
@@ -115,16 +110,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         this.breakerConfig = breakerConfig(config);
         this.retryBudget =
                 new RetryBudget(config.retryBudgetPercent(), config.minRetryConcurrency(), this::requestsInFlight);
-        Thread[] holder = new Thread[1];
-        this.control = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "reverl-" + name + "-control");
-            t.setDaemon(true);
-            holder[0] = t;
-            return t;
-        });
-        control.setRemoveOnCancelPolicy(true);
-        control.prestartCoreThread();
-        this.controlThread = requireNonNull(holder[0], "control thread");
+        this.control = new ControlLoop(name);
         strategy.update(List.of());
     }
 
@@ -1233,7 +1219,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
             return;
         }
         closed = true;
-        control.shutdownNow();
+        control.shutdown();
     }
 
     private <T> T onControl(Callable<T> task) {
@@ -1244,66 +1230,12 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     }
 
     private <T> T onControlAllowClosed(Callable<T> task) {
-        if (Thread.currentThread() == controlThread) {
-            return callInline(task);
-        }
-        Future<T> future;
-        try {
-            future = control.submit(task);
-        } catch (RejectedExecutionException e) {
-            throw new GatewayClosedException(name);
-        }
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return future.get();
-                } catch (InterruptedException e) {
-                    interrupted = true; // the change is under way; finish waiting for it, keep the interrupt
-                }
-            }
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException) {
-                throw (RuntimeException) cause;
-            }
-            if (cause instanceof Error) {
-                throw (Error) cause;
-            }
-            throw new IllegalStateException(cause);
-        } catch (java.util.concurrent.CancellationException e) {
-            throw new GatewayClosedException(name);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static <T> T callInline(Callable<T> task) {
-        try {
-            return task.call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return control.call(task);
     }
 
     private void postToControl(Runnable task) {
-        if (closed) {
-            return;
-        }
-        try {
-            control.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    log.error("load balancer '{}': control task failed", name, e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            // closing
+        if (!closed) {
+            control.post(task);
         }
     }
 
