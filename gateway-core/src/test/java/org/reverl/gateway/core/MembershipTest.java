@@ -391,6 +391,67 @@ class MembershipTest {
         }
     }
 
+    @Test
+    void reconfigure_strategyHealthAndBreakers_onTheRunningLoadBalancer() {
+        start(GatewayConfig.builder()
+                .breakerSlidingWindowSize(4)
+                .breakerMinimumNumberOfCalls(4)
+                .breakerWaitDurationInOpenState(Duration.ofMinutes(10))
+                .build());
+        lb.add(spec("b1", "http://127.0.0.1:9001", 1));
+        lb.add(spec("b2", "http://127.0.0.1:9002", 3));
+        Backend b1 = lb.backend("b1").orElseThrow();
+        for (int i = 0; i < 4; i++) {
+            leaseOn("b1").onFailure(1000, new IllegalStateException("500"));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> b1.state() == BackendState.EJECTED);
+        List<SelectionStrategyProvider> strategies = new ArrayList<>();
+        ServiceLoader.load(SelectionStrategyProvider.class).forEach(strategies::add);
+        ProviderRegistry registry = ProviderRegistry.of(strategies, List.of(new AddressProbeProvider()));
+        PROBES.put("http://127.0.0.1:9002", CompletableFuture.completedFuture(ProbeResult.down("connection refused")));
+
+        LoadBalancers.reconfigure(
+                lb,
+                GatewayConfig.builder()
+                        .strategy("weighted_round_robin")
+                        .breakerSlidingWindowSize(10)
+                        .breakerMinimumNumberOfCalls(10)
+                        .healthCheck(HealthCheckConfig.builder("by_address")
+                                .interval(Duration.ofMillis(20))
+                                .timeout(Duration.ofMillis(20))
+                                .jitterPercent(0)
+                                .fall(1)
+                                .build())
+                        .build(),
+                registry);
+
+        // a fresh breaker brings the ejected backend back; the new probe takes b2 down; members and objects stay
+        assertThat(lb.backend("b1").orElseThrow()).isSameAs(b1);
+        assertThat(b1.state()).isEqualTo(BackendState.UP);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> lb.backend("b2").orElseThrow().state() == BackendState.DOWN);
+        assertThat(events)
+                .extracting(BackendEvent::describe)
+                .contains(
+                        "backend b1 is restored: circuit breaker settings changed",
+                        "backend b2 is down: connection refused");
+        Lease l = lb.acquire(RequestContext.NONE, new Attempts());
+        assertThat(l.backend()).isSameAs(b1);
+        l.onSuccess(1);
+
+        // a probe that cannot check a member: refused before anything changes
+        lb.add(spec("p", "http://127.0.0.1:9003", 1));
+        assertThatThrownBy(() -> LoadBalancers.reconfigure(
+                        lb,
+                        GatewayConfig.builder()
+                                .healthCheck(
+                                        HealthCheckConfig.builder("by_address").build())
+                                .name("other")
+                                .build(),
+                        registry))
+                .hasMessageStartingWith("name: 'other' (expected: the running name");
+    }
+
     private Lease leaseOn(String id) {
         Attempts attempts = new Attempts();
         for (int i = 0; i < 50; i++) {
