@@ -439,7 +439,7 @@ class MembershipTest {
         assertThat(l.backend()).isSameAs(b1);
         l.onSuccess(1);
 
-        // a probe that cannot check a member: refused before anything changes
+        // another name: refused before anything changes
         lb.add(spec("p", "http://127.0.0.1:9003", 1));
         assertThatThrownBy(() -> LoadBalancers.reconfigure(
                         lb,
