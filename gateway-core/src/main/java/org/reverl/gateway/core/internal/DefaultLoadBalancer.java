@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class DefaultLoadBalancer implements LoadBalancer, Membership {
 
-    private static final Logger log = LoggerFactory.getLogger("org.reverl.gateway");
+    static final Logger log = LoggerFactory.getLogger("org.reverl.gateway");
 
     /** Extra picks asked of the strategy when its pick was tried already, before scanning the eligible set. */
     private static final int REPICKS = 3;
@@ -73,14 +73,15 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     private CircuitBreakerConfig breakerConfig;
 
     private final ControlLoop control;
-    private final Clock clock;
+    private final MembershipChanges changes = new MembershipChanges(this);
+    final Clock clock;
     private final RetryBudget retryBudget;
     private final CopyOnWriteArrayList<BackendEventListener> listeners = new CopyOnWriteArrayList<>();
 
     /** Control thread only. */
-    private final Map<String, BackendHandle> members = new LinkedHashMap<>();
+    final Map<String, BackendHandle> members = new LinkedHashMap<>();
     /** Control thread only: new backends, by id, probed before they replace the member with their id. */
-    private final Map<String, BackendHandle> replacements = new LinkedHashMap<>();
+    final Map<String, BackendHandle> replacements = new LinkedHashMap<>();
     /** Control thread only: pending OPEN -> HALF_OPEN transitions. */
     private final Map<BackendHandle, ScheduledFuture<?>> halfOpenTimers = new LinkedHashMap<>();
 
@@ -182,11 +183,11 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
      * Whether the active probe checks {@code spec}; throws if it cannot. {@code local:} backends are never probed (their
      * lifecycle tells), and a text that is no address at all is left to the probe, which reports it as the reason.
      */
-    private boolean probes(BackendSpec spec) {
+    boolean probes(BackendSpec spec) {
         return probes(probe, config, spec);
     }
 
-    private static boolean probes(LivenessProbe probe, GatewayConfig config, BackendSpec spec) {
+    static boolean probes(LivenessProbe probe, GatewayConfig config, BackendSpec spec) {
         if (probe == null) {
             return false;
         }
@@ -214,7 +215,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     }
 
     /** Control thread: a handle not yet a member, in its initial health state. */
-    private BackendHandle newHandle(BackendSpec spec, Object attachment, String source, boolean probed) {
+    BackendHandle newHandle(BackendSpec spec, Object attachment, String source, boolean probed) {
         // No event consumer on the breaker: with one, resilience4j builds an event object for every call it records
         // (about 60 ns and 120 B). The lease reports a state change instead (breakerMayHaveChanged).
         BackendHandle handle = new BackendHandle(this, spec, CircuitBreaker.of(spec.id(), breakerConfig), attachment);
@@ -231,7 +232,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     }
 
     /** Control thread: makes a new handle a member (in place of a member with its id, if any) and starts probing it. */
-    private void admit(BackendHandle handle) {
+    void admit(BackendHandle handle) {
         members.put(handle.id(), handle);
         refresh();
         emit(
@@ -243,7 +244,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         }
     }
 
-    private static String describe(BackendSpec spec) {
+    static String describe(BackendSpec spec) {
         return spec.address() + ", weight " + spec.weight()
                 + (spec.healthAddress() != null ? ", probed at " + spec.healthAddress() : "");
     }
@@ -299,7 +300,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     }
 
     /** Control thread: stops everything that acts on a handle leaving (removed, replaced, or a replacement dropped). */
-    private void retire(BackendHandle handle) {
+    void retire(BackendHandle handle) {
         handle.state = BackendState.REMOVED;
         handle.admitting = false;
         handle.removing = false;
@@ -308,7 +309,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         cancelHalfOpenTimer(handle);
     }
 
-    private void cancelReplacement(String id) {
+    void cancelReplacement(String id) {
         BackendHandle pending = replacements.remove(id);
         if (pending != null) {
             retire(pending);
@@ -316,27 +317,13 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     }
 
     /** Control thread: drain, then remove once idle (see {@link #checkDrains}), unless listed again or enabled first. */
-    private void startRemoval(BackendHandle handle) {
+    void startRemoval(BackendHandle handle) {
         handle.removing = true;
         setAdmin(handle, BackendState.DRAINING, BackendEvent.Type.DRAINING);
         checkDrains();
     }
 
-    /** Control thread: a member draining for removal is wanted again: it serves again. */
-    private void cancelRemoval(BackendHandle handle, String reason) {
-        handle.removing = false;
-        completeRemovals(handle, false);
-        if (handle.admin == BackendState.DRAINING) {
-            handle.admin = null;
-            completeDrains(handle);
-            BackendState now = visibleState(handle);
-            handle.state = now;
-            refresh();
-            emit(typeOf(now), handle, now == BackendState.UP ? reason : reason + "; " + handle.downReason);
-        }
-    }
-
-    private static void completeRemovals(BackendHandle handle, boolean removed) {
+    static void completeRemovals(BackendHandle handle, boolean removed) {
         List<CompletableFuture<Boolean>> waiting = new ArrayList<>(handle.removals);
         handle.removals.clear();
         for (CompletableFuture<Boolean> f : waiting) {
@@ -423,148 +410,21 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
                 || a.breakerPermittedCallsInHalfOpenState() != b.breakerPermittedCallsInHalfOpenState();
     }
 
-    // ---------------------------------------------------------------- reconcile (Membership)
+    // ---------------------------------------------------------------- reconcile (Membership): see MembershipChanges
 
     @Override
     public MembershipResult reconcile(String source, java.util.Collection<BackendSpec> desired) {
-        Membership.checkSource(source);
-        List<BackendSpec> wanted = List.copyOf(desired);
-        Map<String, Boolean> probed = new LinkedHashMap<>();
-        for (BackendSpec spec : wanted) {
-            if (probed.put(spec.id(), probes(spec)) != null) {
-                throw new IllegalArgumentException(org.reverl.gateway.api.Checks.message(
-                        "desired backends", "id '" + spec.id() + "' twice", "unique ids"));
-            }
-        }
-        return onControl(() -> {
-            List<String> changes = new ArrayList<>();
-            for (BackendSpec spec : wanted) {
-                upsertMember(source, spec, true, probed.get(spec.id()), changes);
-            }
-            for (BackendHandle h : List.copyOf(members.values())) {
-                if (source.equals(h.source) && !probed.containsKey(h.id()) && !h.removing) {
-                    cancelReplacement(h.id());
-                    startRemoval(h);
-                    changes.add("draining backend " + h.id() + ", removed once idle");
-                }
-            }
-            return new MembershipResult(changes);
-        });
+        return changes.reconcile(source, desired);
     }
 
     @Override
     public Backend upsert(String source, BackendSpec spec) {
-        Membership.checkSource(source);
-        requireNonNull(spec, "spec");
-        boolean probed = probes(spec);
-        return onControl(() -> {
-            upsertMember(source, spec, false, probed, new ArrayList<>());
-            return members.get(spec.id());
-        });
+        return changes.upsert(source, spec);
     }
 
     @Override
     public Backend setWeight(String id, int weight) {
-        requireNonNull(id, "id");
-        return onControl(() -> {
-            BackendHandle handle = member(id);
-            BackendSpec next = handle.spec.withWeight(weight);
-            if (next != handle.spec) {
-                update(handle, next);
-            }
-            return handle;
-        });
-    }
-
-    /** Control thread: adds, updates in place, or replaces the member with {@code spec}'s id. */
-    private void upsertMember(String source, BackendSpec spec, boolean takeOver, boolean probed, List<String> changes) {
-        BackendHandle h = members.get(spec.id());
-        if (h == null) {
-            admit(newHandle(spec, null, source, probed));
-            changes.add("added backend " + spec.id() + " (" + describe(spec) + ")");
-            return;
-        }
-        if (takeOver) {
-            h.source = source;
-        }
-        if (h.removing) {
-            cancelRemoval(h, "listed again, drain cancelled");
-            changes.add("kept backend " + spec.id() + ": listed again, its drain is cancelled");
-        }
-        BackendHandle pending = replacements.get(spec.id());
-        if (sameLocation(h.spec, spec)) {
-            if (pending != null) {
-                cancelReplacement(spec.id());
-                changes.add("cancelled the replacement of backend " + spec.id() + ": its address is the old one again");
-            }
-            if (!h.spec.equals(spec)) {
-                changes.add("updated backend " + spec.id() + " (" + update(h, spec) + ")");
-            }
-        } else if (pending != null && sameLocation(pending.spec, spec)) {
-            pending.spec = spec; // still waiting for its first probe
-        } else {
-            changes.add(replace(h, spec, probed));
-        }
-    }
-
-    private static boolean sameLocation(BackendSpec a, BackendSpec b) {
-        return a.address().equals(b.address()) && java.util.Objects.equals(a.healthAddress(), b.healthAddress());
-    }
-
-    /** Control thread: weight and tags changed in place; health, breaker, leases and counters stay. */
-    private String update(BackendHandle h, BackendSpec spec) {
-        BackendSpec before = h.spec;
-        h.spec = spec;
-        h.effectiveWeight = h.rampStartMillis == 0 ? spec.weight() : rampedWeight(h, clock.millis());
-        List<String> what = new ArrayList<>();
-        if (before.weight() != spec.weight()) {
-            what.add("weight " + before.weight() + " -> " + spec.weight());
-        }
-        if (!before.tags().equals(spec.tags())) {
-            what.add("tags " + before.tags() + " -> " + spec.tags());
-        }
-        String detail = String.join(", ", what);
-        republish(); // the strategy sees the new weight
-        emit(BackendEvent.Type.UPDATED, h, detail);
-        return detail;
-    }
-
-    /**
-     * Control thread: a new address for a member's id, new before old: when the new backend starts up it takes the old
-     * one's place at once; when it starts down (awaiting its first probe) the old one serves until it comes up.
-     */
-    private String replace(BackendHandle old, BackendSpec spec, boolean probed) {
-        cancelReplacement(spec.id());
-        BackendHandle next = newHandle(spec, null, old.source, probed);
-        next.admin = old.admin == BackendState.DRAINING ? null : old.admin;
-        next.state = visibleState(next);
-        String what = "replaced backend " + spec.id() + " (" + describe(old.spec) + " -> " + describe(spec) + ")";
-        if (next.health == BackendState.UP) {
-            swap(old, next);
-            return what;
-        }
-        replacements.put(spec.id(), next);
-        scheduleProbe(next, 0);
-        log.info("backend {}: probing {} before it replaces {}", spec.id(), spec.address(), old.address());
-        return what + "; the old address serves until the new one's first probe passes";
-    }
-
-    /**
-     * Control thread: {@code next} takes {@code old}'s place (and position). The new set is published before {@code old}
-     * stops admitting, so a request that finds {@code old} closed picks again from a set that has {@code next}.
-     */
-    private void swap(BackendHandle old, BackendHandle next) {
-        replacements.remove(next.id(), next);
-        members.put(next.id(), next);
-        refresh();
-        retire(old);
-        emit(BackendEvent.Type.REMOVED, old, "replaced by " + next.address());
-        completeRemovals(old, false);
-        completeDrains(old);
-        emit(BackendEvent.Type.ADDED, next, describe(next.spec));
-        if (next.probed && next.probeTimer == null) {
-            scheduleProbe(next, 0);
-        }
+        return changes.setWeight(id, weight);
     }
 
     /** Whether probe results for {@code handle} still matter: a member, or a replacement waiting for its probe. */
@@ -624,7 +484,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         emit(type, handle, handle.inFlight() + " in flight");
     }
 
-    private BackendHandle member(String id) {
+    BackendHandle member(String id) {
         BackendHandle handle = members.get(id);
         if (handle == null) {
             throw new NoSuchElementException(
@@ -743,7 +603,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
             handle.health = health;
             if (health == BackendState.UP) {
                 handle.state = visibleState(handle);
-                swap(members.get(handle.id()), handle);
+                changes.swap(members.get(handle.id()), handle);
                 startRamp(handle);
             } else {
                 handle.downReason = reason;
@@ -777,11 +637,11 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         }
     }
 
-    private static BackendState visibleState(BackendHandle handle) {
+    static BackendState visibleState(BackendHandle handle) {
         return handle.admin != null ? handle.admin : handle.health;
     }
 
-    private static BackendEvent.Type typeOf(BackendState state) {
+    static BackendEvent.Type typeOf(BackendState state) {
         switch (state) {
             case UP:
                 return BackendEvent.Type.UP;
@@ -829,7 +689,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
 
     // ---------------------------------------------------------------- active health checks (control thread)
 
-    private void scheduleProbe(BackendHandle handle, long delayNanos) {
+    void scheduleProbe(BackendHandle handle, long delayNanos) {
         long generation = handle.probeGeneration;
         handle.probeTimer = control.schedule(() -> runProbe(handle, generation), delayNanos, TimeUnit.NANOSECONDS);
     }
@@ -929,7 +789,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     }
 
     /** Linear from 10% to 100% of the weight over the slow-start window, never below 1. */
-    private int rampedWeight(BackendHandle handle, long nowMillis) {
+    int rampedWeight(BackendHandle handle, long nowMillis) {
         long window = config.slowStart().toMillis();
         double share = Math.min(1.0, Math.max(0.1, (nowMillis - handle.rampStartMillis) / (double) window));
         return Math.max(1, (int) Math.round(handle.spec.weight() * share));
@@ -981,7 +841,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         checkDrains();
     }
 
-    private static void completeDrains(BackendHandle handle) {
+    static void completeDrains(BackendHandle handle) {
         for (CompletableFuture<Void> f : handle.drains) {
             f.complete(null);
         }
@@ -992,7 +852,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
      * Control thread: recomputes who admits new requests (normal eligibility, half-open trials, panic mode) and
      * republishes when anything changed.
      */
-    private void refresh() {
+    void refresh() {
         int candidates = 0;
         int healthy = 0;
         for (BackendHandle h : members.values()) {
@@ -1037,7 +897,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     }
 
     /** Control thread: recomputes the member and eligible snapshots and hands the eligible set to the strategy. */
-    private void republish() {
+    void republish() {
         BackendHandle[] all = members.values().toArray(NO_HANDLES);
         List<Backend> eligible = new ArrayList<>(all.length);
         for (BackendHandle h : all) {
@@ -1050,7 +910,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         strategy.update(List.copyOf(eligible));
     }
 
-    private void emit(BackendEvent.Type type, BackendHandle handle, String reason) {
+    void emit(BackendEvent.Type type, BackendHandle handle, String reason) {
         BackendEvent event = new BackendEvent(type, handle.id(), handle.state, reason, clock.instant());
         switch (type) {
             case DOWN:
@@ -1222,7 +1082,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         control.shutdown();
     }
 
-    private <T> T onControl(Callable<T> task) {
+    <T> T onControl(Callable<T> task) {
         if (closed) {
             throw new GatewayClosedException(name);
         }
