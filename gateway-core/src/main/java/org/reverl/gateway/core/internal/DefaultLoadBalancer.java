@@ -16,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.reverl.gateway.api.Attempts;
 import org.reverl.gateway.api.Backend;
@@ -30,7 +29,6 @@ import org.reverl.gateway.api.Lease;
 import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.api.NoBackendAvailableException;
-import org.reverl.gateway.api.ProbeResult;
 import org.reverl.gateway.api.RequestContext;
 import org.reverl.gateway.api.SelectionStrategy;
 import org.reverl.gateway.core.GatewayConfig;
@@ -54,6 +52,12 @@ import org.slf4j.LoggerFactory;
  * {@link #acquire} asks the strategy, counts the request in flight, checks the backend still admits requests (a
  * volatile read ordered after the increment, so a removal that does not see the request in flight is seen by the
  * request), and takes one breaker permission. Nothing is allocated unless a pick is refused.
+ *
+ * <h2>Parts</h2>
+ * This class keeps the members, the health state machine, publication and the hot path. The control thread itself
+ * is {@link ControlLoop}; multi-step membership changes (reconcile, upsert, weight, replacement) are {@link
+ * MembershipChanges}; active health checks are {@link ActiveProbes}; reloading engine settings is {@link
+ * Reconfiguration}. All of them run on the one control thread.
  */
 public final class DefaultLoadBalancer implements LoadBalancer, Membership {
 
@@ -64,18 +68,19 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
 
     private static final BackendHandle[] NO_HANDLES = new BackendHandle[0];
 
-    private final String name;
+    final String name;
     /** Control thread writes (reconfigure). */
-    private volatile GatewayConfig config;
+    volatile GatewayConfig config;
     /** Control thread writes (reconfigure); read on the hot path. */
-    private volatile SelectionStrategy strategy;
+    volatile SelectionStrategy strategy;
     /** Control thread only. */
-    private CircuitBreakerConfig breakerConfig;
+    CircuitBreakerConfig breakerConfig;
 
-    private final ControlLoop control;
+    final ControlLoop control;
     private final MembershipChanges changes = new MembershipChanges(this);
+    private final ActiveProbes probes = new ActiveProbes(this);
     final Clock clock;
-    private final RetryBudget retryBudget;
+    final RetryBudget retryBudget;
     private final CopyOnWriteArrayList<BackendEventListener> listeners = new CopyOnWriteArrayList<>();
 
     /** Control thread only. */
@@ -86,7 +91,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     private final Map<BackendHandle, ScheduledFuture<?>> halfOpenTimers = new LinkedHashMap<>();
 
     /** The active probe, or null without health checks. */
-    private volatile LivenessProbe probe;
+    volatile LivenessProbe probe;
     /** Control thread only. */
     private ScheduledFuture<?> rampTimer;
     /** Control thread only. */
@@ -115,7 +120,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         strategy.update(List.of());
     }
 
-    private static CircuitBreakerConfig breakerConfig(GatewayConfig c) {
+    static CircuitBreakerConfig breakerConfig(GatewayConfig c) {
         return CircuitBreakerConfig.custom()
                 // Chosen by measurement (benchmarks: BreakerBenchmark, resilience4j 2.4.0): COUNT_BASED SYNCHRONIZED
                 // records a call in about 16 ns with 0 B; LOCK_FREE allocates about 200 B per call and is 3x slower;
@@ -331,14 +336,10 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         }
     }
 
-    // ---------------------------------------------------------------- reconfigure
+    // ---------------------------------------------------------------- reconfigure: see Reconfiguration
 
     /**
-     * Applies new engine settings to the running load balancer, on the control thread: the strategy (a new instance
-     * gets the eligible set at once), health checking (probes restart with the new probe and settings; without one,
-     * backends down only by their probes come up), circuit breakers (each member gets a fresh breaker when the breaker
-     * settings changed; one that was ejected comes back), the retry budget, slow start and panic threshold. Members,
-     * their leases and counters stay.
+     * Applies new engine settings to the running load balancer, on the control thread; see {@link Reconfiguration}.
      *
      * @param next the new settings; its name must be this load balancer's
      * @param nextStrategy an instance of {@code next}'s strategy (used only if the strategy or its options changed)
@@ -346,68 +347,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
      * @throws IllegalArgumentException if a member's address cannot be checked by the new probe; nothing is changed
      */
     public void reconfigure(GatewayConfig next, SelectionStrategy nextStrategy, LivenessProbe nextProbe) {
-        requireNonNull(next, "next");
-        requireNonNull(nextStrategy, "nextStrategy");
-        if ((nextProbe == null) != (next.healthCheck() == null)) {
-            throw new IllegalArgumentException(
-                    "probe: " + nextProbe + " (expected: a probe exactly when healthCheck is set)");
-        }
-        onControl(() -> {
-            GatewayConfig before = config;
-            boolean healthChanged = !java.util.Objects.equals(before.healthCheck(), next.healthCheck());
-            Map<BackendHandle, Boolean> probedNext = new java.util.IdentityHashMap<>();
-            List<BackendHandle> all = new ArrayList<>(members.values());
-            all.addAll(replacements.values());
-            for (BackendHandle h : all) {
-                probedNext.put(h, healthChanged ? probes(nextProbe, next, h.spec) : h.probed); // throws: no change
-            }
-            config = next;
-            if (!before.strategy().equals(next.strategy())
-                    || !before.strategyOptions().equals(next.strategyOptions())) {
-                strategy = nextStrategy; // republished below
-                log.info("load balancer '{}': strategy {} {}", name, next.strategy(), next.strategyOptions());
-            }
-            retryBudget.configure(next.retryBudgetPercent(), next.minRetryConcurrency());
-            CircuitBreakerConfig nextBreaker = breakerConfig(next);
-            if (breakerSettingsChanged(before, next)) {
-                breakerConfig = nextBreaker;
-                for (BackendHandle h : all) {
-                    cancelHalfOpenTimer(h);
-                    h.breaker = CircuitBreaker.of(h.id(), breakerConfig);
-                    h.breakerState = CircuitBreaker.State.CLOSED;
-                    if (h.health == BackendState.EJECTED) {
-                        setHealth(h, BackendState.UP, "circuit breaker settings changed");
-                    }
-                }
-            }
-            if (healthChanged) {
-                probe = nextProbe;
-                for (BackendHandle h : all) {
-                    h.probeGeneration++;
-                    cancel(h.probeTimer);
-                    h.probeTimer = null;
-                    h.probeSuccesses = 0;
-                    h.probeFailures = 0;
-                    h.probed = probedNext.get(h);
-                    if (h.probed) {
-                        scheduleProbe(h, 0);
-                    } else if (h.health == BackendState.DOWN && !h.terminated) {
-                        h.awaitingFirstProbe = false;
-                        setHealth(h, BackendState.UP, "no health check");
-                    }
-                }
-            }
-            refresh();
-            return null;
-        });
-    }
-
-    private static boolean breakerSettingsChanged(GatewayConfig a, GatewayConfig b) {
-        return a.breakerFailureRateThreshold() != b.breakerFailureRateThreshold()
-                || a.breakerSlidingWindowSize() != b.breakerSlidingWindowSize()
-                || a.breakerMinimumNumberOfCalls() != b.breakerMinimumNumberOfCalls()
-                || !a.breakerWaitDurationInOpenState().equals(b.breakerWaitDurationInOpenState())
-                || a.breakerPermittedCallsInHalfOpenState() != b.breakerPermittedCallsInHalfOpenState();
+        new Reconfiguration(this).apply(next, nextStrategy, nextProbe);
     }
 
     // ---------------------------------------------------------------- reconcile (Membership): see MembershipChanges
@@ -428,7 +368,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     }
 
     /** Whether probe results for {@code handle} still matter: a member, or a replacement waiting for its probe. */
-    private boolean isCurrent(BackendHandle handle) {
+    boolean isCurrent(BackendHandle handle) {
         return members.get(handle.id()) == handle || replacements.get(handle.id()) == handle;
     }
 
@@ -545,7 +485,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     }
 
     /** Control thread: acts on the breaker's current state if it is not the one last acted on. */
-    private void syncBreakerState(BackendHandle handle) {
+    void syncBreakerState(BackendHandle handle) {
         handle.syncPending = 0;
         CircuitBreaker.State now = handle.breaker.getState();
         if (now != handle.breakerState) {
@@ -598,7 +538,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
      * Control thread: changes a member's health and, when its visible state changes, emits exactly one event. An
      * ejected backend coming back is {@code RESTORED}; any other way up is {@code UP}.
      */
-    private void setHealth(BackendHandle handle, BackendState health, String reason) {
+    void setHealth(BackendHandle handle, BackendState health, String reason) {
         if (replacements.get(handle.id()) == handle) {
             handle.health = health;
             if (health == BackendState.UP) {
@@ -677,99 +617,20 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         halfOpenTimers.put(handle, timer);
     }
 
-    private void cancelHalfOpenTimer(BackendHandle handle) {
+    void cancelHalfOpenTimer(BackendHandle handle) {
         cancel(halfOpenTimers.remove(handle));
     }
 
-    private static void cancel(ScheduledFuture<?> timer) {
+    static void cancel(ScheduledFuture<?> timer) {
         if (timer != null) {
             timer.cancel(false);
         }
     }
 
-    // ---------------------------------------------------------------- active health checks (control thread)
+    // ---------------------------------------------------------------- active health checks: see ActiveProbes
 
     void scheduleProbe(BackendHandle handle, long delayNanos) {
-        long generation = handle.probeGeneration;
-        handle.probeTimer = control.schedule(() -> runProbe(handle, generation), delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    private long nextProbeDelayNanos() {
-        HealthCheckConfig hc = config.healthCheck();
-        long interval = hc.interval().toNanos();
-        long jitter = interval * hc.jitterPercent() / 100;
-        return jitter == 0
-                ? interval
-                : interval - jitter + ThreadLocalRandom.current().nextLong(2 * jitter + 1);
-    }
-
-    private void runProbe(BackendHandle handle, long generation) {
-        if (!isCurrent(handle) || handle.probeGeneration != generation || handle.terminated) {
-            return;
-        }
-        HealthCheckConfig hc = config.healthCheck();
-        long probeId = ++handle.probeGeneration;
-        ScheduledFuture<?> timeout = control.schedule(
-                () -> onProbeResult(
-                        handle,
-                        probeId,
-                        ProbeResult.down("probe timed out after " + hc.timeout().toMillis() + "ms")),
-                hc.timeout().toNanos(),
-                TimeUnit.NANOSECONDS);
-        CompletionStage<ProbeResult> result;
-        try {
-            result = requireNonNull(probe.probe(handle, hc.timeout()), "probe result");
-        } catch (RuntimeException e) {
-            result = CompletableFuture.failedFuture(e);
-        }
-        result.whenComplete((r, error) -> {
-            ProbeResult outcome = error != null
-                    ? ProbeResult.down("probe failed: " + unwrap(error))
-                    : r != null ? r : ProbeResult.down("probe returned no result");
-            postToControl(() -> {
-                timeout.cancel(false);
-                onProbeResult(handle, probeId, outcome);
-            });
-        });
-    }
-
-    private static String unwrap(Throwable t) {
-        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() != null ? t.getClass().getSimpleName() + ": " + t.getMessage() : t.toString();
-    }
-
-    /** Control thread: one probe's outcome (or its timeout); the first one for a probe run counts, once. */
-    private void onProbeResult(BackendHandle handle, long probeId, ProbeResult result) {
-        if (!isCurrent(handle) || handle.probeGeneration != probeId || handle.terminated) {
-            return;
-        }
-        handle.probeGeneration++; // later outcomes of this run are stale
-        HealthCheckConfig hc = config.healthCheck();
-        if (result.alive()) {
-            handle.probeFailures = 0;
-            handle.probeSuccesses++;
-            if (handle.health == BackendState.DOWN
-                    && (handle.awaitingFirstProbe || handle.probeSuccesses >= hc.rise())) {
-                handle.awaitingFirstProbe = false;
-                handle.breaker.reset();
-                syncBreakerState(handle);
-                setHealth(
-                        handle,
-                        BackendState.UP,
-                        handle.probeSuccesses == 1 ? "probe passed" : handle.probeSuccesses + " probes passed");
-            }
-        } else {
-            handle.probeSuccesses = 0;
-            handle.probeFailures++;
-            handle.downReason = result.reason();
-            if (handle.health != BackendState.DOWN && handle.probeFailures >= hc.fall()) {
-                cancelHalfOpenTimer(handle);
-                setHealth(handle, BackendState.DOWN, result.reason());
-            }
-        }
-        scheduleProbe(handle, nextProbeDelayNanos());
+        probes.schedule(handle, delayNanos);
     }
 
     // ---------------------------------------------------------------- slow start, drains, publication
@@ -1093,7 +954,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         return control.call(task);
     }
 
-    private void postToControl(Runnable task) {
+    void postToControl(Runnable task) {
         if (!closed) {
             control.post(task);
         }
