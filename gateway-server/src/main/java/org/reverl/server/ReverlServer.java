@@ -124,13 +124,22 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
 
     private static HttpProxyConfig proxyConfig(
             ReverlConfig c, ReverlConfig.Listener listener, org.reverl.gateway.http.ProxyObserver observer) {
+        return proxyConfig(c, listener, observer, null);
+    }
+
+    /** @param keepTls TLS material to keep (a generated certificate across reloads), or {@code null} to load it */
+    private static HttpProxyConfig proxyConfig(
+            ReverlConfig c,
+            ReverlConfig.Listener listener,
+            org.reverl.gateway.http.ProxyObserver observer,
+            TlsSettings keepTls) {
         HttpProxyConfig.Builder b = c.proxy().toBuilder()
                 .listen(listener.address())
                 .observer(observer)
                 .accessLog(c.accessLog())
                 .maxAttempts(c.gateway().maxAttempts());
         if (listener.tls() != null) {
-            b.tls(tlsSettings(listener.tls()));
+            b.tls(keepTls != null ? keepTls : tlsSettings(listener.tls()));
         }
         return b.build();
     }
@@ -328,9 +337,16 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
                     ? listener.address()
                     : bound.getOrDefault(listener.address(), listener.address());
             HttpProxyServer p = running.remove(key);
+            // a generated certificate stays what it was: clients may have been told to trust it
+            TlsSettings keep = p != null
+                            && listener.tls() != null
+                            && listener.tls().selfSigned()
+                            && p.config().tls() != null
+                    ? p.config().tls()
+                    : null;
             HttpProxyConfig pc;
             try {
-                pc = proxyConfig(next, listener, observer).toBuilder()
+                pc = proxyConfig(next, listener, observer, keep).toBuilder()
                         .listen(key)
                         .build();
             } catch (RuntimeException e) {

@@ -131,8 +131,8 @@ class StatusPageIT {
     }
 
     /**
-     * An operator's session in a real browser: clicks drain on a backend and sees its state change, sets a weight, and
-     * sees each backend's charts drawn from the history the admin API serves.
+     * What an operator does in a real browser: click drain on a backend and see its state change, set a weight, and
+     * see each backend's charts drawn from the history the admin API serves.
      */
     @Test
     void page_buttonsActThroughTheApi_andChartsShowTheLastSeconds() throws Exception {
