@@ -16,11 +16,13 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -28,7 +30,7 @@ import java.util.concurrent.RejectedExecutionException;
  * Turns a whole HTTP request into an {@link AdminExchange}, has {@link AdminApi} answer it, and writes the reply with
  * the admin port's security headers. Probes ({@code /healthz}, {@code /readyz}) are answered on the I/O thread; every
  * other request runs on the worker executor, so nothing that waits (a membership change, a reload, a file write) ever
- * holds up the I/O thread or the probes.
+ * holds up the I/O thread or the probes. Pipelined requests on one connection are answered in order, one at a time.
  *
  * <p>Shared by all connections; stateless.
  */
@@ -50,37 +52,85 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
         AdminTimeouts.requestReceived(ctx);
         boolean keepAlive = HttpUtil.isKeepAlive(req);
+        AdminExchange.Reply refused = null;
+        AdminExchange ex = null;
         if (!req.decoderResult().isSuccess()) {
             String why = req.decoderResult().cause() == null
                     ? "malformed"
                     : String.valueOf(req.decoderResult().cause().getMessage());
-            write(ctx, api.error(new ApiError(400, "bad request: " + ApiError.abbreviate(why))), false, false);
-            return;
+            refused = api.error(new ApiError(400, "bad request: " + ApiError.abbreviate(why)));
+        } else {
+            try {
+                ex = exchange(ctx, req);
+            } catch (ApiError e) {
+                refused = api.error(e);
+            }
         }
-        AdminExchange ex;
-        try {
-            ex = exchange(ctx, req);
-        } catch (ApiError e) {
-            write(ctx, api.error(e), false, false);
-            return;
-        }
-        boolean head = ex.method().equals("HEAD");
+        boolean head = ex != null && ex.method().equals("HEAD");
         AdminExchange get = head ? withMethod(ex, "GET") : ex;
+        AdminExchange.Reply early = refused;
+        boolean keep = keepAlive && refused == null; // after a malformed request the connection closes
+        // pipelined requests are answered in order: each starts when the one before it on this connection was written
+        Connection c = connection(ctx);
+        CompletableFuture<Void> previous = c.last;
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        c.last = written;
+        c.outstanding++;
+        if (previous.isDone()) {
+            dispatch(ctx, c, early, get, keep, head, written);
+        } else {
+            previous.whenComplete((ignored, error) ->
+                    ctx.executor().execute(() -> dispatch(ctx, c, early, get, keep, head, written)));
+        }
+    }
+
+    /** What one connection has in progress; event loop only. */
+    private static final class Connection {
+        CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
+        int outstanding;
+    }
+
+    private static final AttributeKey<Connection> CONNECTION =
+            AttributeKey.valueOf(AdminHttpHandler.class, "connection");
+
+    private static Connection connection(ChannelHandlerContext ctx) {
+        Connection c = ctx.channel().attr(CONNECTION).get();
+        if (c == null) {
+            c = new Connection();
+            ctx.channel().attr(CONNECTION).set(c);
+        }
+        return c;
+    }
+
+    private void dispatch(
+            ChannelHandlerContext ctx,
+            Connection c,
+            AdminExchange.Reply early,
+            AdminExchange get,
+            boolean keepAlive,
+            boolean head,
+            CompletableFuture<Void> written) {
+        if (early != null) {
+            write(ctx, c, early, false, false, written);
+            return;
+        }
         if (AdminApi.isQuick(get.method(), get.path())) {
-            write(ctx, api.handle(get), keepAlive, head);
+            write(ctx, c, api.handle(get), keepAlive, head, written);
             return;
         }
         try {
             workers.execute(() -> {
                 AdminExchange.Reply reply = api.handle(get);
-                ctx.executor().execute(() -> write(ctx, reply, keepAlive, head));
+                ctx.executor().execute(() -> write(ctx, c, reply, keepAlive, head, written));
             });
         } catch (RejectedExecutionException e) {
             write(
                     ctx,
+                    c,
                     api.error(new ApiError(503, "admin API busy (expected: fewer concurrent changes)")),
                     false,
-                    head);
+                    head,
+                    written);
         }
     }
 
@@ -136,7 +186,13 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
         return "unix socket";
     }
 
-    static void write(ChannelHandlerContext ctx, AdminExchange.Reply reply, boolean keepAlive, boolean head) {
+    private static void write(
+            ChannelHandlerContext ctx,
+            Connection c,
+            AdminExchange.Reply reply,
+            boolean keepAlive,
+            boolean head,
+            CompletableFuture<Void> written) {
         FullHttpResponse res = new DefaultFullHttpResponse(
                 HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(reply.status()),
@@ -155,10 +211,13 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
             ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.writeAndFlush(res).addListener(f -> {
-                if (f.isSuccess()) {
-                    AdminTimeouts.responseSent(ctx);
+                if (c != null && --c.outstanding == 0 && f.isSuccess()) {
+                    AdminTimeouts.responseSent(ctx); // idle again only when nothing else is in progress
                 }
             });
+        }
+        if (written != null) {
+            written.complete(null);
         }
     }
 

@@ -378,6 +378,32 @@ class AdminApiIT {
                 "query parameter drain: given 2 times (expected: once)");
     }
 
+    @Test
+    void pipelinedRequests_answeredInOrder() throws Exception {
+        String host = "Host: 127.0.0.1:" + server.admin.address().getPort() + "\r\n";
+        String reply = raw(
+                server.admin.address(),
+                "POST /backends/b1/maintenance HTTP/1.1\r\n" + host
+                        + "Content-Type: application/json\r\nContent-Length: 0\r\n\r\n"
+                        + "GET /healthz HTTP/1.1\r\n" + host + "\r\n"
+                        + "GET /backends/b1 HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n");
+        int first = reply.indexOf("HTTP/1.1 200");
+        int second = reply.indexOf("HTTP/1.1 200", first + 1);
+        int third = reply.indexOf("HTTP/1.1 200", second + 1);
+        assertThat(first).isZero();
+        assertThat(reply.substring(first, second)).contains("\"state\" : \"MAINTENANCE\"");
+        assertThat(reply.substring(second, third)).contains("\"status\" : \"alive\"");
+        assertThat(reply.substring(third)).contains("\"id\" : \"b1\"", "MAINTENANCE");
+    }
+
+    @Test
+    void malformedRequest_jsonErrorAndClose_nothingChanged() throws Exception {
+        String reply =
+                raw(server.admin.address(), "POST /backends HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: x\r\n\r\n");
+        assertThat(reply).startsWith("HTTP/1.1 400").contains("\"error\" : \"bad request: ");
+        assertThat(server.lb.backends()).hasSize(2);
+    }
+
     static String raw(InetSocketAddress to, String request) throws Exception {
         try (Socket s = new Socket()) {
             s.connect(to, 2000);
