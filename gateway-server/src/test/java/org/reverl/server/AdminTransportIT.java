@@ -78,6 +78,7 @@ class AdminTransportIT {
         System.out.printf("healthz with 200 idle or slow admin connections open: worst of 20 %.2f ms%n", worst / 1e6);
         assertThat(Duration.ofNanos(worst)).isLessThan(Duration.ofMillis(100));
         assertThat(server.admin("GET", "/readyz", null).statusCode()).isEqualTo(200);
+        assertThat(server.admin("GET", "/metrics", null).statusCode()).isEqualTo(200);
         assertThat(server.admin("GET", "/backends", null).statusCode()).isEqualTo(200);
     }
 

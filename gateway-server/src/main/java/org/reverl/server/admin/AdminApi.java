@@ -95,9 +95,12 @@ final class AdminApi {
         this.views = new BackendViews(mapper, metrics);
     }
 
-    /** Whether a request for {@code path} is answered at once on the I/O thread (it never waits for anything). */
+    /**
+     * Whether a request for {@code path} is answered at once on the I/O thread: it never waits for anything, so
+     * probes and scrapes are not queued behind changes on the workers.
+     */
     static boolean isQuick(String method, String path) {
-        return method.equals("GET") && (path.equals("/healthz") || path.equals("/readyz"));
+        return method.equals("GET") && (path.equals("/healthz") || path.equals("/readyz") || path.equals("/metrics"));
     }
 
     /** Answers one request; never throws. */

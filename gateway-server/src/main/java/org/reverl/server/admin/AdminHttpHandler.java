@@ -28,7 +28,8 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Turns a whole HTTP request into an {@link AdminExchange}, has {@link AdminApi} answer it, and writes the reply with
- * the admin port's security headers. Probes ({@code /healthz}, {@code /readyz}) are answered on the I/O thread; every
+ * the admin port's security headers. Probes and scrapes ({@code /healthz}, {@code /readyz}, {@code /metrics}) are
+ * answered on the I/O thread; every
  * other request runs on the worker executor, so nothing that waits (a membership change, a reload, a file write) ever
  * holds up the I/O thread or the probes. Pipelined requests on one connection are answered in order, one at a time.
  *
