@@ -1,0 +1,215 @@
+package org.reverl.discovery.dns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.reverl.gateway.api.Backend;
+import org.reverl.gateway.api.BackendSpec;
+import org.reverl.gateway.api.DiscoveryListener;
+import org.reverl.gateway.api.DiscoverySnapshot;
+import org.reverl.gateway.api.DiscoverySource;
+import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.core.DiscoveryEvent;
+import org.reverl.gateway.core.DiscoveryFollower;
+import org.reverl.gateway.core.LoadBalancers;
+import org.reverl.gateway.core.ProviderRegistry;
+
+/** The dns source against a real dnsmasq whose answers change while the source follows them. */
+class DnsDiscoveryIT {
+
+    private static final Duration WITHIN = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final List<Object> reports = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void dnsmasqIsInstalled() {
+        assertThat(Dnsmasq.installed())
+                .as("dnsmasq is needed (Debian package dnsmasq-base; .ci/run installs it)")
+                .isTrue();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+    }
+
+    private Dnsmasq dnsmasq(List<String> srv, List<String> hosts) throws Exception {
+        Dnsmasq d = Dnsmasq.start(dir, 1, srv, hosts);
+        toClose.add(d);
+        return d;
+    }
+
+    /** A source from the provider the ServiceLoader finds, recording what it reports. */
+    private DiscoverySource source(Map<String, String> options) {
+        DiscoverySource s = ProviderRegistry.load().newSource("dns", options);
+        toClose.add(s);
+        s.start(new DiscoveryListener() {
+            @Override
+            public void onSnapshot(DiscoverySnapshot snapshot) {
+                reports.add(snapshot);
+            }
+
+            @Override
+            public void onFailure(String reason) {
+                reports.add(reason);
+            }
+        });
+        return s;
+    }
+
+    private DiscoverySnapshot lastSnapshot() {
+        for (int i = reports.size() - 1; i >= 0; i--) {
+            if (reports.get(i) instanceof DiscoverySnapshot s) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private Map<String, String> addresses() {
+        DiscoverySnapshot s = lastSnapshot();
+        return s == null
+                ? Map.of()
+                : s.backends().stream().collect(Collectors.toMap(BackendSpec::id, BackendSpec::address));
+    }
+
+    private Object last() {
+        return reports.isEmpty() ? null : reports.get(reports.size() - 1);
+    }
+
+    @Test
+    void aRecords_areFollowed_whenTheHostsFileChanges() throws Exception {
+        Dnsmasq dns = dnsmasq(List.of(), List.of("127.0.0.11 web.test", "127.0.0.12 web.test"));
+        DiscoverySource s = source(Map.of(
+                "name", "web.test", "port", "8080", "servers", dns.server(), "min_ttl", "200ms", "max_ttl", "2s"));
+        assertThat(s.describe()).isEqualTo("dns A web.test:8080");
+
+        await().atMost(WITHIN)
+                .until(() -> addresses()
+                        .equals(Map.of(
+                                "127.0.0.11:8080", "http://127.0.0.11:8080",
+                                "127.0.0.12:8080", "http://127.0.0.12:8080")));
+
+        dns.hosts(List.of("127.0.0.12 web.test", "127.0.0.13 web.test"));
+        await().atMost(WITHIN)
+                .until(() -> addresses().keySet().equals(java.util.Set.of("127.0.0.12:8080", "127.0.0.13:8080")));
+    }
+
+    @Test
+    void aaaaRecords_giveBracketedAddresses() throws Exception {
+        Dnsmasq dns = dnsmasq(List.of(), List.of("::1 web6.test", "127.0.0.11 web6.test"));
+        source(Map.of(
+                "name", "web6.test", "type", "a_aaaa", "port", "8443", "scheme", "https", "servers", dns.server()));
+        await().atMost(WITHIN)
+                .until(() -> addresses()
+                        .equals(Map.of(
+                                "127.0.0.11:8443", "https://127.0.0.11:8443",
+                                "0:0:0:0:0:0:0:1:8443", "https://[0:0:0:0:0:0:0:1]:8443")));
+    }
+
+    @Test
+    void srvRecords_giveTargetsPortsAndWeights_andBadRecordsAreSkipped() throws Exception {
+        Dnsmasq dns = dnsmasq(
+                List.of(
+                        "_http._tcp.web.test,a.web.test,8081,0,30",
+                        "_http._tcp.web.test,b.web.test,8082,0,10",
+                        "_http._tcp.web.test,zero.web.test,0,0,10",
+                        "_http._tcp.web.test,nowhere.web.test,8083,0,10",
+                        "_http._tcp.web.test,backup.web.test,8084,1,10"),
+                List.of("127.0.0.21 a.web.test", "127.0.0.22 b.web.test", "127.0.0.24 backup.web.test"));
+        DiscoverySource s = source(Map.of("name", "_http._tcp.web.test", "servers", dns.server(), "min_ttl", "200ms"));
+        assertThat(s.describe()).isEqualTo("dns SRV _http._tcp.web.test");
+
+        await().atMost(WITHIN).until(() -> lastSnapshot() != null);
+        DiscoverySnapshot snap = lastSnapshot();
+        assertThat(snap.backends())
+                .containsExactlyInAnyOrder(
+                        new BackendSpec(
+                                "127.0.0.21:8081", "http://127.0.0.21:8081", 30, Map.of("dns.target", "a.web.test")),
+                        new BackendSpec(
+                                "127.0.0.22:8082", "http://127.0.0.22:8082", 10, Map.of("dns.target", "b.web.test")));
+        assertThat(snap.skipped())
+                .containsExactlyInAnyOrder(
+                        "SRV _http._tcp.web.test -> zero.web.test:0: port 0 (expected: 1-65535)",
+                        "SRV _http._tcp.web.test -> nowhere.web.test:8083: the target does not resolve"
+                                + " (nowhere.web.test A: NXDomain(3); nowhere.web.test AAAA: NXDomain(3))");
+
+        // the priority-0 targets go away: the backup priority takes over
+        dns.hosts(List.of("127.0.0.24 backup.web.test"));
+        await().atMost(WITHIN).until(() -> addresses().equals(Map.of("127.0.0.24:8084", "http://127.0.0.24:8084")));
+
+        // new SRV records: dnsmasq reads srv-host lines at start, so it is restarted on the same port
+        dns.restart(1, List.of("_http._tcp.web.test,backup.web.test,9000,0,5"));
+        await().atMost(WITHIN).until(() -> addresses().equals(Map.of("127.0.0.24:9000", "http://127.0.0.24:9000")));
+    }
+
+    @Test
+    void aFailingOrEmptyAnswer_isReported_andTheLastGoodSetStays_untilTheServerAnswersAgain() throws Exception {
+        Dnsmasq dns = dnsmasq(List.of(), List.of("127.0.0.11 web.test"));
+        LoadBalancer lb = LoadBalancers.builder().build();
+        toClose.add(lb);
+        List<DiscoveryEvent> events = new CopyOnWriteArrayList<>();
+        DiscoveryFollower follower = DiscoveryFollower.start(
+                ProviderRegistry.load()
+                        .newSource(
+                                "dns",
+                                Map.of(
+                                        "name", "web.test",
+                                        "port", "8080",
+                                        "servers", dns.server(),
+                                        "min_ttl", "100ms",
+                                        "max_ttl", "400ms",
+                                        "timeout", "300ms")),
+                lb,
+                events::add);
+        toClose.add(follower);
+        await().atMost(WITHIN).until(() -> ids(lb).equals(List.of("127.0.0.11:8080")));
+
+        // the name disappears: NXDOMAIN keeps the backend
+        dns.hosts(List.of("127.0.0.99 other.test"));
+        await().atMost(WITHIN).until(() -> !follower.status().synced());
+        assertThat(follower.status().lastError()).isEqualTo("web.test A: NXDomain(3)");
+        assertThat(ids(lb)).containsExactly("127.0.0.11:8080");
+
+        // the server goes away: timeouts keep the backend too
+        dns.stop();
+        await().atMost(WITHIN)
+                .until(() -> String.valueOf(follower.status().lastError()).contains("no answer within 300ms"));
+        assertThat(ids(lb)).containsExactly("127.0.0.11:8080");
+        assertThat(events)
+                .filteredOn(e -> e.type() == DiscoveryEvent.Type.FAILED)
+                .hasSize(1)
+                .first()
+                .extracting(DiscoveryEvent::describe)
+                .isEqualTo("discovery dns A web.test:8080 failed, keeping the last good backends: web.test A:"
+                        + " NXDomain(3) (keeping 1 backends)");
+
+        // it comes back with a new answer
+        dns.restart(1, List.of());
+        dns.hosts(List.of("127.0.0.12 web.test"));
+        await().atMost(WITHIN).until(() -> ids(lb).equals(List.of("127.0.0.12:8080")));
+        assertThat(follower.status().synced()).isTrue();
+        assertThat(events).extracting(DiscoveryEvent::type).contains(DiscoveryEvent.Type.RECOVERED);
+    }
+
+    private static List<String> ids(LoadBalancer lb) {
+        return lb.backends().stream().map(Backend::id).toList();
+    }
+}
