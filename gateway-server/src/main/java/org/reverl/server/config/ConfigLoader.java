@@ -99,7 +99,7 @@ public final class ConfigLoader {
 
         List<ReverlConfig.Listener> listeners = listeners(r, top, baseDir);
         ReverlConfig.Discovery discovery = discovery(r, top);
-        List<BackendSpec> backends = backends(r, top, baseDir, discovery != null);
+        List<BackendSpec> backends = backends(r, top, baseDir, top.has("discovery"));
         GatewayConfig gateway = gateway(r, top);
         checkProbeAddresses(r, gateway, backends);
         HttpProxyConfig proxy = proxy(r, top);

@@ -117,6 +117,15 @@ class SharedRegistryIT {
             return new ObjectMapper().readTree(body);
         }
 
+        String metrics() throws IOException, InterruptedException {
+            return http.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics"))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+        }
+
         /** When this process logged a line containing {@code text}, or {@code null} if it has not. */
         OffsetDateTime logged(String text) throws IOException {
             for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
@@ -195,6 +204,9 @@ class SharedRegistryIT {
             assertThat(d.get("backends").asInt()).isEqualTo(1);
             assertThat(d.get("lastError").asText()).isNotEmpty();
             assertThat(i.readyz().get("ready").asBoolean()).isTrue();
+            assertThat(i.metrics())
+                    .contains("reverl_discovery_synced{source=\"etcd 127.0.0.1:")
+                    .contains("} 0.0");
             assertThat(i.answering(4)).containsExactly("one");
         }
 
