@@ -88,14 +88,9 @@ class SharedRegistryIT {
             toClose.add(process::destroyForcibly);
         }
 
+        /** The body of {@code GET /} through the proxy: the name of the backend that answered. */
         String get() throws IOException, InterruptedException {
-            return http.send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                                    .timeout(Duration.ofSeconds(5))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString())
-                    .body()
-                    .trim();
+            return body(port, "/").trim();
         }
 
         /** The names of the backends that answered {@code n} requests. */
@@ -108,22 +103,18 @@ class SharedRegistryIT {
         }
 
         JsonNode readyz() throws IOException, InterruptedException {
-            String body = http.send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/readyz"))
-                                    .timeout(Duration.ofSeconds(5))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString())
-                    .body();
-            return new ObjectMapper().readTree(body);
+            return new ObjectMapper().readTree(body(admin, "/readyz"));
         }
 
         String metrics() throws IOException, InterruptedException {
-            return http.send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics"))
-                                    .timeout(Duration.ofSeconds(5))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString())
-                    .body();
+            return body(admin, "/metrics");
+        }
+
+        private String body(int toPort, String path) throws IOException, InterruptedException {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + toPort + path))
+                    .timeout(Duration.ofSeconds(5))
+                    .build();
+            return http.send(request, HttpResponse.BodyHandlers.ofString()).body();
         }
 
         /** When this process logged a line containing {@code text}, or {@code null} if it has not. */
