@@ -320,7 +320,14 @@ final class EtcdDiscoverySource implements DiscoverySource {
         if (c instanceof TimeoutException) {
             return "no answer within " + options.requestTimeout().toMillis() + "ms";
         }
-        String m = c.getMessage();
-        return m == null || m.isBlank() ? c.getClass().getSimpleName() : m;
+        // gRPC errors often say the status here and what happened in a cause: keep each distinct message
+        List<String> parts = new ArrayList<>();
+        for (Throwable x = c; x != null && parts.size() < 4; x = x.getCause()) {
+            String m = x.getMessage();
+            if (m != null && !m.isBlank() && parts.stream().noneMatch(p -> p.contains(m))) {
+                parts.add(m);
+            }
+        }
+        return parts.isEmpty() ? c.getClass().getSimpleName() : String.join(": ", parts);
     }
 }

@@ -221,4 +221,56 @@ class EtcdDiscoveryIT {
         await().atMost(WITHIN).until(() -> members().keySet().equals(java.util.Set.of("web-2", "web-3")));
         assertThat(source.listings()).as("re-read after compaction").isEqualTo(2);
     }
+
+    @Test
+    void withAuthentication_aUserWhoMayReadThePrefixFollowsIt_andAWrongPasswordIsAReportedFailure() throws Exception {
+        startEtcd();
+        put("web-1", "{\"address\": \"127.0.0.1:9001\"}");
+        io.etcd.jetcd.Auth auth = client.getAuthClient();
+        auth.userAdd(bytes("root"), bytes("root-pw")).get(10, TimeUnit.SECONDS);
+        auth.roleAdd(bytes("root")).get(10, TimeUnit.SECONDS);
+        auth.userGrantRole(bytes("root"), bytes("root")).get(10, TimeUnit.SECONDS);
+        auth.userAdd(bytes("reverl"), bytes("reverl-pw")).get(10, TimeUnit.SECONDS);
+        auth.roleAdd(bytes("web-reader")).get(10, TimeUnit.SECONDS);
+        auth.roleGrantPermission(
+                        bytes("web-reader"),
+                        bytes(PREFIX),
+                        bytes("/reverl/pools/web0"), // the end of the prefix's range: '/' + 1
+                        io.etcd.jetcd.auth.Permission.Type.READ)
+                .get(10, TimeUnit.SECONDS);
+        auth.userGrantRole(bytes("reverl"), bytes("web-reader")).get(10, TimeUnit.SECONDS);
+        auth.authEnable().get(10, TimeUnit.SECONDS);
+        Client root = Client.builder()
+                .endpoints(etcd.endpoint())
+                .user(bytes("root"))
+                .password(bytes("root-pw"))
+                .build();
+        toClose.add(root);
+        client = root;
+
+        follow(Map.of("user", "reverl", "password", "reverl-pw"));
+        await().atMost(WITHIN).until(() -> members().keySet().equals(java.util.Set.of("web-1")));
+        put("web-2", "{\"address\": \"127.0.0.1:9002\"}");
+        await().atMost(WITHIN).until(() -> members().keySet().equals(java.util.Set.of("web-1", "web-2")));
+
+        LoadBalancer other = LoadBalancers.builder().build();
+        toClose.add(other);
+        List<DiscoveryEvent> otherEvents = new CopyOnWriteArrayList<>();
+        DiscoveryFollower wrong = DiscoveryFollower.start(
+                ProviderRegistry.load()
+                        .newSource(
+                                "etcd",
+                                Map.of(
+                                        "endpoints", etcd.endpoint(),
+                                        "prefix", PREFIX,
+                                        "user", "reverl",
+                                        "password", "wrong",
+                                        "request_timeout", "2s")),
+                other,
+                otherEvents::add);
+        toClose.add(wrong);
+        await().atMost(WITHIN).until(() -> wrong.status().failures() > 0);
+        assertThat(wrong.status().lastError()).contains("authentication failed");
+        assertThat(other.backends()).isEmpty();
+    }
 }
