@@ -273,4 +273,30 @@ class EtcdDiscoveryIT {
         assertThat(wrong.status().lastError()).contains("authentication failed");
         assertThat(other.backends()).isEmpty();
     }
+
+    @Test
+    void overTls_theSourceTrustsTheConfiguredCa() throws Exception {
+        io.netty.pkitesting.X509Bundle cert = new io.netty.pkitesting.CertificateBuilder()
+                .subject("CN=localhost")
+                .addSanDnsName("localhost")
+                .addSanIpAddress("127.0.0.1")
+                .notBefore(java.time.Instant.now().minus(Duration.ofDays(1)))
+                .notAfter(java.time.Instant.now().plus(Duration.ofDays(1)))
+                .setIsCertificateAuthority(true)
+                .buildSelfSigned();
+        Path certPem = java.nio.file.Files.writeString(dir.resolve("etcd.pem"), cert.getCertificatePEM());
+        Path keyPem = java.nio.file.Files.writeString(dir.resolve("etcd.key"), cert.getPrivateKeyPEM());
+        etcd = EtcdServer.startTls(dir, certPem, keyPem);
+        toClose.add(etcd);
+        client = Client.builder()
+                .endpoints(etcd.endpoint())
+                .sslContext(ssl -> ssl.trustManager(certPem.toFile()))
+                .build();
+        toClose.add(client);
+        put("web-1", "{\"address\": \"127.0.0.1:9001\"}");
+
+        follow(Map.of("tls_ca", certPem.toString()));
+        await().atMost(WITHIN).until(() -> members().keySet().equals(java.util.Set.of("web-1")));
+        assertThat(etcd.endpoint()).startsWith("https://");
+    }
 }

@@ -22,12 +22,16 @@ public final class EtcdServer implements AutoCloseable {
     private final Path dir;
     private final int clientPort;
     private final int peerPort;
+    private final Path cert;
+    private final Path key;
     private Process process;
 
-    private EtcdServer(Path dir, int clientPort, int peerPort) {
+    private EtcdServer(Path dir, int clientPort, int peerPort, Path cert, Path key) {
         this.dir = dir;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
+        this.cert = cert;
+        this.key = key;
     }
 
     /** Whether the etcd binary is installed ({@code .ci/run} installs the etcd-server package). */
@@ -37,9 +41,20 @@ public final class EtcdServer implements AutoCloseable {
 
     /** Starts etcd with its data under {@code dir}. */
     public static EtcdServer start(Path dir) throws IOException {
+        return start(dir, null, null);
+    }
+
+    /**
+     * Starts etcd serving clients over TLS with this PEM certificate and key (the peer port stays plain: one member).
+     */
+    public static EtcdServer startTls(Path dir, Path cert, Path key) throws IOException {
+        return start(dir, cert, key);
+    }
+
+    private static EtcdServer start(Path dir, Path cert, Path key) throws IOException {
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
-            EtcdServer e = new EtcdServer(dir, freePort(), freePort());
+            EtcdServer e = new EtcdServer(dir, freePort(), freePort(), cert, key);
             try {
                 e.launch();
                 return e;
@@ -51,9 +66,9 @@ public final class EtcdServer implements AutoCloseable {
         throw last;
     }
 
-    /** {@code http://127.0.0.1:port}, as the {@code endpoints} option takes it. */
+    /** {@code http://127.0.0.1:port} ({@code https} with TLS), as the {@code endpoints} option takes it. */
     public String endpoint() {
-        return "http://127.0.0.1:" + clientPort;
+        return (cert == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
     }
 
     /** Stops etcd (SIGTERM), keeping its data. */
@@ -74,23 +89,28 @@ public final class EtcdServer implements AutoCloseable {
 
     private void launch() throws IOException {
         String peer = "http://127.0.0.1:" + peerPort;
-        process = new ProcessBuilder(List.of(
-                        BINARY,
-                        "--name=reverl-test",
-                        "--data-dir=" + dir.resolve("data"),
-                        "--listen-client-urls=" + endpoint(),
-                        "--advertise-client-urls=" + endpoint(),
-                        "--listen-peer-urls=" + peer,
-                        "--initial-advertise-peer-urls=" + peer,
-                        "--initial-cluster=reverl-test=" + peer,
-                        "--initial-cluster-state=new",
-                        "--logger=zap",
-                        "--log-level=warn"))
+        List<String> command = new java.util.ArrayList<>(List.of(
+                BINARY,
+                "--name=reverl-test",
+                "--data-dir=" + dir.resolve("data"),
+                "--listen-client-urls=" + endpoint(),
+                "--advertise-client-urls=" + endpoint(),
+                "--listen-peer-urls=" + peer,
+                "--initial-advertise-peer-urls=" + peer,
+                "--initial-cluster=reverl-test=" + peer,
+                "--initial-cluster-state=new",
+                "--logger=zap",
+                "--log-level=warn"));
+        if (cert != null) {
+            command.add("--cert-file=" + cert);
+            command.add("--key-file=" + key);
+        }
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(
                         ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()))
                 .start();
-        URIHealth health = new URIHealth(endpoint() + "/health");
+        URIHealth health = new URIHealth(endpoint() + "/health", cert);
         try {
             await().atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(50))
@@ -133,22 +153,44 @@ public final class EtcdServer implements AutoCloseable {
     }
 
     /** etcd's {@code /health}: {@code {"health":"true"}} once it serves. */
-    private record URIHealth(String url) {
+    private record URIHealth(String url, Path cert) {
         boolean ok() {
             try {
-                java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient()
+                java.net.http.HttpClient.Builder client = java.net.http.HttpClient.newBuilder();
+                if (cert != null) {
+                    client.sslContext(trusting(cert));
+                }
+                java.net.http.HttpResponse<String> r = client.build()
                         .send(
                                 java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
                                         .timeout(Duration.ofSeconds(2))
                                         .build(),
                                 java.net.http.HttpResponse.BodyHandlers.ofString());
                 return r.statusCode() == 200 && r.body().contains("\"true\"");
-            } catch (IOException e) {
+            } catch (IOException | java.security.GeneralSecurityException e) {
                 return false;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
             }
+        }
+
+        private static javax.net.ssl.SSLContext trusting(Path pem)
+                throws IOException, java.security.GeneralSecurityException {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            ks.load(null, null);
+            try (java.io.InputStream in = Files.newInputStream(pem)) {
+                ks.setCertificateEntry(
+                        "etcd",
+                        java.security.cert.CertificateFactory.getInstance("X.509")
+                                .generateCertificate(in));
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
         }
     }
 }
