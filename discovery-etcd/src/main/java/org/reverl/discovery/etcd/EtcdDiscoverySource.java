@@ -65,7 +65,7 @@ final class EtcdDiscoverySource implements DiscoverySource {
     // confined to the executor
     private final TreeMap<String, BackendEntry> entries = new TreeMap<>();
     private long revision;
-    private Watch.Watcher watcher;
+    private volatile Watch.Watcher watcher; // written on the executor, closed by close()
     private int generation;
     private int failures;
     private boolean failing;
