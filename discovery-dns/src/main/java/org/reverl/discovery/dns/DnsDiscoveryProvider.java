@@ -19,7 +19,7 @@ import org.reverl.gateway.api.PluginOptions;
  * <p>Options:
  * <ul>
  *   <li>{@code name} (required): the name to resolve, e.g. {@code web.example}, or {@code _http._tcp.web.example} for
- *       SRV.
+ *       SRV; asked as written, fully qualified (no search domains).
  *   <li>{@code type}: {@code a}, {@code aaaa}, {@code a_aaaa} (both) or {@code srv}; default {@code srv} when the name
  *       starts with {@code _}, else {@code a}.
  *   <li>{@code port}: the backends' port, required for {@code a}, {@code aaaa} and {@code a_aaaa}; not allowed for
