@@ -42,8 +42,15 @@ import org.reverl.gateway.api.DiscoverySource;
  */
 final class DnsDiscoverySource implements DiscoverySource {
 
+    /** Runs the next lookup after a wait: the event loop's timer, or a test that steps through the waits itself. */
+    interface Scheduler {
+        /** Runs {@code resolve} (from any thread) once {@code after} has passed. */
+        void schedule(Runnable resolve, Duration after);
+    }
+
     private final DnsDiscoveryOptions options;
     private final String description;
+    private final Scheduler scheduler;
 
     private EventLoopGroup group;
     private EventLoop loop;
@@ -56,7 +63,13 @@ final class DnsDiscoverySource implements DiscoverySource {
     private int failures;
 
     DnsDiscoverySource(DnsDiscoveryOptions options) {
+        this(options, null);
+    }
+
+    /** With {@code scheduler} for the waits between lookups; {@code null} for the event loop's timer. */
+    DnsDiscoverySource(DnsDiscoveryOptions options, Scheduler scheduler) {
         this.options = options;
+        this.scheduler = scheduler;
         this.description = "dns "
                 + (options.type() == RecordType.A_AAAA
                         ? "A+AAAA"
@@ -145,7 +158,11 @@ final class DnsDiscoverySource implements DiscoverySource {
             listener.onSnapshot(new DiscoverySnapshot(o.backends, o.skipped, 0));
             next = options.refreshAfter(o.ttl);
         }
-        loop.schedule(this::resolve, next.toNanos(), TimeUnit.NANOSECONDS);
+        if (scheduler == null) {
+            loop.schedule(this::resolve, next.toNanos(), TimeUnit.NANOSECONDS);
+        } else {
+            scheduler.schedule(() -> loop.execute(this::resolve), next);
+        }
     }
 
     private CompletableFuture<Outcome> resolveAddresses() {

@@ -212,4 +212,67 @@ class DnsDiscoveryIT {
     private static List<String> ids(LoadBalancer lb) {
         return lb.backends().stream().map(Backend::id).toList();
     }
+
+    /**
+     * The waits between lookups, stepped through instead of waited for: each wait the source asks for is recorded and
+     * the next lookup runs at once, up to {@code steps} lookups.
+     */
+    private List<Duration> waits(Map<String, String> options, int steps) throws Exception {
+        java.util.concurrent.BlockingQueue<Duration> waits = new java.util.concurrent.LinkedBlockingQueue<>();
+        DnsDiscoverySource s = new DnsDiscoverySource(DnsDiscoveryProvider.parse(options), (resolve, after) -> {
+            waits.add(after);
+            if (waits.size() < steps) {
+                resolve.run();
+            }
+        });
+        toClose.add(s);
+        s.start(new DiscoveryListener() {
+            @Override
+            public void onSnapshot(DiscoverySnapshot snapshot) {
+                reports.add(snapshot);
+            }
+
+            @Override
+            public void onFailure(String reason) {
+                reports.add(reason);
+            }
+        });
+        await().atMost(WITHIN).until(() -> waits.size() >= steps);
+        return List.copyOf(waits).subList(0, steps);
+    }
+
+    @Test
+    void theNextLookup_comesAtTheAnswersTtl_clampedToMinAndMax() throws Exception {
+        Dnsmasq dns = Dnsmasq.start(dir, 7, List.of(), List.of("127.0.0.11 web.test"));
+        toClose.add(dns);
+        Map<String, String> base = Map.of("name", "web.test", "port", "80", "servers", dns.server());
+
+        assertThat(waits(with(base, "min_ttl", "1s", "max_ttl", "1m"), 3)).containsOnly(Duration.ofSeconds(7));
+        assertThat(waits(with(base, "min_ttl", "30s", "max_ttl", "1m"), 2)).containsOnly(Duration.ofSeconds(30));
+        assertThat(waits(with(base, "min_ttl", "1s", "max_ttl", "3s"), 2)).containsOnly(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void afterFailures_theNextLookupBacksOff_fromMinDoublingToMax() throws Exception {
+        Dnsmasq dns = Dnsmasq.start(dir, 7, List.of(), List.of("127.0.0.11 web.test"));
+        toClose.add(dns);
+        List<Duration> waits = waits(
+                Map.of("name", "gone.test", "port", "80", "servers", dns.server(), "min_ttl", "1s", "max_ttl", "5s"),
+                5);
+        assertThat(waits)
+                .containsExactly(
+                        Duration.ofSeconds(1),
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(4),
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(5));
+        assertThat(reports).allMatch(r -> r.equals("gone.test A: NXDomain(3)"));
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String k1, String v1, String k2, String v2) {
+        Map<String, String> m = new java.util.HashMap<>(base);
+        m.put(k1, v1);
+        m.put(k2, v2);
+        return m;
+    }
 }
