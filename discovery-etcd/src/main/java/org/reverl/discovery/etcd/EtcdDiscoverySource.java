@@ -51,7 +51,14 @@ import org.reverl.gateway.api.DiscoverySource;
  */
 final class EtcdDiscoverySource implements DiscoverySource {
 
+    /** Runs a retry after a back-off: the source's timer, or a test that steps through the waits itself. */
+    interface Scheduler {
+        /** Runs {@code retry} (from any thread) once {@code after} has passed. */
+        void schedule(Runnable retry, Duration after);
+    }
+
     private final EtcdOptions options;
+    private final Scheduler scheduler;
     private final String description;
     private final ByteSequence prefix;
     private final ScheduledExecutorService executor;
@@ -71,7 +78,13 @@ final class EtcdDiscoverySource implements DiscoverySource {
     private boolean failing;
 
     EtcdDiscoverySource(EtcdOptions options) {
+        this(options, null);
+    }
+
+    /** With {@code scheduler} for the back-off waits; {@code null} for the source's own timer. */
+    EtcdDiscoverySource(EtcdOptions options, Scheduler scheduler) {
         this.options = options;
+        this.scheduler = scheduler;
         this.prefix = ByteSequence.from(options.prefix(), StandardCharsets.UTF_8);
         StringBuilder hosts = new StringBuilder();
         for (URI u : options.endpoints()) {
@@ -258,15 +271,17 @@ final class EtcdDiscoverySource implements DiscoverySource {
         listener.onFailure(reason);
         Duration wait = options.retryAfter(failures);
         int gen = ++generation;
+        Runnable task = () -> {
+            if (gen == generation) {
+                retry.run();
+            }
+        };
+        if (scheduler != null) {
+            scheduler.schedule(() -> run(task), wait);
+            return;
+        }
         try {
-            executor.schedule(
-                    () -> {
-                        if (gen == generation) {
-                            retry.run();
-                        }
-                    },
-                    wait.toNanos(),
-                    TimeUnit.NANOSECONDS);
+            executor.schedule(task, wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             // closed meanwhile
         }

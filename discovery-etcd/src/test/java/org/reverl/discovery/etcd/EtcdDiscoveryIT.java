@@ -299,4 +299,50 @@ class EtcdDiscoveryIT {
         await().atMost(WITHIN).until(() -> members().keySet().equals(java.util.Set.of("web-1")));
         assertThat(etcd.endpoint()).startsWith("https://");
     }
+
+    @Test
+    void anUnreachableRegistry_isRetriedWithBackOff_fromRetryInitialDoublingToRetryMax() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort(); // nothing listens there once closed
+        }
+        java.util.concurrent.BlockingQueue<Duration> waits = new java.util.concurrent.LinkedBlockingQueue<>();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        EtcdDiscoverySource s = new EtcdDiscoverySource(
+                EtcdDiscoveryProvider.parse(Map.of(
+                        "endpoints", "http://127.0.0.1:" + closedPort,
+                        "prefix", PREFIX,
+                        "request_timeout", "300ms",
+                        "retry_initial", "1s",
+                        "retry_max", "5s")),
+                (retry, after) -> {
+                    waits.add(after); // stepped through: the next try runs at once
+                    if (waits.size() < 5) {
+                        retry.run();
+                    }
+                });
+        toClose.add(s);
+        s.start(new org.reverl.gateway.api.DiscoveryListener() {
+            @Override
+            public void onSnapshot(org.reverl.gateway.api.DiscoverySnapshot snapshot) {
+                failures.add("unexpected snapshot " + snapshot);
+            }
+
+            @Override
+            public void onFailure(String reason) {
+                failures.add(reason);
+            }
+        });
+        await().atMost(WITHIN).until(() -> waits.size() >= 5);
+        assertThat(List.copyOf(waits))
+                .containsExactly(
+                        Duration.ofSeconds(1),
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(4),
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(5));
+        assertThat(failures).hasSize(5).allMatch(f -> f.startsWith("reading " + PREFIX + ": "));
+        assertThat(s.listings()).isEqualTo(5);
+    }
 }
