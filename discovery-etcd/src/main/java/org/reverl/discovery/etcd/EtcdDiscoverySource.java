@@ -37,7 +37,8 @@ import org.reverl.gateway.api.DiscoverySource;
  *
  * <h2>Failures</h2>
  * <ul>
- *   <li>A read or the watch fails (etcd unreachable, stopped): the failure is reported and the source tries again after
+ *   <li>A read or the watch fails (etcd unreachable, stopped), or a watch is not created within {@code
+ *       request_timeout}: the failure is reported and the source tries again after
  *       a back-off ({@code retry_initial}, doubling up to {@code retry_max}). It resumes the watch from the revision
  *       after the last one it saw, so no change in between is lost; once the watch is re-created the copy is reported
  *       again, which tells the engine the registry is back.
@@ -74,6 +75,7 @@ final class EtcdDiscoverySource implements DiscoverySource {
     private long revision;
     private volatile Watch.Watcher watcher; // written on the executor, closed by close()
     private int generation;
+    private boolean watchCreated;
     private int failures;
     private boolean failing;
 
@@ -224,12 +226,31 @@ final class EtcdDiscoverySource implements DiscoverySource {
                         Watch.listener(
                                 response -> run(() -> onWatch(gen, response)),
                                 error -> run(() -> onWatchError(gen, error))));
+        // a watch asked for while etcd is away waits for it silently: give it as long as a read
+        watchCreated = false;
+        try {
+            executor.schedule(
+                    () -> {
+                        if (gen == generation && !watchCreated) {
+                            failed(
+                                    "watching " + options.prefix() + " from revision " + (revision + 1)
+                                            + ": not created within "
+                                            + options.requestTimeout().toMillis() + "ms",
+                                    this::watch);
+                        }
+                    },
+                    options.requestTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed meanwhile
+        }
     }
 
     private void onWatch(int gen, WatchResponse response) {
         if (gen != generation) {
             return;
         }
+        watchCreated = true;
         if (response.getEvents().isEmpty()) {
             // created (or progress): the watch is live again; after a failure, say so with the copy we have
             if (failing) {
