@@ -69,6 +69,7 @@ final class EtcdDiscoverySource implements DiscoverySource {
     private volatile boolean started;
     private volatile boolean closed;
     private volatile int listings;
+    private volatile boolean watching;
 
     // confined to the executor
     private final TreeMap<String, BackendEntry> entries = new TreeMap<>();
@@ -164,6 +165,11 @@ final class EtcdDiscoverySource implements DiscoverySource {
         }
     }
 
+    /** Whether the current watch was confirmed by etcd (and has not failed since). */
+    boolean watching() {
+        return watching;
+    }
+
     /** How many times the whole prefix was read: once at start, again after each failed read or compaction. */
     int listings() {
         return listings;
@@ -251,6 +257,7 @@ final class EtcdDiscoverySource implements DiscoverySource {
             return;
         }
         watchCreated = true;
+        watching = true;
         if (response.getEvents().isEmpty()) {
             // created (or progress): the watch is live again; after a failure, say so with the copy we have
             if (failing) {
@@ -309,6 +316,7 @@ final class EtcdDiscoverySource implements DiscoverySource {
     }
 
     private void closeWatcher() {
+        watching = false;
         if (watcher != null) {
             watcher.close();
             watcher = null;

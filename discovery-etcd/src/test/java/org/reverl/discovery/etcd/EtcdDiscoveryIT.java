@@ -186,6 +186,7 @@ class EtcdDiscoveryIT {
         follow(Map.of("retry_initial", "2s", "retry_max", "2s", "request_timeout", "1s"));
         await().atMost(WITHIN).until(() -> members().size() == 2);
 
+        await().atMost(WITHIN).until(source::watching); // stopped under a live watch, not before it is set up
         etcd.stop();
         await().atMost(WITHIN).until(() -> !follower.status().synced());
         assertThat(members()).containsOnlyKeys("web-1", "web-2");
@@ -209,6 +210,7 @@ class EtcdDiscoveryIT {
         follow(Map.of("retry_initial", "4s", "retry_max", "4s", "request_timeout", "1s"));
         await().atMost(WITHIN).until(() -> members().size() == 1);
 
+        await().atMost(WITHIN).until(source::watching); // stopped under a live watch, not before it is set up
         etcd.stop();
         await().atMost(WITHIN).until(() -> !follower.status().synced());
         etcd.restart();
