@@ -120,7 +120,12 @@ final class EtcdDiscoverySource implements DiscoverySource {
         this.listener = listener;
         ClientBuilder b = Client.builder()
                 .endpoints(options.endpoints().toArray(new URI[0]))
-                .connectTimeout(options.requestTimeout());
+                .connectTimeout(options.requestTimeout())
+                // a connection that went silent (a partition, not a stop) is found by gRPC's pings: every 10 s (its
+                // floor), given request_timeout to answer
+                .keepaliveTime(Duration.ofSeconds(10))
+                .keepaliveTimeout(options.requestTimeout())
+                .keepaliveWithoutCalls(true);
         if (options.user() != null) {
             b.user(ByteSequence.from(options.user(), StandardCharsets.UTF_8))
                     .password(ByteSequence.from(options.password(), StandardCharsets.UTF_8));

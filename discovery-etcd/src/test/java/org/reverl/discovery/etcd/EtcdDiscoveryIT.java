@@ -347,4 +347,37 @@ class EtcdDiscoveryIT {
         assertThat(failures).hasSize(5).allMatch(f -> f.startsWith("reading " + PREFIX + ": "));
         assertThat(s.listings()).isEqualTo(5);
     }
+
+    @Test
+    void aPartition_isFoundByGrpcPings_andTheWatchResumesWhenItHeals() throws Exception {
+        startEtcd();
+        put("web-1", "{\"address\": \"127.0.0.1:9001\"}");
+        FreezableRelay relay =
+                new FreezableRelay(Integer.parseInt(etcd.endpoint().replaceAll(".*:", "")));
+        toClose.add(relay);
+        lb = LoadBalancers.builder().build();
+        toClose.add(lb);
+        source = (EtcdDiscoverySource) ProviderRegistry.load()
+                .newSource(
+                        "etcd",
+                        Map.of(
+                                "endpoints", "http://127.0.0.1:" + relay.port(),
+                                "prefix", PREFIX,
+                                "request_timeout", "1s",
+                                "retry_initial", "500ms",
+                                "retry_max", "500ms"));
+        follower = DiscoveryFollower.start(source, lb, events::add);
+        toClose.add(follower);
+        await().atMost(WITHIN).until(() -> members().size() == 1 && source.watching());
+
+        relay.freeze(true); // connections stay open, nothing passes: no error, only silence
+        await().atMost(Duration.ofSeconds(30)).until(() -> !follower.status().synced());
+        assertThat(members()).containsOnlyKeys("web-1");
+        put("web-2", "{\"address\": \"127.0.0.1:9002\"}"); // straight to etcd, while the source is cut off
+
+        relay.freeze(false);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> members().keySet().equals(java.util.Set.of("web-1", "web-2")));
+        assertThat(follower.status().synced()).isTrue();
+    }
 }
