@@ -36,6 +36,19 @@ class DnsDiscoveryIT {
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private final List<Object> reports = new CopyOnWriteArrayList<>();
 
+    /** Records every snapshot and failure a source reports, in order. */
+    private final DiscoveryListener recorder = new DiscoveryListener() {
+        @Override
+        public void onSnapshot(DiscoverySnapshot snapshot) {
+            reports.add(snapshot);
+        }
+
+        @Override
+        public void onFailure(String reason) {
+            reports.add(reason);
+        }
+    };
+
     @BeforeAll
     static void dnsmasqIsInstalled() {
         assertThat(Dnsmasq.installed())
@@ -60,17 +73,7 @@ class DnsDiscoveryIT {
     private DiscoverySource source(Map<String, String> options) {
         DiscoverySource s = ProviderRegistry.load().newSource("dns", options);
         toClose.add(s);
-        s.start(new DiscoveryListener() {
-            @Override
-            public void onSnapshot(DiscoverySnapshot snapshot) {
-                reports.add(snapshot);
-            }
-
-            @Override
-            public void onFailure(String reason) {
-                reports.add(reason);
-            }
-        });
+        s.start(recorder);
         return s;
     }
 
@@ -226,17 +229,7 @@ class DnsDiscoveryIT {
             }
         });
         toClose.add(s);
-        s.start(new DiscoveryListener() {
-            @Override
-            public void onSnapshot(DiscoverySnapshot snapshot) {
-                reports.add(snapshot);
-            }
-
-            @Override
-            public void onFailure(String reason) {
-                reports.add(reason);
-            }
-        });
+        s.start(recorder);
         await().atMost(WITHIN).until(() -> waits.size() >= steps);
         return List.copyOf(waits).subList(0, steps);
     }
