@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -45,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *       failure is reported ({@link DiscoveryEvent.Type#FAILED}) once per streak, then {@link
  *       DiscoveryEvent.Type#RECOVERED} when a usable snapshot comes. A discovered pool is never emptied by the
  *       registry; to take every backend out, stop following it.
- *   <li>Every entry the source skipped is reported ({@link DiscoveryEvent.Type#SKIPPED}) and the rest applied.
+ *   <li>Every entry the source skipped is reported ({@link DiscoveryEvent.Type#SKIPPED}) when it starts being skipped,
+ *       and the rest applied.
  * </ul>
  *
  * <h2>Threading</h2>
@@ -67,6 +69,7 @@ public final class DiscoveryFollower implements AutoCloseable {
     // confined to the control thread
     private final Map<String, BackendSpec> owned = new LinkedHashMap<>();
     private final Map<String, Object> draining = new HashMap<>();
+    private Set<String> lastSkipped = Set.of();
     private boolean failing;
     private long snapshots;
     private long failures;
@@ -185,22 +188,24 @@ public final class DiscoveryFollower implements AutoCloseable {
     }
 
     private void apply(DiscoverySnapshot snapshot) {
-        for (String entry : snapshot.skipped()) {
-            skipped++;
-            emit(DiscoveryEvent.Type.SKIPPED, entry);
-        }
+        Set<String> skippedNow = new LinkedHashSet<>(snapshot.skipped());
         Map<String, BackendSpec> want = new LinkedHashMap<>();
         for (BackendSpec spec : snapshot.backends()) {
             if (lb.backend(spec.id()).isPresent() && !owned.containsKey(spec.id())) {
-                skipped++;
-                emit(
-                        DiscoveryEvent.Type.SKIPPED,
-                        "backend " + spec.id() + " (" + spec.address() + "): a backend with this id was added by hand;"
-                                + " it wins over the discovered one");
+                skippedNow.add("backend " + spec.id() + " (" + spec.address() + "): a backend with this id was added"
+                        + " by hand; it wins over the discovered one");
                 continue;
             }
             want.put(spec.id(), spec);
         }
+        // an entry is reported when it starts being skipped, not again on every snapshot that still has it
+        for (String entry : skippedNow) {
+            if (!lastSkipped.contains(entry)) {
+                skipped++;
+                emit(DiscoveryEvent.Type.SKIPPED, entry);
+            }
+        }
+        lastSkipped = skippedNow;
         if (want.isEmpty()) {
             fail(snapshot.skipped().isEmpty() ? "no backends in the answer" : "no usable backends in the answer");
             return;

@@ -13,7 +13,7 @@ import java.time.Instant;
  * @param lastError the last failure, or {@code null} if the registry never failed
  * @param snapshots usable snapshots applied so far
  * @param failures failures reported so far, including empty snapshots
- * @param skipped registry entries skipped so far
+ * @param skipped registry entries that started being skipped, so far
  */
 public record DiscoveryStatus(
         String source,

@@ -198,6 +198,18 @@ class DiscoveryFollowerTest {
                 .contains("discovery scripted skipped an entry: key /reverl/pools/web/bad: not JSON: {oops")
                 .anySatisfy(line -> assertThat(line).endsWith("(version 42)"));
         assertThat(follower.status().skipped()).isEqualTo(1);
+
+        // still skipped in the next snapshot: not reported again; skipped anew after it was fine: reported again
+        source.listener.onSnapshot(
+                new DiscoverySnapshot(List.of(spec("d1")), List.of("key /reverl/pools/web/bad: not JSON: {oops"), 43));
+        source.snapshot(spec("d1"));
+        source.listener.onSnapshot(
+                new DiscoverySnapshot(List.of(spec("d1")), List.of("key /reverl/pools/web/bad: not JSON: {oops"), 45));
+        await().atMost(Duration.ofSeconds(5)).until(() -> follower.status().snapshots() == 4);
+        assertThat(events)
+                .filteredOn(e -> e.type() == DiscoveryEvent.Type.SKIPPED)
+                .hasSize(2);
+        assertThat(follower.status().skipped()).isEqualTo(2);
     }
 
     @Test
