@@ -4,14 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -19,9 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.BackendSpec;
-import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.DiscoveryListener;
 import org.reverl.gateway.api.DiscoverySnapshot;
 import org.reverl.gateway.api.DiscoverySource;
@@ -31,17 +25,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Follows one {@link DiscoverySource} into one {@link LoadBalancer}: each snapshot the source reports becomes the set
- * of discovered members, by difference.
+ * of members of the {@link Membership} source {@value #MEMBERSHIP_SOURCE}, through {@link Membership#reconcile}, the
+ * one path of every membership change.
  *
  * <h2>Rules</h2>
  * <ul>
- *   <li>A backend in the snapshot and not a member is added.
- *   <li>A discovered backend no longer in the snapshot is drained, then removed once no request is in flight on it. If
- *       it comes back while draining, it is enabled again.
- *   <li>A discovered backend whose address, weight or tags changed is replaced (requests in flight on the old one
- *       complete).
- *   <li>The follower only ever touches the backends it added. A backend added another way (configuration file, admin
- *       API, Java API) with an id the source also names wins: the discovered entry is skipped and reported.
+ *   <li>What a snapshot does is what {@link Membership#reconcile} does: a new backend is added, one no longer listed is
+ *       drained and removed once nothing is in flight on it (and kept if listed again meanwhile), a changed weight or
+ *       tags is updated in place, a changed address is replaced new before old.
+ *   <li>A backend added another way (configuration file, admin API, Java API) with an id the source also names wins:
+ *       the discovered entry is skipped and reported. The follower never touches members it did not list.
  *   <li>A failure, or a snapshot with no backend at all, changes nothing: the last good membership stays, and the
  *       failure is reported ({@link DiscoveryEvent.Type#FAILED}) once per streak, then {@link
  *       DiscoveryEvent.Type#RECOVERED} when a usable snapshot comes. A discovered pool is never emptied by the
@@ -57,6 +50,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class DiscoveryFollower implements AutoCloseable {
 
+    /** The {@link Membership} source of discovered members. */
+    public static final String MEMBERSHIP_SOURCE = "discovery";
+
     private static final Logger log = LoggerFactory.getLogger("org.reverl.discovery");
 
     private final DiscoverySource source;
@@ -66,9 +62,13 @@ public final class DiscoveryFollower implements AutoCloseable {
     private final ExecutorService control;
     private final List<Consumer<DiscoveryEvent>> listeners = new CopyOnWriteArrayList<>();
 
-    // confined to the control thread
-    private final Map<String, BackendSpec> owned = new LinkedHashMap<>();
-    private final Map<String, Object> draining = new HashMap<>();
+    private final Membership membership;
+
+    // confined to the follower's thread
+    /** Members this follower listed, including those draining on their way out. */
+    private final Set<String> mine = new java.util.HashSet<>();
+
+    private Set<String> listed = Set.of();
     private Set<String> lastSkipped = Set.of();
     private boolean failing;
     private long snapshots;
@@ -85,6 +85,7 @@ public final class DiscoveryFollower implements AutoCloseable {
         this.source = source;
         this.name = source.describe();
         this.lb = lb;
+        this.membership = LoadBalancers.membership(lb);
         this.clock = clock;
         this.control = Executors.newSingleThreadExecutor(task -> {
             Thread t = new Thread(task, "reverl-discovery-" + lb.name());
@@ -137,7 +138,7 @@ public final class DiscoveryFollower implements AutoCloseable {
 
     /** Whether the backend {@code id} was added by this follower (and not removed yet). */
     public boolean owns(String id) {
-        return ownedIds.contains(id);
+        return ownedIds.contains(id) && lb.backend(id).isPresent();
     }
 
     /** Subscribes to later events. */
@@ -188,10 +189,11 @@ public final class DiscoveryFollower implements AutoCloseable {
     }
 
     private void apply(DiscoverySnapshot snapshot) {
+        mine.removeIf(id -> lb.backend(id).isEmpty());
         Set<String> skippedNow = new LinkedHashSet<>(snapshot.skipped());
         Map<String, BackendSpec> want = new LinkedHashMap<>();
         for (BackendSpec spec : snapshot.backends()) {
-            if (lb.backend(spec.id()).isPresent() && !owned.containsKey(spec.id())) {
+            if (lb.backend(spec.id()).isPresent() && !mine.contains(spec.id())) {
                 skippedNow.add("backend " + spec.id() + " (" + spec.address() + "): a backend with this id was added"
                         + " by hand; it wins over the discovered one");
                 continue;
@@ -211,36 +213,10 @@ public final class DiscoveryFollower implements AutoCloseable {
             return;
         }
 
-        List<String> changes = new ArrayList<>();
-        for (String id : List.copyOf(owned.keySet())) {
-            if (!want.containsKey(id) && !draining.containsKey(id)) {
-                drain(id, changes);
-            }
-        }
-        for (BackendSpec spec : want.values()) {
-            Optional<Backend> live = lb.backend(spec.id());
-            if (live.isEmpty()) {
-                lb.add(spec);
-                owned.put(spec.id(), spec);
-                changes.add("added " + spec.id() + " (" + describe(spec) + ")");
-                continue;
-            }
-            if (draining.remove(spec.id()) != null) {
-                if (live.get().state() == BackendState.DRAINING) {
-                    lb.enable(spec.id());
-                }
-                changes.add("kept " + spec.id() + " (listed again)");
-            }
-            if (!live.get().spec().equals(spec)) {
-                // until membership has an in-place update: requests in flight on the old one complete
-                lb.remove(spec.id());
-                lb.add(spec);
-                changes.add(
-                        "replaced " + spec.id() + " (" + describe(live.get().spec()) + " -> " + describe(spec) + ")");
-            }
-            owned.put(spec.id(), spec);
-        }
-
+        List<String> changes =
+                membership.reconcile(MEMBERSHIP_SOURCE, want.values()).changes();
+        listed = Set.copyOf(want.keySet());
+        mine.addAll(listed);
         snapshots++;
         lastSync = clock.instant();
         if (failing) {
@@ -254,30 +230,6 @@ public final class DiscoveryFollower implements AutoCloseable {
                             + (snapshot.version() != 0 ? " (version " + snapshot.version() + ")" : ""));
         }
         publish(true);
-    }
-
-    private void drain(String id, List<String> changes) {
-        Object token = new Object();
-        try {
-            lb.drain(id).whenComplete((ignored, error) -> submit(() -> drained(id, token)));
-        } catch (NoSuchElementException e) {
-            owned.remove(id); // removed another way (admin API)
-            return;
-        }
-        draining.put(id, token);
-        changes.add("draining " + id + ", removed once idle");
-    }
-
-    private void drained(String id, Object token) {
-        if (draining.get(id) != token) {
-            return; // listed again meanwhile
-        }
-        draining.remove(id);
-        owned.remove(id);
-        if (lb.remove(id)) {
-            log.info("discovery {}: backend {} drained and removed", name, id);
-        }
-        publish(!failing);
     }
 
     private void fail(String reason) {
@@ -294,8 +246,8 @@ public final class DiscoveryFollower implements AutoCloseable {
 
     private int active() {
         int n = 0;
-        for (String id : owned.keySet()) {
-            if (!draining.containsKey(id) && lb.backend(id).isPresent()) {
+        for (String id : listed) {
+            if (lb.backend(id).isPresent()) {
                 n++;
             }
         }
@@ -303,7 +255,7 @@ public final class DiscoveryFollower implements AutoCloseable {
     }
 
     private void publish(boolean synced) {
-        ownedIds = Set.copyOf(owned.keySet());
+        ownedIds = Set.copyOf(mine);
         status = new DiscoveryStatus(name, synced, active(), lastSync, lastError, snapshots, failures, skipped);
     }
 

@@ -103,8 +103,8 @@ class DiscoveryFollowerTest {
                 .extracting(DiscoveryEvent::describe)
                 .anySatisfy(line -> assertThat(line)
                         .isEqualTo(
-                                "discovery scripted applied: draining d1, removed once idle; added d3 (http://127.0.0.1:9051,"
-                                        + " weight 1)"));
+                                "discovery scripted applied: added backend d3 (http://127.0.0.1:9051, weight 1); draining"
+                                        + " backend d1, removed once idle"));
         assertThat(follower.owns("d2")).isTrue();
         assertThat(follower.owns("d1")).isFalse();
     }
@@ -149,14 +149,22 @@ class DiscoveryFollowerTest {
     }
 
     @Test
-    void aChangedWeight_replacesTheBackend() {
+    void aChangedWeightOrTags_isUpdatedInPlace_andAChangedAddressReplacesTheBackend() {
         start();
         source.snapshot(spec("d1"));
         await().atMost(Duration.ofSeconds(5)).until(() -> ids().equals(List.of("d1")));
+        Backend before = lb.backend("d1").orElseThrow();
+
         source.snapshot(spec("d1").withWeight(7).withTags(Map.of("zone", "a")));
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> lb.backend("d1").orElseThrow().weight() == 7);
+        assertThat(lb.backend("d1").orElseThrow()).isSameAs(before); // its health, breaker and counters stay
         assertThat(lb.backend("d1").orElseThrow().tags()).isEqualTo(Map.of("zone", "a"));
+
+        source.snapshot(BackendSpec.of("d1", "http://127.0.0.1:8999"));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> lb.backend("d1").orElseThrow().address().equals("http://127.0.0.1:8999"));
+        assertThat(lb.backend("d1").orElseThrow()).isNotSameAs(before);
     }
 
     @Test
