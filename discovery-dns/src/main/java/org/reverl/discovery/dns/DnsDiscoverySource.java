@@ -13,7 +13,6 @@ import io.netty.resolver.dns.NoopDnsCache;
 import io.netty.resolver.dns.NoopDnsCnameCache;
 import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +28,7 @@ import org.reverl.discovery.dns.DnsDiscoveryProvider.RecordType;
 import org.reverl.discovery.dns.DnsQueries.AddressAnswer;
 import org.reverl.discovery.dns.DnsQueries.SrvAnswer;
 import org.reverl.discovery.dns.DnsQueries.SrvRecord;
+import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.DiscoveryListener;
 import org.reverl.gateway.api.DiscoverySnapshot;
@@ -271,8 +271,11 @@ final class DnsDiscoverySource implements DiscoverySource {
         if (zone >= 0) {
             host = host.substring(0, zone);
         }
-        String authority = (ip instanceof Inet6Address ? "[" + host + "]" : host) + ":" + port;
-        return new BackendSpec(host + ":" + port, options.scheme() + "://" + authority, weight, tags);
+        BackendAddress address = BackendAddress.of(
+                options.scheme().equals("https") ? BackendAddress.Scheme.HTTPS : BackendAddress.Scheme.HTTP,
+                host,
+                port);
+        return new BackendSpec(host + ":" + port, address.toString(), weight, tags);
     }
 
     /** What one round of lookups found. */

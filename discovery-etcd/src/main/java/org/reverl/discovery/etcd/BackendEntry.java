@@ -3,9 +3,9 @@ package org.reverl.discovery.etcd;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 
 /**
@@ -43,11 +43,15 @@ record BackendEntry(String key, BackendSpec spec, String problem) {
                     "address: " + (a == null ? "missing" : a.toString()) + " (expected: host:port or"
                             + " http(s)://host:port)");
         }
-        String address = address(a.asText());
-        if (address == null) {
-            return skip(
-                    key,
-                    "address: \"" + a.asText() + "\" (expected: host:port or http(s)://host:port, port" + " 1-65535)");
+        String address;
+        try {
+            address = BackendAddress.parse(a.asText(), BackendAddress.Scheme.HTTP)
+                    .requireScheme("address", BackendAddress.Scheme.HTTP, BackendAddress.Scheme.HTTPS)
+                    .toString();
+        } catch (BackendAddress.InvalidAddressException e) {
+            return skip(key, "address: \"" + a.asText() + "\" (expected: " + e.expected() + ")");
+        } catch (IllegalArgumentException e) {
+            return skip(key, "address: \"" + a.asText() + "\" (expected: host:port or http(s)://host:port)");
         }
         int weight = BackendSpec.DEFAULT_WEIGHT;
         JsonNode w = n.get("weight");
@@ -82,28 +86,6 @@ record BackendEntry(String key, BackendSpec spec, String problem) {
 
     private static BackendEntry skip(String key, String problem) {
         return new BackendEntry(key, null, "key " + key + ": " + problem);
-    }
-
-    /** {@code http(s)://host:port} from {@code host:port} or {@code http(s)://host:port}; {@code null} if neither. */
-    private static String address(String text) {
-        String s = text.trim();
-        String withScheme = s.startsWith("http://") || s.startsWith("https://") ? s : "http://" + s;
-        URI uri;
-        try {
-            uri = URI.create(withScheme);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-        if (uri.getHost() == null
-                || uri.getPort() < 1
-                || uri.getPort() > 65535
-                || uri.getRawUserInfo() != null
-                || !(uri.getRawPath() == null || uri.getRawPath().isEmpty())
-                || uri.getRawQuery() != null
-                || uri.getRawFragment() != null) {
-            return null;
-        }
-        return uri.getScheme() + "://" + uri.getRawAuthority();
     }
 
     private static String shorten(String value) {

@@ -147,8 +147,7 @@ class EtcdDiscoveryIT {
                 .contains(
                         "key /reverl/pools/web/bad-json: not valid JSON: {oops (expected: {\"address\":"
                                 + " \"host:port\"})",
-                        "key /reverl/pools/web/bad-address: address: \"127.0.0.1:99999\" (expected: host:port or"
-                                + " http(s)://host:port, port 1-65535)",
+                        "key /reverl/pools/web/bad-address: address: \"127.0.0.1:99999\" (expected: port 1-65535)",
                         "key /reverl/pools/web/bad weight: weight: 0 (expected: an integer 1-10000)");
 
         kv().delete(bytes(PREFIX), DeleteOption.builder().isPrefix(true).build())
