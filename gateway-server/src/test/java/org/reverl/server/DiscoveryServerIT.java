@@ -88,7 +88,7 @@ class DiscoveryServerIT {
         await().atMost(Duration.ofSeconds(15)).until(() -> ids(server).equals(List.of("d1", "s2")));
 
         write(etcd.endpoint(), "/reverl/pools/other/", s2, "s2");
-        assertThat(server.reload().changes()).contains("not applied until restart: discovery");
+        assertThat(server.reload().restartNeeded()).containsExactly("discovery");
 
         server.saveConfig();
         String saved = Files.readString(file);
