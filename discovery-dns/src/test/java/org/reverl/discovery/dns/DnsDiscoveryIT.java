@@ -24,6 +24,7 @@ import org.reverl.gateway.core.DiscoveryEvent;
 import org.reverl.gateway.core.DiscoveryFollower;
 import org.reverl.gateway.core.LoadBalancers;
 import org.reverl.gateway.core.ProviderRegistry;
+import org.reverl.gateway.testing.Dnsmasq;
 
 /** The dns source against a real dnsmasq whose answers change while the source follows them. */
 class DnsDiscoveryIT {

@@ -1,4 +1,4 @@
-package org.reverl.discovery.dns;
+package org.reverl.gateway.testing;
 
 import static org.awaitility.Awaitility.await;
 
@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * ({@code srv-host=} lines; dnsmasq reads it at start) and a hosts file (re-read on SIGHUP). It reads no system file
  * ({@code --no-resolv --no-hosts}), forwards nothing, and answers NXDOMAIN for other names under {@code test}.
  */
-final class Dnsmasq implements AutoCloseable {
+public final class Dnsmasq implements AutoCloseable {
 
     private static final String BINARY = findBinary();
 
@@ -34,12 +34,13 @@ final class Dnsmasq implements AutoCloseable {
     }
 
     /** Whether the dnsmasq binary is installed ({@code .ci/run} installs it). */
-    static boolean installed() {
+    public static boolean installed() {
         return BINARY != null;
     }
 
     /** Starts dnsmasq with these SRV lines and hosts entries; every TTL it answers with is {@code ttlSeconds}. */
-    static Dnsmasq start(Path dir, int ttlSeconds, List<String> srvHosts, List<String> hosts) throws IOException {
+    public static Dnsmasq start(Path dir, int ttlSeconds, List<String> srvHosts, List<String> hosts)
+            throws IOException {
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             Dnsmasq d = new Dnsmasq(dir, freePort());
@@ -55,17 +56,17 @@ final class Dnsmasq implements AutoCloseable {
         throw last;
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     }
 
     /** {@code 127.0.0.1:port}, as the {@code servers} option takes it. */
-    String server() {
+    public String server() {
         return "127.0.0.1:" + port;
     }
 
     /** Replaces the hosts file and makes dnsmasq re-read it (SIGHUP). */
-    void hosts(List<String> lines) throws IOException, InterruptedException {
+    public void hosts(List<String> lines) throws IOException, InterruptedException {
         Files.write(dir.resolve("hosts"), lines);
         Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start();
         if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
@@ -74,7 +75,7 @@ final class Dnsmasq implements AutoCloseable {
     }
 
     /** Stops dnsmasq, so queries go unanswered. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         if (process != null && process.isAlive()) {
             process.destroy();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -84,7 +85,7 @@ final class Dnsmasq implements AutoCloseable {
     }
 
     /** Starts dnsmasq again on the same port with new SRV lines (dnsmasq reads {@code srv-host} only at start). */
-    void restart(int ttlSeconds, List<String> srvHosts) throws IOException, InterruptedException {
+    public void restart(int ttlSeconds, List<String> srvHosts) throws IOException, InterruptedException {
         stop();
         List<String> hosts = Files.readAllLines(dir.resolve("hosts"));
         write(ttlSeconds, srvHosts, hosts);
