@@ -73,7 +73,7 @@ public final class HttpProxyServer implements AutoCloseable {
         requireNonNull(lb, "lb");
         requireNonNull(config, "config");
         Transports transport = Transports.best();
-        Initializer initializer = new Initializer(frontend(lb, transport, config));
+        Initializer initializer = new Initializer(frontend(lb, transport, config, null));
         ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "reverl-io");
         // a removed backend's idle connections are closed on every event loop, and its pools forgotten
@@ -114,7 +114,8 @@ public final class HttpProxyServer implements AutoCloseable {
     }
 
     /** The pipeline for new connections under {@code config}: its TLS context, limits, timeouts and fresh pools. */
-    private static FrontendInitializer frontend(LoadBalancer lb, Transports transport, HttpProxyConfig config) {
+    private static FrontendInitializer frontend(
+            LoadBalancer lb, Transports transport, HttpProxyConfig config, ProxySettings previous) {
         SslContext ssl = null;
         if (config.tls() != null) {
             try {
@@ -123,7 +124,7 @@ public final class HttpProxyServer implements AutoCloseable {
                 throw new IllegalStateException("tls: " + e.getMessage(), e);
             }
         }
-        ProxySettings settings = new ProxySettings(lb, transport, config, ssl != null, Ticker.SYSTEM);
+        ProxySettings settings = new ProxySettings(lb, transport, config, ssl != null, Ticker.SYSTEM, previous);
         return new FrontendInitializer(settings, ssl, config.accessLog());
     }
 
@@ -153,7 +154,7 @@ public final class HttpProxyServer implements AutoCloseable {
                     "the running listen address " + hostPort(running.listen()) + " and ioThreads " + running.ioThreads()
                             + "; start another server for another address"));
         }
-        initializer.current = frontend(lb, transport, next);
+        initializer.current = frontend(lb, transport, next, initializer.current.settings());
         limiter.setMax(next.maxConnections());
         config = next;
         tlsProvider = tlsProvider(next);

@@ -45,6 +45,7 @@ public final class ProxySettings {
     final int maxAttempts;
     final ProxyObserver observer;
     final BackendConnector connector;
+    private final java.util.List<java.net.InetSocketAddress> dnsServers;
     final BackendPools pools;
 
     /**
@@ -55,7 +56,27 @@ public final class ProxySettings {
      * @param ticker the clock of every timeout and latency on the data path
      */
     public ProxySettings(LoadBalancer lb, Transports transport, HttpProxyConfig config, boolean tls, Ticker ticker) {
-        this(lb, transport, config, tls, ticker, null);
+        this(lb, transport, config, tls, ticker, (BackendConnector) null);
+    }
+
+    /**
+     * Settings that replace {@code previous} on a running server (a reload): the backend connector, and with it the
+     * DNS resolver and its cache, is kept when the DNS servers did not change.
+     */
+    public ProxySettings(
+            LoadBalancer lb,
+            Transports transport,
+            HttpProxyConfig config,
+            boolean tls,
+            Ticker ticker,
+            ProxySettings previous) {
+        this(
+                lb,
+                transport,
+                config,
+                tls,
+                ticker,
+                previous != null && previous.dnsServers.equals(config.dnsServers()) ? previous.connector : null);
     }
 
     /** As above; {@code connector} opens backend connections ({@code null}: sockets of {@code transport}). */
@@ -94,6 +115,7 @@ public final class ProxySettings {
         this.queueTimeoutNanos = config.queueTimeout().toNanos();
         this.maxAttempts = config.maxAttempts();
         this.observer = config.observer();
+        this.dnsServers = config.dnsServers();
         this.connector = connector != null ? connector : BackendConnector.sockets(transport, config.dnsServers());
         this.pools = new BackendPools(this);
     }
