@@ -36,6 +36,7 @@ class ModuleRulesTest {
                         "gateway-server",
                         "strategy-roundrobin",
                         "strategy-leastconn",
+                        "strategy-hash",
                         "health-tcp",
                         "health-process",
                         "health-http",
