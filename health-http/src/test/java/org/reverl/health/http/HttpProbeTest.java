@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
-import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.LivenessProbeProvider;
 import org.reverl.gateway.api.ProbeResult;
+import org.reverl.gateway.testing.FakeBackend;
 
 class HttpProbeTest {
 
@@ -41,23 +41,7 @@ class HttpProbeTest {
     }
 
     private static Backend backend(String address) {
-        BackendSpec spec = BackendSpec.of("b1", address);
-        return new Backend() {
-            @Override
-            public BackendSpec spec() {
-                return spec;
-            }
-
-            @Override
-            public BackendState state() {
-                return BackendState.UP;
-            }
-
-            @Override
-            public int inFlight() {
-                return 0;
-            }
-        };
+        return FakeBackend.of(BackendSpec.of("b1", address));
     }
 
     private static LivenessProbe probe(Map<String, String> options) {
