@@ -26,9 +26,32 @@ final class RingTable extends HashTable {
     /** The points' positions, ascending (signed order), one per slot. */
     private final long[] positions;
 
+    /** How many high bits of a position pick its bucket: about one point per bucket. */
+    private final int bucketBits;
+
+    /**
+     * {@code buckets[b]} is the first slot whose position is in bucket {@code b} or a later one, so a lookup scans
+     * only its own bucket's points (one or two) instead of a binary search whose every step misses the cache.
+     */
+    private final int[] buckets;
+
     private RingTable(Backend[] backends, int[] weights, int[] owners, long[] positions) {
         super(backends, weights, owners);
         this.positions = positions;
+        this.bucketBits = Math.max(1, 64 - Long.numberOfLeadingZeros(positions.length - 1L));
+        this.buckets = new int[(1 << bucketBits) + 1];
+        int j = 0;
+        for (int b = 0; b < buckets.length; b++) {
+            while (j < positions.length && bucket(positions[j]) < b) {
+                j++;
+            }
+            buckets[b] = j;
+        }
+    }
+
+    /** The bucket of a position: its high bits, shifted so that signed order is bucket order. */
+    private int bucket(long position) {
+        return (int) ((position >> (64 - bucketBits)) + (1L << (bucketBits - 1)));
     }
 
     /** The most points a ring holds: 8 Mi (Envoy's maximum ring size), 96 MiB. */
@@ -70,20 +93,21 @@ final class RingTable extends HashTable {
         return new RingTable(backends, weights, owners, positions);
     }
 
+    /** The position of {@code slot}'s point, for tests. */
+    long position(int slot) {
+        return positions[slot];
+    }
+
     @Override
     int slotOf(long hash) {
         long key = hash & ~OWNER_MASK;
-        // the first position >= key; past the last one, the ring wraps to slot 0
-        int low = 0;
-        int high = positions.length;
-        while (low < high) {
-            int mid = (low + high) >>> 1;
-            if (positions[mid] < key) {
-                low = mid + 1;
-            } else {
-                high = mid;
-            }
+        // the first position >= key: in the key's bucket, else the first of a later bucket; past the last, slot 0
+        int b = bucket(key);
+        int end = buckets[b + 1];
+        int slot = buckets[b];
+        while (slot < end && positions[slot] < key) {
+            slot++;
         }
-        return low == positions.length ? 0 : low;
+        return slot == positions.length ? 0 : slot;
     }
 }
