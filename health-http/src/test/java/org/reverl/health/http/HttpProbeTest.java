@@ -153,6 +153,29 @@ class HttpProbeTest {
     }
 
     @Test
+    void closesWithoutAnswering_reasonSaysSo() throws Exception {
+        try (ServerSocket rude = new ServerSocket()) {
+            rude.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            Thread closer = new Thread(() -> {
+                try (java.net.Socket s = rude.accept()) {
+                    // read the whole request (unread bytes would turn the close into a reset), then hang up
+                    java.io.InputStream in = s.getInputStream();
+                    int last4 = 0;
+                    for (int b; last4 != 0x0d0a0d0a && (b = in.read()) >= 0; ) {
+                        last4 = (last4 << 8) | b;
+                    }
+                } catch (java.io.IOException ignored) {
+                    // the test fails on the probe's result instead
+                }
+            });
+            closer.start();
+            ProbeResult r = run(probe(Map.of("path", "/health")), "http://127.0.0.1:" + rude.getLocalPort(), TIMEOUT);
+            closer.join(TIMEOUT.toMillis());
+            assertThat(r).isEqualTo(ProbeResult.down("http probe: connection closed before a response from /health"));
+        }
+    }
+
+    @Test
     void tcpAddress_isNotAnHttpAddress() throws Exception {
         assertThat(run(probe(Map.of()), "tcp://127.0.0.1:1", TIMEOUT).reason())
                 .isEqualTo("bad address: 'tcp://127.0.0.1:1' (expected: an HTTP address: http://host:port or "
