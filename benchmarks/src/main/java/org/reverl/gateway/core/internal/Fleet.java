@@ -21,11 +21,19 @@ final class Fleet {
      * @param strategy a strategy name, optionally followed by {@link #RANDOM_WEIGHTS}; otherwise every weight is 1
      */
     static DefaultLoadBalancer loadBalancer(String strategy, int backends) {
+        return loadBalancer(strategy, Map.of(), backends);
+    }
+
+    /** As {@link #loadBalancer(String, int)}, with the strategy's options. */
+    static DefaultLoadBalancer loadBalancer(String strategy, Map<String, String> options, int backends) {
         boolean randomWeights = strategy.endsWith(RANDOM_WEIGHTS);
         String name = randomWeights ? strategy.substring(0, strategy.length() - RANDOM_WEIGHTS.length()) : strategy;
         SplittableRandom random = new SplittableRandom(42); // the same weights on every run
         LoadBalancers.Builder builder = LoadBalancers.builder()
-                .config(GatewayConfig.builder().name("bench").strategy(name).build());
+                .config(GatewayConfig.builder()
+                        .name("bench")
+                        .strategy(name, options)
+                        .build());
         for (int i = 0; i < backends; i++) {
             int weight = randomWeights ? 1 + random.nextInt(100) : 1;
             builder.backend(new BackendSpec("b" + i, "local:b" + i, weight, Map.of()));
