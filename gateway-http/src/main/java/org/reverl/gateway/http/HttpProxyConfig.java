@@ -37,6 +37,8 @@ import org.reverl.gateway.api.Checks;
  * @param upstreamIdleTimeout how long a kept-alive backend connection may stay idle in its pool before the proxy
  *     closes it: shorter than the backends' own keep-alive timeouts, so that a backend never closes a connection as a
  *     request is sent on it
+ * @param tunnelIdleTimeout how long an upgraded connection (a WebSocket, or another protocol after a 101) may carry no
+ *     byte in either direction; then both ends are closed
  * @param maxConnections the most client connections served at once; more wait in the accept backlog
  * @param maxBackendConnections the most connections open to one backend at once (across io threads); 0 for no limit
  * @param queueSize the most requests waiting for a connection to one backend, when its connections are limited; more
@@ -71,6 +73,7 @@ public record HttpProxyConfig(
         Duration connectTimeout,
         Duration responseTimeout,
         Duration upstreamIdleTimeout,
+        Duration tunnelIdleTimeout,
         int maxConnections,
         int maxBackendConnections,
         int queueSize,
@@ -115,6 +118,8 @@ public record HttpProxyConfig(
      * Go servers unlimited or 60 s+); a backend with a shorter one (Apache httpd's 5 s) needs a shorter setting.
      */
     public static final Duration DEFAULT_UPSTREAM_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /** Default {@link #tunnelIdleTimeout()}: one hour, as HAProxy's documentation suggests for {@code timeout tunnel}. */
+    public static final Duration DEFAULT_TUNNEL_IDLE_TIMEOUT = Duration.ofHours(1);
     /** Default {@link #maxConnections()}. */
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     /** Default {@link #queueSize()}. */
@@ -145,6 +150,7 @@ public record HttpProxyConfig(
         Checks.positive("connectTimeout", connectTimeout);
         Checks.positive("responseTimeout", responseTimeout);
         Checks.positive("upstreamIdleTimeout", upstreamIdleTimeout);
+        Checks.positive("tunnelIdleTimeout", tunnelIdleTimeout);
         Checks.inRange("maxConnections", maxConnections, 1, 10_000_000);
         Checks.inRange("maxBackendConnections", maxBackendConnections, 0, 10_000_000);
         Checks.inRange("queueSize", queueSize, 0, 10_000_000);
@@ -185,6 +191,7 @@ public record HttpProxyConfig(
         b.connectTimeout = connectTimeout;
         b.responseTimeout = responseTimeout;
         b.upstreamIdleTimeout = upstreamIdleTimeout;
+        b.tunnelIdleTimeout = tunnelIdleTimeout;
         b.maxConnections = maxConnections;
         b.maxBackendConnections = maxBackendConnections;
         b.queueSize = queueSize;
@@ -230,6 +237,7 @@ public record HttpProxyConfig(
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
         private Duration upstreamIdleTimeout = DEFAULT_UPSTREAM_IDLE_TIMEOUT;
+        private Duration tunnelIdleTimeout = DEFAULT_TUNNEL_IDLE_TIMEOUT;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private int maxBackendConnections;
         private int queueSize = DEFAULT_QUEUE_SIZE;
@@ -353,6 +361,12 @@ public record HttpProxyConfig(
             return this;
         }
 
+        /** Time an upgraded connection (a tunnel) may carry no byte either way; default one hour. */
+        public Builder tunnelIdleTimeout(Duration timeout) {
+            this.tunnelIdleTimeout = Checks.positive("tunnelIdleTimeout", timeout);
+            return this;
+        }
+
         /** The most client connections served at once; default 10,000. */
         public Builder maxConnections(int connections) {
             this.maxConnections = Checks.inRange("maxConnections", connections, 1, 10_000_000);
@@ -446,6 +460,7 @@ public record HttpProxyConfig(
                     connectTimeout,
                     responseTimeout,
                     upstreamIdleTimeout,
+                    tunnelIdleTimeout,
                     maxConnections,
                     maxBackendConnections,
                     queueSize,

@@ -81,6 +81,28 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         return clientIp;
     }
 
+    FrontendCodec codec() {
+        return codec;
+    }
+
+    /**
+     * The connection becomes a {@link Tunnel}: this handler is about to leave its pipeline. Its clocks stop, and the
+     * messages it holds (bytes the client sent ahead of the 101) are handed over.
+     *
+     * @return the held messages, or {@code null}
+     */
+    ArrayDeque<Object> handOver() {
+        closed = true;
+        cancelTimer();
+        idleSince = NOT_SET;
+        headSince = NOT_SET;
+        bodySince = NOT_SET;
+        stalledSince = NOT_SET;
+        ArrayDeque<Object> held = inbound;
+        inbound = null;
+        return held;
+    }
+
     boolean trustedPeer() {
         return trustedPeer;
     }

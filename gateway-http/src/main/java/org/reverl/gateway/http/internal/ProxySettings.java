@@ -37,6 +37,7 @@ public final class ProxySettings {
     final int connectTimeoutMillis;
     final long responseTimeoutNanos;
     final long upstreamIdleTimeoutNanos;
+    final long tunnelIdleTimeoutNanos;
     /** 0 for no limit. */
     final int maxBackendConnections;
 
@@ -89,6 +90,7 @@ public final class ProxySettings {
                 (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis());
         this.responseTimeoutNanos = config.responseTimeout().toNanos();
         this.upstreamIdleTimeoutNanos = config.upstreamIdleTimeout().toNanos();
+        this.tunnelIdleTimeoutNanos = config.tunnelIdleTimeout().toNanos();
         this.maxBackendConnections = config.maxBackendConnections();
         this.queueSize = config.queueSize();
         this.queueTimeoutNanos = config.queueTimeout().toNanos();
