@@ -301,6 +301,7 @@ public final class ConfigLoader {
         p.bodyTimeout(t.duration("body", HttpProxyConfig.DEFAULT_BODY_TIMEOUT, false));
         p.sendTimeout(t.duration("send", HttpProxyConfig.DEFAULT_SEND_TIMEOUT, false));
         p.upstreamIdleTimeout(t.duration("upstreamIdle", HttpProxyConfig.DEFAULT_UPSTREAM_IDLE_TIMEOUT, false));
+        p.tunnelIdleTimeout(t.duration("tunnelIdle", HttpProxyConfig.DEFAULT_TUNNEL_IDLE_TIMEOUT, false));
         t.rejectUnknownKeys();
 
         TreeReader.Obj l = top.obj("limits");

@@ -39,7 +39,7 @@ class ConfigLoaderTest {
                 health: { probe: tcp, interval: 2s, downInterval: 100ms, fastInterval: 20ms, timeout: 500ms, rise: 2, fall: 3, slowStart: 30s, panicThreshold: 50 }
                 breaker: { failureRateThreshold: 60, slidingWindowSize: 50, minimumNumberOfCalls: 20, waitDurationInOpenState: 10s }
                 retry: { maxAttempts: 2, budgetPercent: 10, minRetryConcurrency: 5 }
-                timeouts: { connect: 1s, response: 30s, requestHead: 5s, idle: 2m, body: 20s, send: 30s }
+                timeouts: { connect: 1s, response: 30s, requestHead: 5s, idle: 2m, body: 20s, send: 30s, tunnelIdle: 10m }
                 limits: { maxHeaderSize: 8192, maxHeaderCount: 50, bufferedBody: 16KiB, maxBody: 10MiB, maxConnections: 500, maxBackendConnections: 20 }
                 queue: { size: 50, timeout: 1s }
                 ioThreads: 2
@@ -69,6 +69,7 @@ class ConfigLoaderTest {
         assertThat(c.proxy().idleTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.proxy().bodyTimeout()).isEqualTo(Duration.ofSeconds(20));
         assertThat(c.proxy().sendTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.proxy().tunnelIdleTimeout()).isEqualTo(Duration.ofMinutes(10));
         assertThat(c.proxy().bufferedBody()).isEqualTo(16 * 1024);
         assertThat(c.proxy().maxBody()).isEqualTo(10L << 20);
         assertThat(c.proxy().forwarded()).isEqualTo(HttpProxyConfig.Forwarded.RFC7239);
@@ -94,6 +95,7 @@ class ConfigLoaderTest {
         assertThat(c.proxy().bufferedBody()).isEqualTo(64 * 1024);
         assertThat(c.proxy().maxBody()).isEqualTo(HttpProxyConfig.UNLIMITED_BODY);
         assertThat(c.proxy().forwarded()).isEqualTo(HttpProxyConfig.Forwarded.X_FORWARDED);
+        assertThat(c.proxy().tunnelIdleTimeout()).isEqualTo(HttpProxyConfig.DEFAULT_TUNNEL_IDLE_TIMEOUT);
         assertThat(c.admin().enabled()).isTrue();
         assertThat(c.admin().address().getPort()).isEqualTo(8081);
         assertThat(c.metrics()).isTrue();
