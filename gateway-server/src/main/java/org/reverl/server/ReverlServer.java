@@ -8,21 +8,25 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.reverl.gateway.api.Backend;
+import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.core.LoadBalancers;
 import org.reverl.gateway.http.HttpProxyConfig;
 import org.reverl.gateway.http.HttpProxyServer;
 import org.reverl.gateway.http.TlsSettings;
@@ -51,11 +55,18 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     private final LoadBalancer lb;
     private final ConfigLoader loader;
     private final Path configFile;
-    private final List<HttpProxyServer> proxies = new ArrayList<>();
+    /** The listeners, in configuration order; changed by reload. */
+    private final List<HttpProxyServer> proxies = new CopyOnWriteArrayList<>();
+
+    private org.reverl.gateway.http.ProxyObserver observer = org.reverl.gateway.http.ProxyObserver.NOOP;
     private final List<AutoCloseable> extras = new ArrayList<>();
     private volatile ReverlConfig config;
     private volatile boolean closed;
     private volatile InetSocketAddress adminAddress;
+    private volatile Path adminSocket;
+
+    /** The membership source of the configuration file's backends: a reload manages those, and only those. */
+    public static final String CONFIG_SOURCE = "config";
 
     /**
      * A server over {@code lb} (built from {@code config.gateway()}, without backends yet); not started.
@@ -81,16 +92,15 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
             // metrics first: they follow ADDED events, so they see every backend
             ServerMetrics metrics = ServerMetrics.create(lb);
             closeWithServer(metrics);
-            c.backends().forEach(lb::add);
+            observer = metrics.observer();
+            LoadBalancers.membership(lb).reconcile(CONFIG_SOURCE, c.backends());
             for (ReverlConfig.Listener listener : c.listeners()) {
-                proxies.add(HttpProxyServer.start(lb, proxyConfig(c, listener, metrics.observer())));
+                proxies.add(HttpProxyServer.start(lb, proxyConfig(c, listener, observer)));
             }
             if (c.admin().enabled()) {
-                AdminServer admin = AdminServer.start(
-                        AdminSettings.of(c.admin().address(), c.admin().token()).withPrometheus(c.metrics()),
-                        this,
-                        metrics);
+                AdminServer admin = AdminServer.start(adminSettings(c), this, metrics);
                 adminAddress(admin.address());
+                adminSocket = admin.socketFile();
                 closeWithServer(admin);
             }
         } catch (RuntimeException e) {
@@ -100,34 +110,59 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         return this;
     }
 
+    /** The admin port's settings from the configuration. */
+    static AdminSettings adminSettings(ReverlConfig c) {
+        ReverlConfig.Admin a = c.admin();
+        AdminSettings s = a.unixSocket() != null
+                ? AdminSettings.unix(a.unixSocket(), a.token())
+                : AdminSettings.of(a.address(), a.token());
+        return s.withPrometheus(c.metrics())
+                .withHosts(a.hosts())
+                .withTls(a.tls() == null ? null : tlsSettings(a.tls()))
+                .withTimeouts(a.requestTimeout(), a.idleTimeout());
+    }
+
     private static HttpProxyConfig proxyConfig(
             ReverlConfig c, ReverlConfig.Listener listener, org.reverl.gateway.http.ProxyObserver observer) {
+        return proxyConfig(c, listener, observer, null);
+    }
+
+    /** @param keepTls TLS material to keep (a generated certificate across reloads), or {@code null} to load it */
+    private static HttpProxyConfig proxyConfig(
+            ReverlConfig c,
+            ReverlConfig.Listener listener,
+            org.reverl.gateway.http.ProxyObserver observer,
+            TlsSettings keepTls) {
         HttpProxyConfig.Builder b = c.proxy().toBuilder()
                 .listen(listener.address())
                 .observer(observer)
                 .accessLog(c.accessLog())
                 .maxAttempts(c.gateway().maxAttempts());
-        ReverlConfig.Tls t = listener.tls();
-        if (t != null) {
-            TlsSettings tls;
-            if (t.p12() != null) {
-                tls = TlsSettings.pkcs12(t.p12(), t.p12Password().toCharArray());
-            } else if (t.selfSigned()) {
-                try {
-                    SelfSignedCertificates.Generated g = SelfSignedCertificates.generate("localhost");
-                    Path pem = Files.createTempFile("reverl-self-signed-", ".pem");
-                    g.writeCertificatePem(pem);
-                    log.info("self-signed certificate for localhost and 127.0.0.1 written to {}", pem);
-                    tls = TlsSettings.of(g.key(), g.certificate());
-                } catch (java.security.GeneralSecurityException | IOException e) {
-                    throw new IllegalStateException("tls: cannot generate a self-signed certificate: " + e, e);
-                }
-            } else {
-                tls = TlsSettings.pem(t.cert(), t.key());
-            }
-            b.tls(tls.withProvider(TlsSettings.Provider.valueOf(t.provider().toUpperCase(java.util.Locale.ROOT))));
+        if (listener.tls() != null) {
+            b.tls(keepTls != null ? keepTls : tlsSettings(listener.tls()));
         }
         return b.build();
+    }
+
+    /** The certificate source of a listener or of the admin port. */
+    static TlsSettings tlsSettings(ReverlConfig.Tls t) {
+        TlsSettings tls;
+        if (t.p12() != null) {
+            tls = TlsSettings.pkcs12(t.p12(), t.p12Password().toCharArray());
+        } else if (t.selfSigned()) {
+            try {
+                SelfSignedCertificates.Generated g = SelfSignedCertificates.generate("localhost");
+                Path pem = Files.createTempFile("reverl-self-signed-", ".pem");
+                g.writeCertificatePem(pem);
+                log.info("self-signed certificate for localhost and 127.0.0.1 written to {}", pem);
+                tls = TlsSettings.of(g.key(), g.certificate());
+            } catch (java.security.GeneralSecurityException | IOException e) {
+                throw new IllegalStateException("tls: cannot generate a self-signed certificate: " + e, e);
+            }
+        } else {
+            tls = TlsSettings.pem(t.cert(), t.key());
+        }
+        return tls.withProvider(TlsSettings.Provider.valueOf(t.provider().toUpperCase(java.util.Locale.ROOT)));
     }
 
     /** Keeps {@code resource} to close with the server (admin API, demo backends), after the proxies. */
@@ -154,6 +189,11 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         return java.util.Optional.ofNullable(adminAddress);
     }
 
+    /** The admin API's Unix socket, when it listens on one. */
+    public java.util.Optional<Path> adminSocket() {
+        return java.util.Optional.ofNullable(adminSocket);
+    }
+
     /** Records where the admin API listens (set by whoever starts it). */
     void adminAddress(InetSocketAddress address) {
         this.adminAddress = address;
@@ -161,7 +201,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
 
     /** Whether the listener at {@code index} terminates TLS. */
     public boolean isTls(int index) {
-        return config.listeners().get(index).tls() != null;
+        return proxies.get(index).config().isTls();
     }
 
     @Override
@@ -189,11 +229,25 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
 
     // ---------------------------------------------------------------- reload and save
 
+    /**
+     * Reloads the configuration file. Everything that can change while running is applied, in this order, and a file
+     * with errors changes nothing:
+     * <ol>
+     *   <li>the engine (strategy and options, health, breaker, retry), which refuses, before changing anything, a
+     *       probe that cannot check a member;
+     *   <li>the backends, by difference, through the one membership path (source {@value #CONFIG_SOURCE});
+     *   <li>each listener that stays gets the new timeouts, limits, trusted proxies, access log and TLS certificate for
+     *       its new connections; new listeners start, removed ones stop accepting and close after {@code
+     *       shutdownTimeout}.
+     * </ol>
+     * What needs a restart ({@code ioThreads}, the admin port, metrics) is listed in the answer and keeps running as
+     * it was.
+     */
     @Override
     public synchronized ReloadResult reload() {
         if (configFile == null) {
             return new ReloadResult(
-                    false, List.of(), List.of("started without a configuration file: nothing to reload"));
+                    false, List.of(), List.of(), List.of("started without a configuration file: nothing to reload"));
         }
         ReverlConfig next;
         try {
@@ -203,91 +257,165 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
                     "reload of {} refused, the running configuration is unchanged:\n  {}",
                     configFile,
                     String.join("\n  ", e.errors()));
-            return new ReloadResult(false, List.of(), e.errors());
+            return new ReloadResult(false, List.of(), List.of(), e.errors());
         }
-        List<String> changes = applyBackends(next.backends());
         ReverlConfig running = config;
+        List<String> changes = new ArrayList<>();
         List<String> restart = new ArrayList<>();
-        if (!next.listeners().equals(running.listeners())) {
-            restart.add("listeners");
-        }
         if (!next.gateway().equals(running.gateway())) {
-            restart.add("strategy, health, breaker and retry");
+            try {
+                LoadBalancers.reconfigure(lb, next.gateway(), loader.registry());
+            } catch (IllegalArgumentException e) {
+                return new ReloadResult(false, List.of(), List.of(), List.of(e.getMessage()));
+            }
+            changes.add("engine settings applied (strategy " + next.gateway().strategy() + ", health "
+                    + (next.gateway().healthCheck() == null
+                            ? "off"
+                            : next.gateway().healthCheck().probe()) + ")");
         }
-        if (!next.proxy().equals(running.proxy())) {
-            restart.add("timeouts and limits");
+        try {
+            changes.addAll(LoadBalancers.membership(lb)
+                    .reconcile(CONFIG_SOURCE, next.backends())
+                    .changes());
+        } catch (IllegalArgumentException e) {
+            return new ReloadResult(false, changes, List.of(), List.of(e.getMessage()));
         }
-        if (!next.admin().equals(running.admin()) || next.metrics() != running.metrics()) {
-            restart.add("admin and metrics");
+        if (next.proxy().ioThreads() != running.proxy().ioThreads()) {
+            restart.add("ioThreads");
         }
-        if (!restart.isEmpty()) {
-            changes.add("not applied until restart: " + String.join("; ", restart));
+        ReverlConfig effective = withRunning(next, running);
+        changes.addAll(applyListeners(effective));
+        if (!next.admin().equals(running.admin())) {
+            restart.add("admin");
         }
-        // the running configuration keeps what needs a restart, with the new backends
-        config = new ReverlConfig(
-                running.listeners(),
+        if (next.metrics() != running.metrics()) {
+            restart.add("metrics");
+        }
+        config = effective;
+        log.info(
+                "reloaded {}: {}{}",
+                configFile,
+                changes.isEmpty() ? "no changes" : String.join("; ", changes),
+                restart.isEmpty() ? "" : "; needs a restart: " + String.join(", ", restart));
+        return new ReloadResult(true, changes, restart, List.of());
+    }
+
+    /** {@code next} with what needs a restart kept as it runs. */
+    private static ReverlConfig withRunning(ReverlConfig next, ReverlConfig running) {
+        HttpProxyConfig proxy =
+                next.proxy().toBuilder().ioThreads(running.proxy().ioThreads()).build();
+        return new ReverlConfig(
+                next.listeners(),
                 next.backends(),
-                running.gateway(),
-                running.proxy(),
+                next.gateway(),
+                proxy,
                 running.admin(),
                 running.metrics(),
-                running.accessLog(),
+                next.accessLog(),
                 next.shutdownTimeout());
-        log.info("reloaded {}: {}", configFile, changes.isEmpty() ? "no changes" : String.join("; ", changes));
-        return new ReloadResult(true, changes, List.of());
     }
 
     /**
-     * Brings the live backends to {@code wanted} by difference: adds new ones, replaces changed ones (requests in
-     * flight on the old one complete), and drains those no longer wanted, removing each once idle.
+     * Brings the listeners to {@code next}'s: the same address is reconfigured in place (new connections get the new
+     * settings), a new address starts, an address no longer listed stops accepting and closes after the shutdown
+     * timeout.
      */
-    private List<String> applyBackends(List<BackendSpec> wanted) {
+    private List<String> applyListeners(ReverlConfig next) {
         List<String> changes = new ArrayList<>();
-        Map<String, BackendSpec> want = new LinkedHashMap<>();
-        wanted.forEach(s -> want.put(s.id(), s));
-        for (Backend live : lb.backends()) {
-            BackendSpec next = want.get(live.id());
-            if (next == null) {
-                if (live.state() != BackendState.DRAINING) {
-                    String id = live.id();
-                    lb.drain(id).thenRun(() -> {
-                        if (lb.remove(id)) {
-                            log.info("backend {} drained and removed", id);
-                        }
-                    });
-                    changes.add("draining backend " + id + ", removed once idle");
+        Map<InetSocketAddress, HttpProxyServer> running = new LinkedHashMap<>();
+        for (HttpProxyServer p : proxies) {
+            running.put(p.config().listen(), p);
+        }
+        // a listener started on port 0 is also found by the port it got
+        Map<InetSocketAddress, InetSocketAddress> bound = new LinkedHashMap<>();
+        for (HttpProxyServer p : proxies) {
+            bound.put(p.localAddress(), p.config().listen());
+        }
+        List<HttpProxyServer> ordered = new ArrayList<>();
+        for (ReverlConfig.Listener listener : next.listeners()) {
+            InetSocketAddress key = running.containsKey(listener.address())
+                    ? listener.address()
+                    : bound.getOrDefault(listener.address(), listener.address());
+            HttpProxyServer p = running.remove(key);
+            // a generated certificate stays what it was: clients may have been told to trust it
+            TlsSettings keep = p != null
+                            && listener.tls() != null
+                            && listener.tls().selfSigned()
+                            && p.config().tls() != null
+                    ? p.config().tls()
+                    : null;
+            HttpProxyConfig pc;
+            try {
+                pc = proxyConfig(next, listener, observer, keep).toBuilder()
+                        .listen(key)
+                        .build();
+            } catch (RuntimeException e) {
+                changes.add("listener " + format(listener.address()) + " kept as it was: " + e.getMessage());
+                if (p != null) {
+                    ordered.add(p);
                 }
-            } else if (!next.equals(live.spec())) {
-                lb.remove(live.id());
-                lb.add(next);
-                changes.add(
-                        "replaced backend " + live.id() + " (" + describe(live.spec()) + " -> " + describe(next) + ")");
+                continue;
+            }
+            if (p == null) {
+                try {
+                    ordered.add(HttpProxyServer.start(lb, pc));
+                    changes.add("started listener " + format(listener.address()));
+                } catch (Exception e) { // Netty rethrows a failed bind's IOException unchecked
+                    changes.add("listener " + format(listener.address()) + " not started: " + e.getMessage());
+                }
+            } else {
+                if (!pc.equals(p.config()) || listener.tls() != null) {
+                    try {
+                        p.reconfigure(pc);
+                        changes.add("listener " + format(listener.address()) + ": new settings for new connections");
+                    } catch (RuntimeException e) {
+                        changes.add("listener " + format(listener.address()) + " kept as it was: " + e.getMessage());
+                    }
+                }
+                ordered.add(p);
             }
         }
-        for (BackendSpec spec : wanted) {
-            if (lb.backend(spec.id()).isEmpty()) {
-                lb.add(spec);
-                changes.add("added backend " + spec.id() + " (" + describe(spec) + ")");
-            }
+        for (HttpProxyServer gone : running.values()) {
+            InetSocketAddress where = gone.localAddress();
+            gone.stopAccepting();
+            Duration grace = next.shutdownTimeout();
+            Thread closer = new Thread(
+                    () -> {
+                        try {
+                            TimeUnit.MILLISECONDS.sleep(grace.toMillis()); // the grace period requests in flight get
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        gone.close();
+                    },
+                    "reverl-listener-close");
+            closer.setDaemon(true);
+            closer.start();
+            changes.add("stopped listener " + format(where) + " (open connections close after " + grace + ")");
         }
+        proxies.clear();
+        proxies.addAll(ordered);
         return changes;
     }
 
-    private static String describe(BackendSpec s) {
-        return s.address() + ", weight " + s.weight();
+    private static String format(InetSocketAddress a) {
+        return org.reverl.server.config.ConfigValues.format(a);
     }
 
     /**
      * Writes the live backends into the configuration file in place of its {@code backends} section, leaving the other
-     * sections as they are (comments are not kept). Atomic: a reader sees the old file or the new one.
+     * sections as they are (comments are not kept). The file keeps its mode, owner and group; a symbolic link is
+     * followed and its target written; the new content goes to a temporary file created with mode 0600 in the same
+     * directory, which then atomically replaces the target: a reader sees the old file or the new one.
      */
     @Override
     public synchronized Path saveConfig() throws IOException {
         if (configFile == null) {
             throw new IllegalStateException("started without a configuration file: nothing to save to");
         }
+        Path target = configFile.toRealPath();
         YAMLMapper mapper = new YAMLMapper();
-        JsonNode tree = mapper.readTree(configFile.toFile());
+        JsonNode tree = mapper.readTree(target.toFile());
         if (!(tree instanceof ObjectNode)) {
             throw new IOException(configFile + ": not a YAML mapping any more");
         }
@@ -298,23 +426,80 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
             }
             ObjectNode n = backends.addObject();
             n.put("id", b.id());
-            n.put("address", hostPort(b.address()));
+            n.put("address", fileAddress(b.address()));
             if (b.weight() != BackendSpec.DEFAULT_WEIGHT) {
                 n.put("weight", b.weight());
             }
+            String health = b.spec().healthAddress();
+            if (health != null) {
+                BackendAddress h = BackendAddress.parse(health, BackendAddress.Scheme.TCP);
+                ObjectNode hn = n.putObject("health");
+                switch (h.scheme()) {
+                    case PID:
+                        hn.put("pid", Long.parseLong(h.value()));
+                        break;
+                    case PIDFILE:
+                        hn.put("pidfile", h.value());
+                        break;
+                    default:
+                        hn.put("address", h.hostPort());
+                        break;
+                }
+            }
         }
         ((ObjectNode) tree).set("backends", backends);
-        Path tmp = configFile.resolveSibling(configFile.getFileName() + ".tmp");
-        mapper.writeValue(tmp.toFile(), tree);
-        Files.move(tmp, configFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        log.info("saved {} backends to {}", backends.size(), configFile);
+        PosixFileAttributes attributes = posix(target);
+        Path tmp = attributes != null
+                ? Files.createTempFile(
+                        target.getParent(),
+                        "." + target.getFileName() + ".",
+                        ".tmp",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                : Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
+        try {
+            mapper.writeValue(tmp.toFile(), tree);
+            if (attributes != null) {
+                PosixFileAttributeView view = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
+                if (!attributes.owner().equals(view.getOwner())) {
+                    view.setOwner(attributes.owner()); // only root may; then the file would change hands, so fail
+                }
+                if (!attributes.group().equals(view.readAttributes().group())) {
+                    try {
+                        view.setGroup(attributes.group());
+                    } catch (IOException e) {
+                        log.warn(
+                                "save: {} keeps group {}: {}",
+                                configFile,
+                                view.readAttributes().group(),
+                                e.toString());
+                    }
+                }
+                view.setPermissions(attributes.permissions());
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        log.info("saved {} backends to {}", backends.size(), target);
         return configFile;
     }
 
+    private static PosixFileAttributes posix(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, PosixFileAttributes.class);
+        } catch (UnsupportedOperationException e) {
+            return null; // not a POSIX file system: default attributes
+        }
+    }
+
     /** {@code http://host:port} to {@code host:port}, the form the configuration file uses. */
-    static String hostPort(String address) {
-        URI uri = URI.create(address);
-        return Objects.requireNonNullElse(uri.getRawAuthority(), address);
+    static String fileAddress(String address) {
+        try {
+            BackendAddress a = BackendAddress.parse(address);
+            return a.scheme() == BackendAddress.Scheme.HTTP ? a.hostPort() : a.toString();
+        } catch (IllegalArgumentException e) {
+            return address;
+        }
     }
 
     // ---------------------------------------------------------------- shutdown

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.ProviderRegistry;
@@ -157,8 +158,18 @@ final class RunCommand implements Callable<Integer> {
         List<BackendSpec> specs = new ArrayList<>();
         for (int i = 0; i < backends.size(); i++) {
             String b = backends.get(i);
-            parseHostPort("--backend", b, 1);
-            specs.add(BackendSpec.of("b" + (i + 1), "http://" + b));
+            try {
+                BackendAddress a = BackendAddress.parse(b)
+                        .requireScheme("--backend", BackendAddress.Scheme.HTTP, BackendAddress.Scheme.TCP);
+                specs.add(BackendSpec.of(
+                        "b" + (i + 1), a.withScheme(BackendAddress.Scheme.HTTP).toString()));
+            } catch (BackendAddress.InvalidAddressException e) {
+                throw usage("--backend: '" + b + "' (expected: HOST:PORT with "
+                        + (e.expected().startsWith("port") ? "a " + e.expected() : "valid parts: " + e.expected())
+                        + ")");
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
         }
         GatewayConfig gateway;
         try {

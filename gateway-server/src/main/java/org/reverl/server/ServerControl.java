@@ -17,9 +17,9 @@ public interface ServerControl {
     LoadBalancer loadBalancer();
 
     /**
-     * Re-reads the configuration file and applies it by difference: new backends are added, backends no longer listed
-     * are drained and then removed, changed ones are replaced; no request in flight is dropped. An invalid file changes
-     * nothing.
+     * Re-reads the configuration file and applies everything that can change while running (backends by difference,
+     * strategy, health, breaker, retry, timeouts, limits, trusted proxies, access log, TLS certificates, listeners);
+     * no request in flight is dropped. An invalid file changes nothing.
      *
      * @return what changed, or why nothing did
      */
@@ -45,12 +45,15 @@ public interface ServerControl {
      *
      * @param applied whether the new configuration is now running
      * @param changes what changed, one line each, e.g. {@code added backend b4}
+     * @param restartNeeded settings that changed in the file but apply only at the next start, e.g. {@code
+     *     ioThreads}; empty when everything was applied
      * @param errors why the file was refused, one line each, with path, value and expectation; empty when applied
      */
-    record ReloadResult(boolean applied, List<String> changes, List<String> errors) {
+    record ReloadResult(boolean applied, List<String> changes, List<String> restartNeeded, List<String> errors) {
         /** Copies. */
         public ReloadResult {
             changes = List.copyOf(changes);
+            restartNeeded = List.copyOf(restartNeeded);
             errors = List.copyOf(errors);
         }
     }

@@ -58,6 +58,28 @@ class CheckCommandTest {
     }
 
     @Test
+    void check_processProbeWithoutPidOrPidfile_exitTwo_thenWithThem_ok() throws Exception {
+        int code = check("""
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                health: { probe: process }
+                backends:
+                  - { id: app, address: "127.0.0.1:9001" }
+                """);
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString())
+                .contains("backends[0].health: missing (expected: { pid: ... } or { pidfile: ... } for health.probe:"
+                        + " process)");
+
+        int ok = check("""
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                health: { probe: process }
+                backends:
+                  - { id: app, address: "127.0.0.1:9001", health: { pidfile: /run/app.pid } }
+                """);
+        assertThat(ok).isZero();
+    }
+
+    @Test
     void check_theExampleConfigurationInTheRepository_isValid() {
         StringWriter o = new StringWriter();
         int code = Reverl.newCommandLine()

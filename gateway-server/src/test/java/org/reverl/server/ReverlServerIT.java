@@ -110,8 +110,8 @@ class ReverlServerIT {
         assertThat(result.applied()).isTrue();
         assertThat(result.changes())
                 .containsExactly(
-                        "draining backend demo-1, removed once idle",
-                        "added backend demo-3 (http://" + e.get(2)[1] + ", weight 1)");
+                        "added backend demo-3 (http://" + e.get(2)[1] + ", weight 1)",
+                        "draining backend demo-1, removed once idle");
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> server.loadBalancer().backend("demo-1").isEmpty());
         List<String> bodies = new ArrayList<>();

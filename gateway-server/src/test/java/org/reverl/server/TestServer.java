@@ -38,7 +38,7 @@ public final class TestServer implements ServerControl, AutoCloseable {
             HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     /** What the next {@link #reload()} returns. */
     public final AtomicReference<ReloadResult> nextReload =
-            new AtomicReference<>(new ReloadResult(true, List.of("added backend b9"), List.of()));
+            new AtomicReference<>(new ReloadResult(true, List.of("added backend b9"), List.of(), List.of()));
     /** What {@link #saveConfig()} writes to; {@code null}: started without a file. */
     public volatile Path configFile;
 
@@ -68,12 +68,17 @@ public final class TestServer implements ServerControl, AutoCloseable {
 
     /** {@code backendCount} backends b1.., admin on 127.0.0.1 without a token. */
     public static TestServer start(int backendCount) throws IOException {
-        return start(backendCount, null);
+        return start(backendCount, (String) null);
     }
 
     /** {@code backendCount} backends b1.., admin on 127.0.0.1 with {@code token} (or none). */
     public static TestServer start(int backendCount, String token) throws IOException {
         return new TestServer(backendCount, AdminSettings.of(new InetSocketAddress("127.0.0.1", 0), token));
+    }
+
+    /** {@code backendCount} backends b1.., admin with {@code settings}. */
+    public static TestServer start(int backendCount, AdminSettings settings) throws IOException {
+        return new TestServer(backendCount, settings);
     }
 
     public URI proxyUri(String path) {
@@ -97,8 +102,8 @@ public final class TestServer implements ServerControl, AutoCloseable {
     public HttpResponse<String> admin(String method, String path, String json, String token)
             throws IOException, InterruptedException {
         HttpRequest.Builder r = HttpRequest.newBuilder(adminUri(path)).timeout(Duration.ofSeconds(10));
-        if (json != null) {
-            r.header("Content-Type", "application/json");
+        if (json != null || !method.equals("GET") && !method.equals("DELETE") && !method.equals("HEAD")) {
+            r.header("Content-Type", "application/json"); // mutations are JSON only, also without a body
         }
         if (token != null) {
             r.header("Authorization", "Bearer " + token);

@@ -34,6 +34,8 @@ public record BackendEvent(Type type, String backendId, BackendState state, Stri
         DRAINING("is draining"),
         /** An operator put it in maintenance. */
         MAINTENANCE("is in maintenance"),
+        /** Its weight or tags changed in place; its health, breaker and counters are kept. */
+        UPDATED("is updated"),
         /** It is no longer a member. */
         REMOVED("is removed");
 

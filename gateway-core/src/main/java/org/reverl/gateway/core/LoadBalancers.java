@@ -24,6 +24,48 @@ public final class LoadBalancers {
 
     private LoadBalancers() {}
 
+    /**
+     * The membership path of a load balancer built here (or by {@code ReverlModule}): reconcile, upsert, weight changes
+     * and identity-checked removal, all serialized with {@link LoadBalancer#add} and {@link LoadBalancer#remove}.
+     *
+     * @throws IllegalArgumentException if {@code lb} was not built by Reverl
+     */
+    public static Membership membership(LoadBalancer lb) {
+        requireNonNull(lb, "lb");
+        if (lb instanceof Membership) {
+            return (Membership) lb;
+        }
+        throw new IllegalArgumentException(
+                "load balancer: " + lb + " (expected: one built by LoadBalancers or ReverlModule)");
+    }
+
+    /**
+     * Applies new engine settings to a running load balancer built here: strategy and its options, health checking,
+     * circuit breakers, retry budget, slow start and panic threshold. Members and their counters stay; see the
+     * README's reload table for what each change does to backends in flight.
+     *
+     * @throws IllegalArgumentException if a plugin name or option is invalid, the name differs, or a member's address
+     *     cannot be checked by the new probe; then nothing is changed
+     */
+    public static void reconfigure(LoadBalancer lb, GatewayConfig next, ProviderRegistry registry) {
+        requireNonNull(next, "next");
+        if (!(lb instanceof DefaultLoadBalancer)) {
+            throw new IllegalArgumentException(
+                    "load balancer: " + lb + " (expected: one built by LoadBalancers or ReverlModule)");
+        }
+        DefaultLoadBalancer d = (DefaultLoadBalancer) lb;
+        if (!next.name().equals(d.name())) {
+            throw new IllegalArgumentException(
+                    "name: '" + next.name() + "' (expected: the running name '" + d.name() + "')");
+        }
+        ProviderRegistry r = registry != null ? registry : ProviderRegistry.load();
+        HealthCheckConfig hc = next.healthCheck();
+        d.reconfigure(
+                next,
+                r.newStrategy(next.strategy(), next.strategyOptions()),
+                hc == null ? null : r.newProbe(hc.probe(), hc.probeOptions()));
+    }
+
     /** A new builder with the defaults. */
     public static Builder builder() {
         return new Builder();

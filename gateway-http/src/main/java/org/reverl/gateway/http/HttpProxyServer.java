@@ -36,19 +36,28 @@ public final class HttpProxyServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HttpProxyServer.class);
 
-    private final HttpProxyConfig config;
+    private final LoadBalancer lb;
+    private volatile HttpProxyConfig config;
+    private final Initializer initializer;
+    private final ConnectionLimiter limiter;
     private final EventLoopGroup group;
     private final Channel serverChannel;
     private final Transports transport;
-    private final String tlsProvider;
+    private volatile String tlsProvider;
 
     private HttpProxyServer(
+            LoadBalancer lb,
             HttpProxyConfig config,
+            Initializer initializer,
+            ConnectionLimiter limiter,
             EventLoopGroup group,
             Channel serverChannel,
             Transports transport,
             String tlsProvider) {
+        this.lb = lb;
         this.config = config;
+        this.initializer = initializer;
+        this.limiter = limiter;
         this.group = group;
         this.serverChannel = serverChannel;
         this.transport = transport;
@@ -63,23 +72,14 @@ public final class HttpProxyServer implements AutoCloseable {
     public static HttpProxyServer start(LoadBalancer lb, HttpProxyConfig config) {
         requireNonNull(lb, "lb");
         requireNonNull(config, "config");
-        SslContext ssl = null;
-        String tlsProvider = "none";
-        if (config.tls() != null) {
-            try {
-                ssl = config.tls().newServerContext();
-                tlsProvider = config.tls().effectiveProvider().name().toLowerCase(java.util.Locale.ROOT);
-            } catch (SSLException e) {
-                throw new IllegalStateException("tls: " + e.getMessage(), e);
-            }
-        }
         Transports transport = Transports.best();
-        ProxySettings settings = new ProxySettings(lb, transport, config, ssl != null, Ticker.SYSTEM);
+        Initializer initializer = new Initializer(frontend(lb, transport, config));
+        ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "reverl-io");
         // a removed backend's idle connections are closed on every event loop, and its pools forgotten
         lb.addListener(event -> {
-            if (event.type() == BackendEvent.Type.REMOVED) {
-                settings.forget(event.backendId(), group);
+            if (event.type() == BackendEvent.Type.REMOVED && !group.isShuttingDown()) {
+                initializer.current.settings().forget(event.backendId(), group);
             }
         });
         try {
@@ -91,23 +91,86 @@ public final class HttpProxyServer implements AutoCloseable {
                     .childOption(ChannelOption.AUTO_READ, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024))
-                    .handler(new ConnectionLimiter(config.maxConnections()))
-                    .childHandler(new FrontendInitializer(settings, ssl, config.accessLog()))
+                    .handler(limiter)
+                    .childHandler(initializer)
                     .bind(config.listen())
                     .syncUninterruptibly()
                     .channel();
-            HttpProxyServer server = new HttpProxyServer(config, group, ch, transport, tlsProvider);
+            String tlsProvider = tlsProvider(config);
+            HttpProxyServer server =
+                    new HttpProxyServer(lb, config, initializer, limiter, group, ch, transport, tlsProvider);
             log.info(
                     "listening on {}://{} ({}, {} io thread(s){})",
-                    ssl != null ? "https" : "http",
+                    config.isTls() ? "https" : "http",
                     hostPort(server.localAddress()),
                     transport.name().toLowerCase(java.util.Locale.ROOT),
                     config.ioThreads(),
-                    ssl != null ? ", tls " + tlsProvider : "");
+                    config.isTls() ? ", tls " + tlsProvider : "");
             return server;
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new IllegalStateException("cannot listen on " + hostPort(config.listen()) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The pipeline for new connections under {@code config}: its TLS context, limits, timeouts and fresh pools. */
+    private static FrontendInitializer frontend(LoadBalancer lb, Transports transport, HttpProxyConfig config) {
+        SslContext ssl = null;
+        if (config.tls() != null) {
+            try {
+                ssl = config.tls().newServerContext();
+            } catch (SSLException e) {
+                throw new IllegalStateException("tls: " + e.getMessage(), e);
+            }
+        }
+        ProxySettings settings = new ProxySettings(lb, transport, config, ssl != null, Ticker.SYSTEM);
+        return new FrontendInitializer(settings, ssl, config.accessLog());
+    }
+
+    private static String tlsProvider(HttpProxyConfig config) {
+        return config.tls() == null
+                ? "none"
+                : config.tls().effectiveProvider().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * Applies {@code next} to the connections accepted from now on: TLS certificate (or TLS on or off), limits,
+     * timeouts, trusted proxies, attempts, observer and access log. Connections already open keep the settings they
+     * started with (a TLS session keeps its certificate) until they close. The listen address and the number of I/O
+     * threads cannot change on a running server.
+     *
+     * @throws IllegalArgumentException if {@code next} listens elsewhere or has another thread count
+     * @throws IllegalStateException if the new TLS material cannot be loaded; the running settings stay
+     * @since 0.2
+     */
+    public synchronized void reconfigure(HttpProxyConfig next) {
+        requireNonNull(next, "next");
+        HttpProxyConfig running = config;
+        if (!next.listen().equals(running.listen()) || next.ioThreads() != running.ioThreads()) {
+            throw new IllegalArgumentException(org.reverl.gateway.api.Checks.message(
+                    "proxy config",
+                    "listen " + hostPort(next.listen()) + ", ioThreads " + next.ioThreads(),
+                    "the running listen address " + hostPort(running.listen()) + " and ioThreads " + running.ioThreads()
+                            + "; start another server for another address"));
+        }
+        initializer.current = frontend(lb, transport, next);
+        limiter.setMax(next.maxConnections());
+        config = next;
+        tlsProvider = tlsProvider(next);
+    }
+
+    /** Hands each new connection to the current pipeline builder, which {@link #reconfigure} replaces. */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class Initializer extends io.netty.channel.ChannelInitializer<Channel> {
+        volatile FrontendInitializer current;
+
+        Initializer(FrontendInitializer current) {
+            this.current = current;
+        }
+
+        @Override
+        protected void initChannel(Channel ch) {
+            ch.pipeline().addLast(current); // a ChannelInitializer itself: it builds the pipeline and leaves
         }
     }
 

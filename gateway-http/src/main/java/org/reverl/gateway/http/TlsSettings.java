@@ -110,8 +110,15 @@ public final class TlsSettings {
         return provider;
     }
 
-    /** Builds the Netty server context; called once when a server starts. */
-    SslContext newServerContext() throws SSLException {
+    /**
+     * Builds a Netty server context from these settings, reading the certificate and key now: TLS 1.2 and 1.3, ALPN
+     * {@code http/1.1}. The proxy calls it when it starts or is reconfigured; other servers of the same process (the
+     * admin port) use it to serve the same kinds of certificates.
+     *
+     * @throws SSLException if the material cannot be loaded or the provider is unavailable
+     * @since 0.2
+     */
+    public SslContext newServerContext() throws SSLException {
         Provider effective = effectiveProvider();
         if (effective == Provider.OPENSSL && !OpenSsl.isAvailable()) {
             throw new SSLException("OpenSSL is not available: " + OpenSsl.unavailabilityCause());

@@ -5,12 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.Checks;
 
@@ -20,8 +19,9 @@ import org.reverl.gateway.api.Checks;
  */
 final class BackendInput {
 
-    static final List<String> FIELDS = List.of("id", "address", "weight", "tags");
+    static final List<String> FIELDS = List.of("id", "address", "weight", "tags", "healthAddress");
     static final String ADDRESS_RULE = "host:port, tcp://host:port or http://host:port with a port 1-65535";
+    static final String HEALTH_ADDRESS_RULE = "tcp://host:port, host:port, pid:<pid> or pidfile:<path>";
 
     private BackendInput() {}
 
@@ -53,8 +53,7 @@ final class BackendInput {
         } catch (IllegalArgumentException e) {
             throw new ApiError(400, e.getMessage(), "id", TextNode.valueOf(id), "1-64 characters of [A-Za-z0-9._:-]");
         }
-        String address = text(n, "address", ADDRESS_RULE);
-        checkAddress(id, address);
+        String address = checkAddress(id, text(n, "address", ADDRESS_RULE));
         int weight = BackendSpec.DEFAULT_WEIGHT;
         JsonNode w = n.get("weight");
         String weightRule = "an integer " + BackendSpec.MIN_WEIGHT + "-" + BackendSpec.MAX_WEIGHT;
@@ -83,8 +82,32 @@ final class BackendInput {
                 tags.put(e.getKey(), e.getValue().textValue());
             }
         }
+        String healthAddress = null;
+        if (n.has("healthAddress")) {
+            healthAddress = text(n, "healthAddress", HEALTH_ADDRESS_RULE);
+            try {
+                healthAddress = BackendAddress.parse(healthAddress, BackendAddress.Scheme.TCP)
+                        .requireScheme(
+                                "healthAddress",
+                                BackendAddress.Scheme.TCP,
+                                BackendAddress.Scheme.HTTP,
+                                BackendAddress.Scheme.PID,
+                                BackendAddress.Scheme.PIDFILE)
+                        .toString();
+            } catch (IllegalArgumentException e) {
+                throw new ApiError(
+                        400,
+                        Checks.message(
+                                "backend '" + id + "': healthAddress",
+                                "'" + ApiError.abbreviate(healthAddress) + "'",
+                                HEALTH_ADDRESS_RULE),
+                        "healthAddress",
+                        TextNode.valueOf(healthAddress),
+                        HEALTH_ADDRESS_RULE);
+            }
+        }
         try {
-            return new BackendSpec(id, address, weight, tags);
+            return new BackendSpec(id, address, weight, tags, healthAddress);
         } catch (IllegalArgumentException e) {
             throw new ApiError(400, e.getMessage());
         }
@@ -122,27 +145,14 @@ final class BackendInput {
 
     /**
      * Checks the forms the HTTP proxy reaches ({@code host:port}, {@code tcp://host:port}, {@code http://host:port}),
-     * without resolving the host.
+     * without resolving the host; returns the canonical form, {@code http://host:port}.
      */
-    static void checkAddress(String id, String address) {
-        String a = address.trim();
-        boolean ok;
+    static String checkAddress(String id, String address) {
         try {
-            String withScheme = a.contains("://") ? a : "tcp://" + a;
-            URI uri = new URI(withScheme);
-            String scheme = uri.getScheme();
-            ok = ("tcp".equals(scheme) || "http".equals(scheme))
-                    && uri.getHost() != null
-                    && uri.getPort() >= 1
-                    && uri.getPort() <= 65535
-                    && uri.getUserInfo() == null
-                    && (uri.getRawPath() == null || uri.getRawPath().isEmpty())
-                    && uri.getRawQuery() == null
-                    && uri.getRawFragment() == null;
-        } catch (URISyntaxException e) {
-            ok = false;
-        }
-        if (!ok) {
+            BackendAddress a = BackendAddress.parse(address)
+                    .requireScheme("address", BackendAddress.Scheme.HTTP, BackendAddress.Scheme.TCP);
+            return a.withScheme(BackendAddress.Scheme.HTTP).toString();
+        } catch (IllegalArgumentException e) {
             String expected = ADDRESS_RULE;
             throw new ApiError(
                     400,
@@ -151,5 +161,39 @@ final class BackendInput {
                     TextNode.valueOf(address),
                     expected);
         }
+    }
+
+    /** The body of {@code PATCH /backends/{id}}: {@code {"weight": 3}}; 400 naming the field otherwise. */
+    static int parseWeightPatch(ObjectReader reader, byte[] body, String id) {
+        JsonNode n = readJson(reader, body);
+        String weightRule = "an integer " + BackendSpec.MIN_WEIGHT + "-" + BackendSpec.MAX_WEIGHT;
+        if (!n.isObject()) {
+            throw new ApiError(
+                    400,
+                    Checks.message(
+                            "body",
+                            "a JSON " + n.getNodeType().name().toLowerCase(java.util.Locale.ROOT),
+                            "a JSON object such as {\"weight\": 3}"));
+        }
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!name.equals("weight")) {
+                throw new ApiError(
+                        400,
+                        Checks.message(ApiError.abbreviate(name), "unknown field", "weight"),
+                        name,
+                        null,
+                        "weight");
+            }
+        }
+        JsonNode w = n.get("weight");
+        if (w == null
+                || !w.isIntegralNumber()
+                || !w.canConvertToInt()
+                || w.intValue() < BackendSpec.MIN_WEIGHT
+                || w.intValue() > BackendSpec.MAX_WEIGHT) {
+            throw ApiError.field("weight", w, weightRule);
+        }
+        return w.intValue();
     }
 }

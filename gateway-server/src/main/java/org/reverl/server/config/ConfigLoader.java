@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.HealthCheckConfig;
@@ -92,10 +93,11 @@ public final class ConfigLoader {
         TreeReader.Obj top = r.root(root);
 
         List<ReverlConfig.Listener> listeners = listeners(r, top, baseDir);
-        List<BackendSpec> backends = backends(r, top);
+        List<BackendSpec> backends = backends(r, top, baseDir);
         GatewayConfig gateway = gateway(r, top);
+        checkProbeAddresses(r, gateway, backends);
         HttpProxyConfig proxy = proxy(r, top);
-        ReverlConfig.Admin admin = admin(r, top);
+        ReverlConfig.Admin admin = admin(r, top, baseDir);
         TreeReader.Obj metricsObj = top.obj("metrics");
         boolean metrics = metricsObj.bool("enabled", true);
         metricsObj.rejectUnknownKeys();
@@ -174,7 +176,7 @@ public final class ConfigLoader {
         return p;
     }
 
-    private List<BackendSpec> backends(TreeReader r, TreeReader.Obj top) {
+    private List<BackendSpec> backends(TreeReader r, TreeReader.Obj top, Path baseDir) {
         List<BackendSpec> list = new ArrayList<>();
         if (!top.has("backends")) {
             r.error("backends", "missing", "a list of backends, e.g. - { id: web-1, address: 127.0.0.1:9001 }");
@@ -182,9 +184,10 @@ public final class ConfigLoader {
         Map<String, String> ids = new HashMap<>();
         for (TreeReader.Obj b : top.objects("backends")) {
             String id = b.requiredString("id", "a unique id such as web-1");
-            InetSocketAddress address = address(r, b, "address", false);
+            String address = backendAddress(r, b);
             int weight =
                     b.integer("weight", BackendSpec.DEFAULT_WEIGHT, BackendSpec.MIN_WEIGHT, BackendSpec.MAX_WEIGHT);
+            String healthAddress = b.has("health") ? healthAddress(r, b.obj("health"), address, baseDir) : null;
             b.rejectUnknownKeys();
             if (id == null || address == null) {
                 continue;
@@ -195,12 +198,119 @@ public final class ConfigLoader {
                 continue;
             }
             try {
-                list.add(new BackendSpec(id, "http://" + ConfigValues.format(address), weight, Map.of()));
+                list.add(new BackendSpec(id, address, weight, Map.of(), healthAddress));
             } catch (IllegalArgumentException e) {
                 r.error(b.at("id"), '"' + id + '"', "1-64 characters of [A-Za-z0-9._:-]");
             }
         }
         return list;
+    }
+
+    /** A backend's address, {@code host:port}, {@code http://host:port} or {@code tcp://host:port}; canonical http. */
+    private static String backendAddress(TreeReader r, TreeReader.Obj b) {
+        String text = b.requiredString("address", "host:port");
+        if (text == null) {
+            return null;
+        }
+        try {
+            return BackendAddress.parse(text)
+                    .requireScheme(b.at("address"), BackendAddress.Scheme.HTTP, BackendAddress.Scheme.TCP)
+                    .withScheme(BackendAddress.Scheme.HTTP)
+                    .toString();
+        } catch (BackendAddress.InvalidAddressException e) {
+            r.error(
+                    b.at("address"),
+                    '"' + text + '"',
+                    e.expected().equals(BackendAddress.FORMS) ? "host:port" : e.expected());
+        } catch (IllegalArgumentException e) {
+            r.error(b.at("address"), '"' + text + '"', "host:port, http://host:port or tcp://host:port");
+        }
+        return null;
+    }
+
+    /**
+     * {@code backends[i].health}: what the probe checks instead of the address, one of {@code port} (same host),
+     * {@code address} ({@code host:port}), {@code pid} or {@code pidfile} (for the process probe).
+     */
+    private static String healthAddress(TreeReader r, TreeReader.Obj h, String address, Path baseDir) {
+        String expected = "one of port, address, pid or pidfile";
+        Integer port = h.has("port") ? h.integer("port", 0, 1, 65535) : null;
+        String hostPort = h.string("address", null);
+        Long pid = null;
+        if (h.has("pid")) {
+            int p = h.integer("pid", 0, 1, Integer.MAX_VALUE);
+            pid = p > 0 ? (long) p : null;
+        }
+        String pidFile = h.string("pidfile", null);
+        h.rejectUnknownKeys();
+        int given = (h.has("port") ? 1 : 0)
+                + (hostPort != null ? 1 : 0)
+                + (h.has("pid") ? 1 : 0)
+                + (pidFile != null ? 1 : 0);
+        if (given != 1) {
+            r.error(h.path, given == 0 ? "{}" : given + " keys", "exactly " + expected);
+            return null;
+        }
+        if (port != null) {
+            if (port == 0 || address == null) {
+                return null;
+            }
+            BackendAddress a = BackendAddress.parse(address);
+            return BackendAddress.of(BackendAddress.Scheme.TCP, a.host(), port).toString();
+        }
+        if (hostPort != null) {
+            try {
+                return BackendAddress.parse(hostPort, BackendAddress.Scheme.TCP)
+                        .requireScheme(h.at("address"), BackendAddress.Scheme.TCP, BackendAddress.Scheme.HTTP)
+                        .toString();
+            } catch (BackendAddress.InvalidAddressException e) {
+                r.error(h.at("address"), '"' + hostPort + '"', e.expected());
+            } catch (IllegalArgumentException e) {
+                r.error(h.at("address"), '"' + hostPort + '"', "host:port");
+            }
+            return null;
+        }
+        if (pid != null) {
+            return "pid:" + pid;
+        }
+        if (pidFile != null) {
+            if (pidFile.isBlank()) {
+                r.error(h.at("pidfile"), '"' + pidFile + '"', "a path");
+                return null;
+            }
+            Path p = baseDir == null ? Path.of(pidFile) : baseDir.resolve(pidFile);
+            return "pidfile:" + p;
+        }
+        return null;
+    }
+
+    /** Every backend's probe address must be one the configured probe can check. */
+    private void checkProbeAddresses(TreeReader r, GatewayConfig gateway, List<BackendSpec> backends) {
+        HealthCheckConfig hc = gateway.healthCheck();
+        if (hc == null) {
+            return;
+        }
+        java.util.Set<BackendAddress.Scheme> schemes;
+        try {
+            schemes = registry.newProbe(hc.probe(), hc.probeOptions()).schemes();
+        } catch (IllegalArgumentException e) {
+            return; // reported with health.probe
+        }
+        for (int i = 0; i < backends.size(); i++) {
+            BackendSpec b = backends.get(i);
+            BackendAddress target = b.probeAddress();
+            if (target.scheme() == BackendAddress.Scheme.LOCAL || schemes.contains(target.scheme())) {
+                continue;
+            }
+            List<String> forms = new ArrayList<>();
+            for (BackendAddress.Scheme s : schemes) {
+                forms.add(s.isNetwork() ? "address: host:port" : s.text() + ": ...");
+            }
+            r.error(
+                    "backends[" + i + "].health",
+                    b.healthAddress() == null ? "missing" : '"' + b.healthAddress() + '"',
+                    "{ " + String.join(" } or { ", forms) + " } for health.probe: " + hc.probe());
+        }
     }
 
     private GatewayConfig gateway(TreeReader r, TreeReader.Obj top) {
@@ -357,13 +467,46 @@ public final class ConfigLoader {
         return p.build();
     }
 
-    private ReverlConfig.Admin admin(TreeReader r, TreeReader.Obj top) {
+    private ReverlConfig.Admin admin(TreeReader r, TreeReader.Obj top, Path baseDir) {
         TreeReader.Obj a = top.obj("admin");
         boolean enabled = a.bool("enabled", true);
-        InetSocketAddress address = a.has("address")
-                ? address(r, a, "address", true)
-                : new InetSocketAddress(InetAddress.getLoopbackAddress(), 8081);
+        InetSocketAddress address = null;
+        Path unixSocket = null;
+        String text = a.string("address", null);
+        if (text != null && text.startsWith("unix:")) {
+            String file = text.substring("unix:".length());
+            if (file.isBlank()) {
+                r.error(a.at("address"), '"' + text + '"', "unix:<path of the socket file>");
+            } else {
+                unixSocket = baseDir == null ? Path.of(file) : baseDir.resolve(file);
+                Path dir = unixSocket.toAbsolutePath().getParent();
+                if (dir == null || !Files.isDirectory(dir)) {
+                    r.error(a.at("address"), '"' + text + '"', "a socket path in an existing directory");
+                }
+            }
+        } else if (text != null) {
+            address = address(r, a, "address", true);
+        } else {
+            address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 8081);
+        }
         String token = a.string("token", null);
+        List<String> hosts = new ArrayList<>();
+        List<String> given = a.strings("hosts");
+        for (int i = 0; i < given.size(); i++) {
+            try {
+                hosts.add(AdminSettings.checkHost(given.get(i)));
+            } catch (IllegalArgumentException e) {
+                r.error(
+                        a.at("hosts") + "[" + i + "]",
+                        '"' + given.get(i) + '"',
+                        "a DNS name or an IP literal, without" + " a port");
+            }
+        }
+        ReverlConfig.Tls tls = a.has("tls") ? tls(r, a.obj("tls"), baseDir) : null;
+        TreeReader.Obj t = a.obj("timeouts");
+        Duration requestTimeout = t.duration("request", AdminSettings.DEFAULT_REQUEST_TIMEOUT, false);
+        Duration idleTimeout = t.duration("idle", AdminSettings.DEFAULT_IDLE_TIMEOUT, false);
+        t.rejectUnknownKeys();
         a.rejectUnknownKeys();
         if (token != null) {
             try {
@@ -378,7 +521,15 @@ public final class ConfigLoader {
                     "missing",
                     "a token when admin.address is not loopback (" + ConfigValues.format(address) + ")");
         }
-        return new ReverlConfig.Admin(enabled, address, token);
+        if (address == null && unixSocket == null) {
+            address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 8081); // reported above
+        }
+        return new ReverlConfig.Admin(enabled, address, unixSocket, token, hosts, tls, requestTimeout, idleTimeout);
+    }
+
+    /** The plugins this loader checks names against. */
+    public ProviderRegistry registry() {
+        return registry;
     }
 
     // ---------------------------------------------------------------- values

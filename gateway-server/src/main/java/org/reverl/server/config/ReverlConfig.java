@@ -66,13 +66,41 @@ public record ReverlConfig(
      * The admin API and status page.
      *
      * @param enabled whether they are served
-     * @param address where; loopback unless a token is set
+     * @param address where, on TCP; loopback unless a token is set; {@code null} with {@code unixSocket}
+     * @param unixSocket the Unix domain socket to listen on instead ({@code admin.address: unix:/path.sock}), or
+     *     {@code null}
      * @param token the bearer token required on every request, or {@code null}; required off loopback
+     * @param hosts more names the {@code Host} header may carry ({@code admin.hosts})
+     * @param tls how to serve the admin port over HTTPS, or {@code null}
+     * @param requestTimeout how long a client may take to send a request
+     * @param idleTimeout how long a connection may stay idle between requests
      */
-    public record Admin(boolean enabled, InetSocketAddress address, String token) {
+    public record Admin(
+            boolean enabled,
+            InetSocketAddress address,
+            Path unixSocket,
+            String token,
+            List<String> hosts,
+            Tls tls,
+            Duration requestTimeout,
+            Duration idleTimeout) {
+
+        /** Copies. */
+        public Admin {
+            hosts = List.copyOf(hosts);
+            requireNonNull(requestTimeout, "requestTimeout");
+            requireNonNull(idleTimeout, "idleTimeout");
+        }
+
+        /** On a TCP address, plain HTTP, default timeouts, no extra host names. */
+        public Admin(boolean enabled, InetSocketAddress address, String token) {
+            this(enabled, address, null, token, List.of(), null, Duration.ofSeconds(10), Duration.ofSeconds(60));
+        }
+
         @Override
         public String toString() {
-            return "Admin[enabled=" + enabled + ", address=" + address + ", token=" + (token == null ? "none" : "***")
+            return "Admin[enabled=" + enabled + ", address=" + (unixSocket != null ? "unix:" + unixSocket : address)
+                    + ", token=" + (token == null ? "none" : "***") + ", hosts=" + hosts + ", tls=" + (tls != null)
                     + "]";
         }
     }

@@ -118,7 +118,7 @@ class AdminApiIT {
         assertError(
                 server.admin("POST", "/backends", "{\"id\": \"b3\", \"address\": \"h:1\", \"wieght\": 2}"),
                 400,
-                "wieght: unknown field (expected: one of [id, address, weight, tags])");
+                "wieght: unknown field (expected: one of [id, address, weight, tags, healthAddress])");
         assertError(
                 server.admin("POST", "/backends", "{\"id\": \"b3\", \"address\": \"h:1\", \"weight\": 0}"),
                 400,
@@ -192,7 +192,7 @@ class AdminApiIT {
                         .POST(HttpRequest.BodyPublishers.ofString("{\"id\": \"b3\", \"address\": \"h:1\"}"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertError(r, 415, "Content-Type: text/plain (expected: application/json)");
+        assertError(r, 415, "Content-Type: text/plain (expected: application/json, also for an empty body)");
     }
 
     @Test
@@ -213,7 +213,8 @@ class AdminApiIT {
                 server.admin.address(),
                 "GET /backends HTTP/1.1\r\nHost: rebound.example:8081\r\nConnection: close\r\n\r\n");
         assertThat(reply).startsWith("HTTP/1.1 403");
-        assertThat(reply).contains("Host: rebound.example:8081 (expected: localhost or a loopback address");
+        assertThat(reply)
+                .contains("Host: rebound.example:8081 (expected: one of [127.0.0.1, ::1, localhost] with port ");
     }
 
     @Test
@@ -274,7 +275,10 @@ class AdminApiIT {
         assertThat(json(ok).path("changes").get(0).asText()).isEqualTo("added backend b9");
 
         server.nextReload.set(new ServerControl.ReloadResult(
-                false, List.of(), List.of("backends[2].address: \"localhost:99999\" (expected: port 1-65535)")));
+                false,
+                List.of(),
+                List.of(),
+                List.of("backends[2].address: \"localhost:99999\" (expected: port 1-65535)")));
         HttpResponse<String> refused = server.admin("POST", "/reload", null);
         assertError(
                 refused,
@@ -326,6 +330,78 @@ class AdminApiIT {
                         AdminSettings.of(new InetSocketAddress("0.0.0.0", 0), null), server, server.metrics))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("admin token: none for 0.0.0.0:0");
+    }
+
+    @Test
+    void patchWeight_inPlace_keepsCountersAndState() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            assertThat(server.get("/").statusCode()).isEqualTo(200);
+        }
+        var before = server.lb.backend("b1").orElseThrow();
+        long requests =
+                json(server.admin("GET", "/backends/b1", null)).path("requests").asLong();
+        assertThat(requests).isEqualTo(3);
+
+        HttpResponse<String> r = server.admin("PATCH", "/backends/b1", "{\"weight\": 5}");
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(json(r).path("weight").asInt()).isEqualTo(5);
+        assertThat(json(r).path("requests").asLong()).isEqualTo(requests);
+        assertThat(server.lb.backend("b1").orElseThrow()).isSameAs(before);
+        assertError(
+                server.admin("PATCH", "/backends/b1", "{\"weight\": 0}"),
+                400,
+                "weight: 0 (expected: an integer 1-10000)");
+        assertError(
+                server.admin("PATCH", "/backends/b1", "{\"address\": \"h:1\"}"),
+                400,
+                "address: unknown field (expected: weight)");
+        assertThat(server.admin("PATCH", "/backends/nope", "{\"weight\": 2}").statusCode())
+                .isEqualTo(404);
+        assertThat(server.lb.backend("b1").orElseThrow().weight()).isEqualTo(5);
+    }
+
+    @Test
+    void queryString_decoded() throws Exception {
+        // "%74rue" is "true": drain then remove
+        HttpResponse<String> r = server.admin("DELETE", "/backends/b2?drain=%74rue", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> server.lb.backend("b2").isEmpty());
+        assertError(
+                server.admin("DELETE", "/backends/b1?drain=yes", null),
+                400,
+                "drain: \"yes\" (expected: true or false)");
+        assertError(
+                server.admin("DELETE", "/backends/b1?drain=true&drain=false", null),
+                400,
+                "query parameter drain: given 2 times (expected: once)");
+    }
+
+    @Test
+    void pipelinedRequests_answeredInOrder() throws Exception {
+        String host = "Host: 127.0.0.1:" + server.admin.address().getPort() + "\r\n";
+        String reply = raw(
+                server.admin.address(),
+                "POST /backends/b1/maintenance HTTP/1.1\r\n" + host
+                        + "Content-Type: application/json\r\nContent-Length: 0\r\n\r\n"
+                        + "GET /healthz HTTP/1.1\r\n" + host + "\r\n"
+                        + "GET /backends/b1 HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n");
+        int first = reply.indexOf("HTTP/1.1 200");
+        int second = reply.indexOf("HTTP/1.1 200", first + 1);
+        int third = reply.indexOf("HTTP/1.1 200", second + 1);
+        assertThat(first).isZero();
+        assertThat(reply.substring(first, second)).contains("\"state\" : \"MAINTENANCE\"");
+        assertThat(reply.substring(second, third)).contains("\"status\" : \"alive\"");
+        assertThat(reply.substring(third)).contains("\"id\" : \"b1\"", "MAINTENANCE");
+    }
+
+    @Test
+    void malformedRequest_jsonErrorAndClose_nothingChanged() throws Exception {
+        String reply =
+                raw(server.admin.address(), "POST /backends HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: x\r\n\r\n");
+        assertThat(reply).startsWith("HTTP/1.1 400").contains("\"error\" : \"bad request: ");
+        assertThat(server.lb.backends()).hasSize(2);
     }
 
     static String raw(InetSocketAddress to, String request) throws Exception {

@@ -1,9 +1,12 @@
 package org.reverl.server.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -13,6 +16,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.reverl.gateway.api.BackendState;
 import org.reverl.server.TestServer;
 import org.reverl.server.WebBackend;
 
@@ -123,6 +127,76 @@ class StatusPageIT {
 
             Map<String, Row> rows = rows(browser.dumpDom(server.adminUri("/#token=" + token), 2000));
             assertThat(rows.keySet()).containsExactly("b1", "b2");
+        }
+    }
+
+    /**
+     * What an operator does in a real browser: click drain on a backend and see its state change, set a weight, and
+     * see each backend's charts drawn from the history the admin API serves.
+     */
+    @Test
+    void page_buttonsActThroughTheApi_andChartsShowTheLastSeconds() throws Exception {
+        String token = "page-token-0123456789";
+        try (TestServer server = TestServer.start(2, token);
+                DevToolsBrowser browser = DevToolsBrowser.launch(chromium, tmp)) {
+            browser.navigate(server.adminUri("/#token=" + token));
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> browser.evaluate("document.querySelectorAll('#backends tr').length")
+                                    .asInt()
+                            == 2);
+            // traffic for the charts: the admin port samples once a second
+            long end = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            int sent = 0;
+            while (System.nanoTime() < end && sent < 5000) {
+                assertThat(server.get("/").statusCode()).isEqualTo(200);
+                sent++;
+            }
+
+            browser.evaluate("document.querySelector('#backend-b2 button[data-action=drain]').click()");
+
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> browser.evaluate("document.querySelector('#backend-b2').dataset.state")
+                            .asText()
+                            .equals("DRAINING"));
+            assertThat(server.lb.backend("b2").orElseThrow().state()).isEqualTo(BackendState.DRAINING);
+            assertThat(browser.evaluate("document.querySelector('#backend-b2 .state span, #backend-b2 td.state span')"
+                                    + ".textContent")
+                            .asText())
+                    .startsWith("DRAINING");
+
+            browser.evaluate("(() => { const i = document.querySelector('#backend-b1 input[data-field=weight]');"
+                    + " i.value = '7'; document.querySelector('#backend-b1 button[data-action=weight]').click(); })()");
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> server.lb.backend("b1").orElseThrow().weight() == 7);
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> browser.evaluate("document.querySelector('#backend-b1 td.weight').textContent")
+                            .asText()
+                            .equals("7"));
+
+            browser.evaluate("document.querySelector('#backend-b2 button[data-action=enable]').click()");
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> browser.evaluate("document.querySelector('#backend-b2').dataset.state")
+                            .asText()
+                            .equals("UP"));
+
+            // the charts: three lines per backend, with points and requests drawn
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> browser.evaluate(
+                                            "Number(document.querySelector('#chart-b1 polyline.rps')?.dataset.max || 0)")
+                                    .asDouble()
+                            > 0);
+            JsonNode lines = browser.evaluate("[...document.querySelectorAll('#chart-b1 polyline')].map(l => ({"
+                    + "kind: l.getAttribute('class'), count: Number(l.dataset.count),"
+                    + " points: l.getAttribute('points').split(' ').length }))");
+            assertThat(lines).hasSize(3);
+            assertThat(lines.findValuesAsText("kind")).containsExactly("rps", "eps", "p99");
+            for (JsonNode l : lines) {
+                assertThat(l.path("count").asInt()).isGreaterThanOrEqualTo(2);
+                assertThat(l.path("points").asInt()).isEqualTo(l.path("count").asInt());
+            }
+            assertThat(browser.evaluate("document.querySelectorAll('#charts .chart').length")
+                            .asInt())
+                    .isEqualTo(2);
         }
     }
 }

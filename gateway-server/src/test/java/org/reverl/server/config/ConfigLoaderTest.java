@@ -196,4 +196,58 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageEndingWith("nope.yaml: 1 error:\n  file not found");
     }
+
+    @Test
+    void parse_adminAndHealthAddresses_validatedWithPathValueAndExpectation() throws Exception {
+        String yaml = """
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                backends:
+                  - { id: b1, address: "tcp://10.0.0.1:80", health: { port: 9090 } }
+                  - { id: b2, address: "[::1]:81", health: { address: "10.0.0.9:7070" } }
+                  - { id: b3, address: "pid:12" }
+                  - { id: b4, address: "10.0.0.4:80", health: { port: 1, pid: 3 } }
+                  - { id: b5, address: "10.0.0.5:80", health: { address: "10.0.0.5" } }
+                  - { id: b6, address: "10.0.0.6:80", health: { interval: 1s } }
+                admin:
+                  address: "unix:/no/such/dir/admin.sock"
+                  hosts: [ ops.internal, "bad host:1" ]
+                  timeouts: { request: 0s, idle: 5m }
+                """;
+        assertThatThrownBy(() -> parse(yaml))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors())
+                                .containsExactlyInAnyOrder(
+                                        "backends[2].address: \"pid:12\" (expected: host:port, http://host:port or"
+                                                + " tcp://host:port)",
+                                        "backends[3].health: 2 keys (expected: exactly one of port, address, pid or pidfile)",
+                                        "backends[4].health.address: \"10.0.0.5\" (expected: host:port, http://host:port,"
+                                                + " https://host:port, tcp://host:port, local:<id>, pid:<pid> or pidfile:<path>)",
+                                        "backends[5].health.interval: unknown key (expected: one of [address, pid, pidfile,"
+                                                + " port])",
+                                        "backends[5].health: {} (expected: exactly one of port, address, pid or pidfile)",
+                                        "admin.address: \"unix:/no/such/dir/admin.sock\" (expected: a socket path in an"
+                                                + " existing directory)",
+                                        "admin.hosts[1]: \"bad host:1\" (expected: a DNS name or an IP literal, without a"
+                                                + " port)",
+                                        "admin.timeouts.request: \"0s\" (expected: a positive duration such as 500ms, 2s,"
+                                                + " 1m or PT2S)"));
+
+        ReverlConfig ok = parse("""
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                backends:
+                  - { id: b1, address: "tcp://10.0.0.1:80", health: { port: 9090 } }
+                  - { id: b2, address: "[::1]:81", health: { address: "10.0.0.9:7070" } }
+                admin: { address: "unix:admin.sock", hosts: [ OPS.internal ], timeouts: { idle: 5m } }
+                """);
+        assertThat(ok.backends())
+                .extracting(BackendSpec::address, BackendSpec::healthAddress)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("http://10.0.0.1:80", "tcp://10.0.0.1:9090"),
+                        org.assertj.core.groups.Tuple.tuple("http://[::1]:81", "tcp://10.0.0.9:7070"));
+        assertThat(ok.admin().unixSocket()).hasFileName("admin.sock");
+        assertThat(ok.admin().address()).isNull();
+        assertThat(ok.admin().hosts()).containsExactly("ops.internal");
+        assertThat(ok.admin().idleTimeout()).isEqualTo(java.time.Duration.ofMinutes(5));
+    }
 }

@@ -8,18 +8,23 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.reverl.gateway.api.Backend;
+import org.reverl.gateway.api.BackendAddress;
+import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.Checks;
 import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.ProbeResult;
 
 /**
- * Asks the OS, through {@link ProcessHandle}, whether the backend's process runs.
+ * Asks the OS, through {@link ProcessHandle}, whether the backend's process runs: the one its {@linkplain
+ * BackendSpec#healthAddress() health address} names, or its own address when that is a {@code pid:} or {@code pidfile:}.
  *
  * <h2>Addresses</h2>
  * <ul>
@@ -42,9 +47,6 @@ import org.reverl.gateway.api.ProbeResult;
  */
 final class ProcessProbe implements LivenessProbe {
 
-    static final String PID = "pid:";
-    static final String PID_FILE = "pidfile:";
-    static final String LOCAL = "local:";
     static final String EXPECTED = "pid:<pid> or pidfile:<path>";
 
     private static final int MAX_PID_FILE_BYTES = 64;
@@ -57,26 +59,34 @@ final class ProcessProbe implements LivenessProbe {
     }
 
     private ProbeResult check(Backend backend) {
-        String address = backend.address();
-        if (address.startsWith(PID)) {
-            long pid = parsePid(address.substring(PID.length()));
-            if (pid <= 0) {
-                return ProbeResult.down("bad " + Checks.message("address", "'" + address + "'", EXPECTED));
-            }
-            return check(backend, pid);
+        BackendSpec spec = backend.spec();
+        String text = spec.healthAddress() != null ? spec.healthAddress() : spec.address();
+        BackendAddress address;
+        try {
+            address = BackendAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            return ProbeResult.down("bad " + Checks.message("address", "'" + text + "'", EXPECTED));
         }
-        if (address.startsWith(PID_FILE)
-                && !address.substring(PID_FILE.length()).isBlank()) {
-            return checkPidFile(backend, address.substring(PID_FILE.length()));
+        switch (address.scheme()) {
+            case PID:
+                return check(backend, Long.parseLong(address.value()));
+            case PIDFILE:
+                return checkPidFile(backend, address.value());
+            case LOCAL:
+                return ProbeResult.down("unsupported "
+                        + Checks.message(
+                                "address",
+                                "'" + text + "'",
+                                EXPECTED + "; a local backend is watched through its lifecycle"));
+            default:
+                return ProbeResult.down("bad " + Checks.message("address", "'" + text + "'", EXPECTED));
         }
-        if (address.startsWith(LOCAL)) {
-            return ProbeResult.down("unsupported "
-                    + Checks.message(
-                            "address",
-                            "'" + address + "'",
-                            EXPECTED + "; a local backend is watched through its lifecycle"));
-        }
-        return ProbeResult.down("bad " + Checks.message("address", "'" + address + "'", EXPECTED));
+    }
+
+    /** {@code pid} and {@code pidfile}. */
+    @Override
+    public Set<BackendAddress.Scheme> schemes() {
+        return EnumSet.of(BackendAddress.Scheme.PID, BackendAddress.Scheme.PIDFILE);
     }
 
     private ProbeResult checkPidFile(Backend backend, String file) {

@@ -20,6 +20,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.reverl.gateway.api.Backend;
+import org.reverl.gateway.api.BackendAddress;
+import org.reverl.gateway.api.Checks;
 import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.ProbeResult;
 
@@ -40,6 +42,8 @@ import org.reverl.gateway.api.ProbeResult;
  */
 final class TcpProbe implements LivenessProbe {
 
+    static final String EXPECTED = "tcp://host:port, http://host:port, https://host:port or host:port";
+
     private final Executor resolver;
 
     TcpProbe(Executor resolver) {
@@ -48,24 +52,28 @@ final class TcpProbe implements LivenessProbe {
 
     @Override
     public CompletionStage<ProbeResult> probe(Backend backend, Duration timeout) {
-        TcpAddress address;
+        BackendAddress address;
         try {
-            address = TcpAddress.parse(backend.address());
+            address = backend.spec().probeAddress();
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(ProbeResult.down("bad " + e.getMessage()));
+        }
+        if (!schemes().contains(address.scheme())) {
+            return CompletableFuture.completedFuture(ProbeResult.down(
+                    "bad " + Checks.message("address", "'" + address + "'", "a network address: " + EXPECTED)));
         }
         return connect(address, timeout);
     }
 
     /** One connect attempt; always completes normally, within {@code timeout}. */
-    private CompletableFuture<ProbeResult> connect(TcpAddress address, Duration timeout) {
+    private CompletableFuture<ProbeResult> connect(BackendAddress address, Duration timeout) {
         CompletableFuture<ProbeResult> result = new CompletableFuture<>();
         result.completeOnTimeout(
                 ProbeResult.down("timed out after " + timeout.toMillis() + "ms"),
                 timeout.toNanos(),
                 TimeUnit.NANOSECONDS);
         // An IP literal is parsed, not looked up, so it is resolved on this thread; a name goes to the resolver.
-        CompletableFuture<InetAddress> resolved = address.isLiteral()
+        CompletableFuture<InetAddress> resolved = address.isIpLiteral()
                 ? CompletableFuture.completedFuture(null).thenApply(ignored -> resolve(address.host()))
                 : CompletableFuture.supplyAsync(() -> resolve(address.host()), resolver);
         resolved.whenComplete((ip, failure) -> {
@@ -78,7 +86,7 @@ final class TcpProbe implements LivenessProbe {
         return result;
     }
 
-    private static void open(InetSocketAddress target, TcpAddress address, CompletableFuture<ProbeResult> result) {
+    private static void open(InetSocketAddress target, BackendAddress address, CompletableFuture<ProbeResult> result) {
         AsynchronousSocketChannel channel;
         try {
             channel = AsynchronousSocketChannel.open();
@@ -107,7 +115,7 @@ final class TcpProbe implements LivenessProbe {
     }
 
     /** The reason for a failed lookup or connect, in the words operators expect. */
-    static String reason(Throwable failure, TcpAddress address) {
+    static String reason(Throwable failure, BackendAddress address) {
         if (failure instanceof UnknownHostException || failure instanceof UnresolvedAddressException) {
             return "DNS failure: " + address.host();
         }

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.reverl.gateway.api.Backend;
+import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.LivenessProbe;
@@ -37,6 +38,10 @@ class TcpProbeTest {
 
         FakeBackend(String address) {
             this.spec = BackendSpec.of("b1", address);
+        }
+
+        FakeBackend(BackendSpec spec) {
+            this.spec = spec;
         }
 
         @Override
@@ -129,28 +134,35 @@ class TcpProbeTest {
     @Test
     void probe_badAddress_downNamingTheAddress() {
         LivenessProbe probe = new TcpProbeProvider().create(Map.of());
-        for (String address :
-                List.of("local:b1", "127.0.0.1", "tcp://127.0.0.1:0", "udp://h:1", "tcp://h:1/", "h:99999", "h:80x")) {
-            ProbeResult result = probe(probe, new FakeBackend(address), TIMEOUT);
-            assertThat(result.reason())
-                    .as(address)
-                    .isEqualTo("bad address: '" + address
-                            + "' (expected: tcp://host:port, http://host:port or host:port"
-                            + (address.equals("tcp://127.0.0.1:0") || address.equals("h:99999")
-                                    ? " with port 1-65535)"
-                                    : ")"));
+        Map<String, String> expected = Map.of(
+                "127.0.0.1", "bad address: '127.0.0.1' (expected: " + BackendAddress.FORMS + ")",
+                "tcp://127.0.0.1:0", "bad address: 'tcp://127.0.0.1:0' (expected: port 1-65535)",
+                "udp://h:1", "bad address: 'udp://h:1' (expected: a scheme of http, https or tcp before ://)",
+                "tcp://h:1/", "bad address: 'tcp://h:1/' (expected: no path after a tcp address)",
+                "h:99999", "bad address: 'h:99999' (expected: port 1-65535)",
+                "pid:12", "bad address: 'pid:12' (expected: a network address: " + TcpProbe.EXPECTED + ")");
+        expected.forEach((address, reason) -> assertThat(
+                        probe(probe, new FakeBackend(address), TIMEOUT).reason())
+                .as(address)
+                .isEqualTo(reason));
+    }
+
+    @Test
+    void probe_healthAddressOverride_probesThatPortInstead() throws IOException {
+        try (ServerSocket open = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            LivenessProbe probe = new TcpProbeProvider().create(Map.of());
+            // the serving address refuses; the configured health port listens
+            BackendSpec spec =
+                    new BackendSpec("b1", "http://127.0.0.1:1", 1, Map.of(), "tcp://127.0.0.1:" + open.getLocalPort());
+            assertThat(probe(probe, new FakeBackend(spec), TIMEOUT).alive()).isTrue();
         }
     }
 
     @Test
-    void parse_acceptedForms() {
-        assertThat(TcpAddress.parse("tcp://10.0.0.5:9000")).isEqualTo(new TcpAddress("10.0.0.5", 9000));
-        assertThat(TcpAddress.parse("http://api.example.com:8080")).isEqualTo(new TcpAddress("api.example.com", 8080));
-        assertThat(TcpAddress.parse("[::1]:8080")).isEqualTo(new TcpAddress("::1", 8080));
-        assertThat(TcpAddress.parse("[::1]:8080").isLiteral()).isTrue();
-        assertThat(TcpAddress.parse("10.0.0.5:1").isLiteral()).isTrue();
-        assertThat(TcpAddress.parse("999.0.0.5:1").isLiteral()).isFalse();
-        assertThat(TcpAddress.parse("db-1:5432").isLiteral()).isFalse();
+    void schemes_areTheNetworkOnes() {
+        assertThat(new TcpProbeProvider().create(Map.of()).schemes())
+                .containsExactlyInAnyOrder(
+                        BackendAddress.Scheme.HTTP, BackendAddress.Scheme.HTTPS, BackendAddress.Scheme.TCP);
     }
 
     @Test

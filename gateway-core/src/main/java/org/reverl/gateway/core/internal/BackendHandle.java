@@ -24,8 +24,11 @@ final class BackendHandle implements Backend, Lease {
             AtomicIntegerFieldUpdater.newUpdater(BackendHandle.class, "syncPending");
 
     final DefaultLoadBalancer owner;
-    final BackendSpec spec;
-    final CircuitBreaker breaker;
+    /** The description; replaced in place when only the weight or tags change. Control thread writes. */
+    volatile BackendSpec spec;
+
+    /** Replaced (control thread) when the breaker settings are reloaded. */
+    volatile CircuitBreaker breaker;
     /** What the transport needs to reach this backend (a {@code Endpoint} for gateways); may be null. */
     final Object attachment;
     /** The lease handed out when no backend is eligible; see {@link org.reverl.gateway.api.Lease#lastResort()}. */
@@ -56,6 +59,13 @@ final class BackendHandle implements Backend, Lease {
     /** The last reason the backend was found down. */
     String downReason = "";
 
+    /** Who manages this member through {@code reconcile}: {@code api}, {@code config}, a discovery source... */
+    String source;
+    /** Draining because a reconcile no longer lists it: removed once idle, unless listed again first. */
+    boolean removing;
+    /** Whether the active probe checks it (never for {@code local:} backends). */
+    boolean probed;
+
     int probeSuccesses;
     int probeFailures;
     boolean awaitingFirstProbe;
@@ -65,6 +75,8 @@ final class BackendHandle implements Backend, Lease {
     long rampStartMillis;
 
     final java.util.List<java.util.concurrent.CompletableFuture<Void>> drains = new java.util.ArrayList<>(0);
+    /** Waiting for this member's drain-then-remove: {@code true} once removed, {@code false} if cancelled. */
+    final java.util.List<java.util.concurrent.CompletableFuture<Boolean>> removals = new java.util.ArrayList<>(0);
 
     BackendHandle(DefaultLoadBalancer owner, BackendSpec spec, CircuitBreaker breaker, Object attachment) {
         this.owner = owner;

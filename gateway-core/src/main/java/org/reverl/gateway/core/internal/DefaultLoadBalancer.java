@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,15 +15,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.reverl.gateway.api.Attempts;
 import org.reverl.gateway.api.Backend;
+import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendEvent;
 import org.reverl.gateway.api.BackendEventListener;
 import org.reverl.gateway.api.BackendSpec;
@@ -34,11 +29,11 @@ import org.reverl.gateway.api.Lease;
 import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.api.NoBackendAvailableException;
-import org.reverl.gateway.api.ProbeResult;
 import org.reverl.gateway.api.RequestContext;
 import org.reverl.gateway.api.SelectionStrategy;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.HealthCheckConfig;
+import org.reverl.gateway.core.Membership;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,35 +54,46 @@ import org.slf4j.LoggerFactory;
  * request), and takes one breaker permission. Nothing is allocated unless a pick is refused. When nothing is
  * eligible, each down or ejected backend is offered once per request as a {@linkplain Lease#lastResort() last resort}
  * (a shared {@link LastResortLease}, so this allocates nothing either).
+ *
+ * <h2>Parts</h2>
+ * This class keeps the members, the health state machine, publication and the hot path. The control thread itself
+ * is {@link ControlLoop}; multi-step membership changes (reconcile, upsert, weight, replacement) are {@link
+ * MembershipChanges}; active health checks are {@link ActiveProbes}; reloading engine settings is {@link
+ * Reconfiguration}. All of them run on the one control thread.
  */
-public final class DefaultLoadBalancer implements LoadBalancer {
+public final class DefaultLoadBalancer implements LoadBalancer, Membership {
 
-    private static final Logger log = LoggerFactory.getLogger("org.reverl.gateway");
+    static final Logger log = LoggerFactory.getLogger("org.reverl.gateway");
 
     /** Extra picks asked of the strategy when its pick was tried already, before scanning the eligible set. */
     private static final int REPICKS = 3;
 
     private static final BackendHandle[] NO_HANDLES = new BackendHandle[0];
 
-    private final String name;
-    private final GatewayConfig config;
-    private final SelectionStrategy strategy;
-    private final CircuitBreakerRegistry breakers;
-    private final ScheduledThreadPoolExecutor control;
-    private final Thread controlThread;
-    private final Clock clock;
-    private final RetryBudget retryBudget;
+    final String name;
+    /** Control thread writes (reconfigure). */
+    volatile GatewayConfig config;
+    /** Control thread writes (reconfigure); read on the hot path. */
+    volatile SelectionStrategy strategy;
+    /** Control thread only. */
+    CircuitBreakerConfig breakerConfig;
+
+    final ControlLoop control;
+    private final MembershipChanges changes = new MembershipChanges(this);
+    private final ActiveProbes probes = new ActiveProbes(this);
+    final Clock clock;
+    final RetryBudget retryBudget;
     private final CopyOnWriteArrayList<BackendEventListener> listeners = new CopyOnWriteArrayList<>();
 
     /** Control thread only. */
-    private final Map<String, BackendHandle> members = new LinkedHashMap<>();
+    final Map<String, BackendHandle> members = new LinkedHashMap<>();
+    /** Control thread only: new backends, by id, probed before they replace the member with their id. */
+    final Map<String, BackendHandle> replacements = new LinkedHashMap<>();
     /** Control thread only: pending OPEN -> HALF_OPEN transitions. */
     private final Map<BackendHandle, ScheduledFuture<?>> halfOpenTimers = new LinkedHashMap<>();
 
     /** The active probe, or null without health checks. */
-    private final LivenessProbe probe;
-    /** When each backend is probed next; null without health checks. */
-    private final ProbeSchedule probeSchedule;
+    volatile LivenessProbe probe;
     /** Control thread only. */
     private ScheduledFuture<?> rampTimer;
     /** Control thread only. */
@@ -109,31 +115,17 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                     "probe: " + probe + " (expected: a probe exactly when healthCheck is set)");
         }
         this.probe = probe;
-        this.probeSchedule = probe == null
-                ? null
-                : new ProbeSchedule(
-                        config.healthCheck(),
-                        bound -> ThreadLocalRandom.current().nextLong(bound));
         this.name = config.name();
         this.strategy = requireNonNull(strategy, "strategy");
         this.clock = requireNonNull(clock, "clock");
-        this.breakers = CircuitBreakerRegistry.of(breakerConfig(config));
+        this.breakerConfig = breakerConfig(config);
         this.retryBudget =
                 new RetryBudget(config.retryBudgetPercent(), config.minRetryConcurrency(), this::requestsInFlight);
-        Thread[] holder = new Thread[1];
-        this.control = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "reverl-" + name + "-control");
-            t.setDaemon(true);
-            holder[0] = t;
-            return t;
-        });
-        control.setRemoveOnCancelPolicy(true);
-        control.prestartCoreThread();
-        this.controlThread = requireNonNull(holder[0], "control thread");
+        this.control = new ControlLoop(name);
         strategy.update(List.of());
     }
 
-    private static CircuitBreakerConfig breakerConfig(GatewayConfig c) {
+    static CircuitBreakerConfig breakerConfig(GatewayConfig c) {
         return CircuitBreakerConfig.custom()
                 // Chosen by measurement (benchmarks: BreakerBenchmark, resilience4j 2.4.0): COUNT_BASED SYNCHRONIZED
                 // records a call in about 16 ns with 0 B; LOCK_FREE allocates about 200 B per call and is 3x slower;
@@ -175,55 +167,214 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     /** Adds a backend with a transport attachment (a gateway's endpoint), available through {@link #attachment}. */
     public Backend add(BackendSpec spec, Object attachment) {
+        return add(API, spec, attachment);
+    }
+
+    @Override
+    public Backend add(String source, BackendSpec spec) {
+        return add(Membership.checkSource(source), spec, null);
+    }
+
+    private Backend add(String source, BackendSpec spec, Object attachment) {
         requireNonNull(spec, "spec");
+        boolean probed = probes(spec);
         return onControl(() -> {
-            BackendHandle existing = members.get(spec.id());
-            if (existing != null) {
+            if (members.containsKey(spec.id())) {
                 throw new IllegalArgumentException("backend '" + spec.id() + "': already a member (expected: a new id;"
                         + " members: " + members.keySet() + ")");
             }
-            CircuitBreaker breaker = breakers.circuitBreaker(spec.id());
-            BackendHandle handle = new BackendHandle(this, spec, breaker, attachment);
-            // No event consumer on the breaker: with one, resilience4j builds an event object for every call it
-            // records (about 60 ns and 120 B). The lease reports a state change instead (breakerMayHaveChanged).
-            members.put(spec.id(), handle);
-            HealthCheckConfig hc = config.healthCheck();
-            String note = "";
-            if (hc != null && !hc.initiallyUp()) {
-                handle.health = BackendState.DOWN;
-                handle.awaitingFirstProbe = true;
-                handle.downReason = "awaiting first probe";
-                note = "; down until its first probe passes";
-            }
-            handle.state = visibleState(handle);
-            refresh();
-            emit(BackendEvent.Type.ADDED, handle, spec.address() + ", weight " + spec.weight() + note);
-            if (probe != null) {
-                scheduleProbe(handle, 0);
-            }
+            BackendHandle handle = newHandle(spec, attachment, source, probed);
+            admit(handle);
             return handle;
         });
+    }
+
+    /**
+     * Whether the active probe checks {@code spec}; throws if it cannot. {@code local:} backends are never probed (their
+     * lifecycle tells), and a text that is no address at all is left to the probe, which reports it as the reason.
+     */
+    boolean probes(BackendSpec spec) {
+        return probes(probe, config, spec);
+    }
+
+    static boolean probes(LivenessProbe probe, GatewayConfig config, BackendSpec spec) {
+        if (probe == null) {
+            return false;
+        }
+        BackendAddress target;
+        try {
+            target = spec.probeAddress();
+        } catch (IllegalArgumentException e) {
+            return true;
+        }
+        if (target.scheme() == BackendAddress.Scheme.LOCAL) {
+            return false;
+        }
+        if (!probe.schemes().contains(target.scheme())) {
+            List<String> forms = new ArrayList<>();
+            for (BackendAddress.Scheme s : probe.schemes()) {
+                forms.add(s.isNetwork() ? s.text() + "://host:port" : s.text() + ":...");
+            }
+            throw new IllegalArgumentException(org.reverl.gateway.api.Checks.message(
+                    "backend '" + spec.id() + "': " + (spec.healthAddress() != null ? "health address" : "address"),
+                    "'" + target + "'",
+                    "an address the '" + config.healthCheck().probe() + "' probe can check: " + String.join(", ", forms)
+                            + (spec.healthAddress() == null ? "; give the backend a health address" : "")));
+        }
+        return true;
+    }
+
+    /** Control thread: a handle not yet a member, in its initial health state. */
+    BackendHandle newHandle(BackendSpec spec, Object attachment, String source, boolean probed) {
+        // No event consumer on the breaker: with one, resilience4j builds an event object for every call it records
+        // (about 60 ns and 120 B). The lease reports a state change instead (breakerMayHaveChanged).
+        BackendHandle handle = new BackendHandle(this, spec, CircuitBreaker.of(spec.id(), breakerConfig), attachment);
+        handle.source = source;
+        handle.probed = probed;
+        HealthCheckConfig hc = config.healthCheck();
+        if (probed && !hc.initiallyUp()) {
+            handle.health = BackendState.DOWN;
+            handle.awaitingFirstProbe = true;
+            handle.downReason = "awaiting first probe";
+        }
+        handle.state = visibleState(handle);
+        return handle;
+    }
+
+    /** Control thread: makes a new handle a member (in place of a member with its id, if any) and starts probing it. */
+    void admit(BackendHandle handle) {
+        members.put(handle.id(), handle);
+        refresh();
+        emit(
+                BackendEvent.Type.ADDED,
+                handle,
+                describe(handle.spec) + (handle.awaitingFirstProbe ? "; down until its first probe passes" : ""));
+        if (handle.probed && handle.probeTimer == null) {
+            scheduleProbe(handle, 0);
+        }
+    }
+
+    static String describe(BackendSpec spec) {
+        return spec.address() + ", weight " + spec.weight()
+                + (spec.healthAddress() != null ? ", probed at " + spec.healthAddress() : "");
     }
 
     @Override
     public boolean remove(String id) {
         requireNonNull(id, "id");
         return onControl(() -> {
-            BackendHandle handle = members.remove(id);
+            BackendHandle handle = members.get(id);
             if (handle == null) {
                 return false;
             }
-            handle.state = BackendState.REMOVED;
-            handle.probeGeneration++;
-            cancel(handle.probeTimer);
-            cancelHalfOpenTimer(handle);
-            refresh();
-            // evicted with its backend; leases in flight keep their own reference and complete normally
-            breakers.remove(id);
-            emit(BackendEvent.Type.REMOVED, handle, "");
-            completeDrains(handle);
+            removeMember(handle, "");
             return true;
         });
+    }
+
+    @Override
+    public boolean remove(Backend expected) {
+        BackendHandle handle = handleOf(expected);
+        return onControl(() -> {
+            if (members.get(handle.id()) != handle) {
+                return false;
+            }
+            removeMember(handle, "");
+            return true;
+        });
+    }
+
+    @Override
+    public CompletionStage<Boolean> drainAndRemove(Backend expected) {
+        BackendHandle handle = handleOf(expected);
+        return onControl(() -> {
+            if (members.get(handle.id()) != handle) {
+                return CompletableFuture.completedFuture(false);
+            }
+            CompletableFuture<Boolean> removed = new CompletableFuture<>();
+            handle.removals.add(removed);
+            startRemoval(handle);
+            return removed;
+        });
+    }
+
+    /** Control thread: ends a member; requests in flight on it complete normally. */
+    private void removeMember(BackendHandle handle, String reason) {
+        members.remove(handle.id());
+        cancelReplacement(handle.id());
+        retire(handle);
+        refresh();
+        emit(BackendEvent.Type.REMOVED, handle, reason);
+        completeRemovals(handle, true);
+        completeDrains(handle);
+    }
+
+    /** Control thread: stops everything that acts on a handle leaving (removed, replaced, or a replacement dropped). */
+    void retire(BackendHandle handle) {
+        handle.state = BackendState.REMOVED;
+        handle.admitting = false;
+        handle.removing = false;
+        handle.probeGeneration++;
+        cancel(handle.probeTimer);
+        cancelHalfOpenTimer(handle);
+    }
+
+    void cancelReplacement(String id) {
+        BackendHandle pending = replacements.remove(id);
+        if (pending != null) {
+            retire(pending);
+        }
+    }
+
+    /** Control thread: drain, then remove once idle (see {@link #checkDrains}), unless listed again or enabled first. */
+    void startRemoval(BackendHandle handle) {
+        handle.removing = true;
+        setAdmin(handle, BackendState.DRAINING, BackendEvent.Type.DRAINING);
+        checkDrains();
+    }
+
+    static void completeRemovals(BackendHandle handle, boolean removed) {
+        List<CompletableFuture<Boolean>> waiting = new ArrayList<>(handle.removals);
+        handle.removals.clear();
+        for (CompletableFuture<Boolean> f : waiting) {
+            f.complete(removed);
+        }
+    }
+
+    // ---------------------------------------------------------------- reconfigure: see Reconfiguration
+
+    /**
+     * Applies new engine settings to the running load balancer, on the control thread; see {@link Reconfiguration}.
+     *
+     * @param next the new settings; its name must be this load balancer's
+     * @param nextStrategy an instance of {@code next}'s strategy (used only if the strategy or its options changed)
+     * @param nextProbe an instance of {@code next}'s probe, or {@code null} exactly when it has no health check
+     * @throws IllegalArgumentException if a member's address cannot be checked by the new probe; nothing is changed
+     */
+    public void reconfigure(GatewayConfig next, SelectionStrategy nextStrategy, LivenessProbe nextProbe) {
+        new Reconfiguration(this).apply(next, nextStrategy, nextProbe);
+    }
+
+    // ---------------------------------------------------------------- reconcile (Membership): see MembershipChanges
+
+    @Override
+    public MembershipResult reconcile(String source, java.util.Collection<BackendSpec> desired) {
+        return changes.reconcile(source, desired);
+    }
+
+    @Override
+    public Backend upsert(String source, BackendSpec spec) {
+        return changes.upsert(source, spec);
+    }
+
+    @Override
+    public Backend setWeight(String id, int weight) {
+        return changes.setWeight(id, weight);
+    }
+
+    /** Whether probe results for {@code handle} still matter: a member, or a replacement waiting for its probe. */
+    boolean isCurrent(BackendHandle handle) {
+        return members.get(handle.id()) == handle || replacements.get(handle.id()) == handle;
     }
 
     @Override
@@ -256,6 +407,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             if (handle.admin == null) {
                 return null;
             }
+            handle.removing = false;
+            completeRemovals(handle, false);
             handle.admin = null;
             completeDrains(handle);
             BackendState now = visibleState(handle);
@@ -276,7 +429,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         emit(type, handle, handle.inFlight() + " in flight");
     }
 
-    private BackendHandle member(String id) {
+    BackendHandle member(String id) {
         BackendHandle handle = members.get(id);
         if (handle == null) {
             throw new NoSuchElementException(
@@ -337,7 +490,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     /** Control thread: acts on the breaker's current state if it is not the one last acted on. */
-    private void syncBreakerState(BackendHandle handle) {
+    void syncBreakerState(BackendHandle handle) {
         handle.syncPending = 0;
         CircuitBreaker.State now = handle.breaker.getState();
         if (now != handle.breakerState) {
@@ -390,7 +543,18 @@ public final class DefaultLoadBalancer implements LoadBalancer {
      * Control thread: changes a member's health and, when its visible state changes, emits exactly one event. An
      * ejected backend coming back is {@code RESTORED}; any other way up is {@code UP}.
      */
-    private void setHealth(BackendHandle handle, BackendState health, String reason) {
+    void setHealth(BackendHandle handle, BackendState health, String reason) {
+        if (replacements.get(handle.id()) == handle) {
+            handle.health = health;
+            if (health == BackendState.UP) {
+                handle.state = visibleState(handle);
+                changes.swap(members.get(handle.id()), handle);
+                startRamp(handle);
+            } else {
+                handle.downReason = reason;
+            }
+            return;
+        }
         BackendState before = handle.state;
         BackendState oldHealth = handle.health;
         if (oldHealth == health) {
@@ -418,11 +582,11 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         }
     }
 
-    private static BackendState visibleState(BackendHandle handle) {
+    static BackendState visibleState(BackendHandle handle) {
         return handle.admin != null ? handle.admin : handle.health;
     }
 
-    private static BackendEvent.Type typeOf(BackendState state) {
+    static BackendEvent.Type typeOf(BackendState state) {
         switch (state) {
             case UP:
                 return BackendEvent.Type.UP;
@@ -458,29 +622,20 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         halfOpenTimers.put(handle, timer);
     }
 
-    private void cancelHalfOpenTimer(BackendHandle handle) {
+    void cancelHalfOpenTimer(BackendHandle handle) {
         cancel(halfOpenTimers.remove(handle));
     }
 
-    private static void cancel(ScheduledFuture<?> timer) {
+    static void cancel(ScheduledFuture<?> timer) {
         if (timer != null) {
             timer.cancel(false);
         }
     }
 
-    // ---------------------------------------------------------------- active health checks (control thread)
+    // ---------------------------------------------------------------- active health checks: see ActiveProbes
 
-    private void scheduleProbe(BackendHandle handle, long delayNanos) {
-        long generation = handle.probeGeneration;
-        handle.probeTimer = control.schedule(() -> runProbe(handle, generation), delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    /** Control thread: probes the backend now, unless a probe is under way (then its result is as good). */
-    private void probeNow(BackendHandle handle) {
-        ScheduledFuture<?> timer = handle.probeTimer;
-        if (timer != null && timer.cancel(false)) {
-            scheduleProbe(handle, 0);
-        }
+    void scheduleProbe(BackendHandle handle, long delayNanos) {
+        probes.schedule(handle, delayNanos);
     }
 
     /**
@@ -491,11 +646,11 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     void lastResortSucceeded(BackendHandle handle) {
         postToControl(() -> {
             handle.lastResortLease.recheckStarted();
-            if (members.get(handle.id()) != handle || handle.terminated) {
+            if (!isCurrent(handle) || handle.terminated) {
                 return;
             }
             if (handle.health == BackendState.DOWN && probe != null) {
-                probeNow(handle);
+                probes.probeNow(handle);
             } else if (handle.health == BackendState.EJECTED
                     && handle.breaker.getState() == CircuitBreaker.State.OPEN) {
                 cancelHalfOpenTimer(handle);
@@ -503,80 +658,6 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 syncBreakerState(handle);
             }
         });
-    }
-
-    private void runProbe(BackendHandle handle, long generation) {
-        if (members.get(handle.id()) != handle || handle.probeGeneration != generation || handle.terminated) {
-            return;
-        }
-        HealthCheckConfig hc = config.healthCheck();
-        long probeId = ++handle.probeGeneration;
-        ScheduledFuture<?> timeout = control.schedule(
-                () -> onProbeResult(
-                        handle,
-                        probeId,
-                        ProbeResult.down("probe timed out after " + hc.timeout().toMillis() + "ms")),
-                hc.timeout().toNanos(),
-                TimeUnit.NANOSECONDS);
-        CompletionStage<ProbeResult> result;
-        try {
-            result = requireNonNull(probe.probe(handle, hc.timeout()), "probe result");
-        } catch (RuntimeException e) {
-            result = CompletableFuture.failedFuture(e);
-        }
-        result.whenComplete((r, error) -> {
-            ProbeResult outcome = error != null
-                    ? ProbeResult.down("probe failed: " + unwrap(error))
-                    : r != null ? r : ProbeResult.down("probe returned no result");
-            postToControl(() -> {
-                timeout.cancel(false);
-                onProbeResult(handle, probeId, outcome);
-            });
-        });
-    }
-
-    private static String unwrap(Throwable t) {
-        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() != null ? t.getClass().getSimpleName() + ": " + t.getMessage() : t.toString();
-    }
-
-    /** Control thread: one probe's outcome (or its timeout); the first one for a probe run counts, once. */
-    private void onProbeResult(BackendHandle handle, long probeId, ProbeResult result) {
-        if (members.get(handle.id()) != handle || handle.probeGeneration != probeId || handle.terminated) {
-            return;
-        }
-        handle.probeGeneration++; // later outcomes of this run are stale
-        HealthCheckConfig hc = config.healthCheck();
-        if (result.alive()) {
-            handle.probeFailures = 0;
-            handle.probeSuccesses++;
-            if (handle.health == BackendState.DOWN
-                    && (handle.awaitingFirstProbe || handle.probeSuccesses >= hc.rise())) {
-                handle.awaitingFirstProbe = false;
-                handle.breaker.reset();
-                syncBreakerState(handle);
-                setHealth(
-                        handle,
-                        BackendState.UP,
-                        handle.probeSuccesses == 1 ? "probe passed" : handle.probeSuccesses + " probes passed");
-            } else if (handle.health == BackendState.DOWN && handle.probeSuccesses == 1) {
-                publishLastResort(); // on its way back: offer it first
-            }
-        } else {
-            handle.probeSuccesses = 0;
-            handle.probeFailures++;
-            handle.downReason = result.reason();
-            if (handle.health != BackendState.DOWN && handle.probeFailures >= hc.fall()) {
-                cancelHalfOpenTimer(handle);
-                setHealth(handle, BackendState.DOWN, result.reason());
-            }
-        }
-        scheduleProbe(
-                handle,
-                probeSchedule.nextDelayNanos(
-                        handle.health == BackendState.DOWN, handle.probeSuccesses, handle.probeFailures));
     }
 
     // ---------------------------------------------------------------- slow start, drains, publication
@@ -596,7 +677,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     /** Linear from 10% to 100% of the weight over the slow-start window, never below 1. */
-    private int rampedWeight(BackendHandle handle, long nowMillis) {
+    int rampedWeight(BackendHandle handle, long nowMillis) {
         long window = config.slowStart().toMillis();
         double share = Math.min(1.0, Math.max(0.1, (nowMillis - handle.rampStartMillis) / (double) window));
         return Math.max(1, (int) Math.round(handle.spec.weight() * share));
@@ -625,10 +706,13 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     private void checkDrains() {
         boolean pending = false;
-        for (BackendHandle h : members.values()) {
-            if (!h.drains.isEmpty()) {
+        for (BackendHandle h : List.copyOf(members.values())) {
+            if (!h.drains.isEmpty() || h.removing) {
                 if (h.inFlight() == 0) {
                     completeDrains(h);
+                    if (h.removing) {
+                        removeMember(h, "drained");
+                    }
                 } else {
                     pending = true;
                 }
@@ -645,7 +729,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         checkDrains();
     }
 
-    private static void completeDrains(BackendHandle handle) {
+    static void completeDrains(BackendHandle handle) {
         for (CompletableFuture<Void> f : handle.drains) {
             f.complete(null);
         }
@@ -656,7 +740,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
      * Control thread: recomputes who admits new requests (normal eligibility, half-open trials, panic mode) and
      * republishes when anything changed.
      */
-    private void refresh() {
+    void refresh() {
         int candidates = 0;
         int healthy = 0;
         for (BackendHandle h : members.values()) {
@@ -701,7 +785,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     /** Control thread: recomputes the member and eligible snapshots and hands the eligible set to the strategy. */
-    private void republish() {
+    void republish() {
         BackendHandle[] all = members.values().toArray(NO_HANDLES);
         List<Backend> eligible = new ArrayList<>(all.length);
         for (BackendHandle h : all) {
@@ -719,7 +803,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
      * Control thread: while nothing is eligible, the backends a request may still try as a last resort: enabled, not
      * terminated, down or ejected; those with a probe passed on their way back first, then in member order.
      */
-    private void publishLastResort() {
+    void publishLastResort() {
         if (eligibleSnapshot.length > 0) {
             lastResortSnapshot = NO_HANDLES;
             return;
@@ -735,7 +819,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         lastResortSnapshot = returning.toArray(NO_HANDLES);
     }
 
-    private void emit(BackendEvent.Type type, BackendHandle handle, String reason) {
+    void emit(BackendEvent.Type type, BackendHandle handle, String reason) {
         BackendEvent event = new BackendEvent(type, handle.id(), handle.state, reason, clock.instant());
         switch (type) {
             case DOWN:
@@ -926,10 +1010,10 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             return;
         }
         closed = true;
-        control.shutdownNow();
+        control.shutdown();
     }
 
-    private <T> T onControl(Callable<T> task) {
+    <T> T onControl(Callable<T> task) {
         if (closed) {
             throw new GatewayClosedException(name);
         }
@@ -937,66 +1021,12 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     private <T> T onControlAllowClosed(Callable<T> task) {
-        if (Thread.currentThread() == controlThread) {
-            return callInline(task);
-        }
-        Future<T> future;
-        try {
-            future = control.submit(task);
-        } catch (RejectedExecutionException e) {
-            throw new GatewayClosedException(name);
-        }
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return future.get();
-                } catch (InterruptedException e) {
-                    interrupted = true; // the change is under way; finish waiting for it, keep the interrupt
-                }
-            }
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException) {
-                throw (RuntimeException) cause;
-            }
-            if (cause instanceof Error) {
-                throw (Error) cause;
-            }
-            throw new IllegalStateException(cause);
-        } catch (java.util.concurrent.CancellationException e) {
-            throw new GatewayClosedException(name);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return control.call(task);
     }
 
-    private static <T> T callInline(Callable<T> task) {
-        try {
-            return task.call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private void postToControl(Runnable task) {
-        if (closed) {
-            return;
-        }
-        try {
-            control.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    log.error("load balancer '{}': control task failed", name, e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            // closing
+    void postToControl(Runnable task) {
+        if (!closed) {
+            control.post(task);
         }
     }
 

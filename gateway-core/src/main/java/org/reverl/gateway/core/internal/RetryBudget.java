@@ -13,8 +13,8 @@ import java.util.function.IntSupplier;
  */
 final class RetryBudget {
 
-    private final double fraction;
-    private final int minConcurrency;
+    private volatile double fraction;
+    private volatile int minConcurrency;
     private final IntSupplier requestsInFlight;
     private final AtomicInteger active = new AtomicInteger();
 
@@ -22,6 +22,12 @@ final class RetryBudget {
         this.fraction = percent / 100.0;
         this.minConcurrency = minConcurrency;
         this.requestsInFlight = requestsInFlight;
+    }
+
+    /** New limits; retries in progress stay counted. */
+    void configure(double percent, int minConcurrency) {
+        this.fraction = percent / 100.0;
+        this.minConcurrency = minConcurrency;
     }
 
     boolean tryAcquire() {

@@ -9,8 +9,8 @@ import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -18,8 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.reverl.gateway.api.Backend;
+import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendState;
-import org.reverl.gateway.api.Checks;
 
 /**
  * Keep-alive connections to the backends: one pool per event loop per backend, used only by that event loop's thread,
@@ -113,43 +113,25 @@ final class BackendPools {
     }
 
     /**
-     * Parses {@code host:port}, {@code tcp://host:port} or {@code http://host:port}; IPv6 literals in brackets. An IP
-     * literal comes back resolved; a host name unresolved, for the connector to resolve without blocking, at each
-     * new connection (within the resolver's cache, which follows the record's TTL).
+     * The socket address of a backend: its {@link BackendAddress} (parsed in one place, in gateway-api), which must be
+     * {@code http} or {@code tcp} (plain HTTP/1.1 over TCP). An IP literal comes back resolved; a host name unresolved,
+     * for the connector to resolve without blocking, at each new connection (within the resolver's cache, which
+     * follows the record's TTL).
+     *
+     * @throws IllegalArgumentException for another scheme or an invalid address, naming the value and what was expected
      */
-    static InetSocketAddress parseAddress(String address) {
-        String a = address.trim();
-        int scheme = a.indexOf("://");
-        if (scheme >= 0) {
-            String s = a.substring(0, scheme);
-            if (!s.equals("tcp") && !s.equals("http")) {
-                throw new IllegalArgumentException(Checks.message(
-                        "backend address", "'" + address + "'", "host:port, tcp://host:port or http://host:port"));
+    static InetSocketAddress socketAddress(String address) {
+        BackendAddress a = BackendAddress.parse(address, BackendAddress.Scheme.HTTP)
+                .requireScheme("backend address", BackendAddress.Scheme.HTTP, BackendAddress.Scheme.TCP);
+        byte[] ip = NetUtil.createByteArrayFromIpAddressString(a.host());
+        if (ip != null) {
+            try {
+                return new InetSocketAddress(InetAddress.getByAddress(a.host(), ip), a.port());
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalArgumentException(e); // cannot happen for a literal of 4 or 16 bytes
             }
-        } else {
-            a = "tcp://" + a;
         }
-        try {
-            URI uri = new URI(a);
-            String host = uri.getHost();
-            int port = uri.getPort();
-            if (host == null || port < 1) {
-                throw new IllegalArgumentException();
-            }
-            if (host.startsWith("[")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            byte[] ip = NetUtil.createByteArrayFromIpAddressString(host);
-            if (ip != null) {
-                return new InetSocketAddress(java.net.InetAddress.getByAddress(host, ip), port);
-            }
-            return InetSocketAddress.createUnresolved(host, port);
-        } catch (Exception e) {
-            throw new IllegalArgumentException(
-                    Checks.message(
-                            "backend address", "'" + address + "'", "host:port, tcp://host:port or http://host:port"),
-                    e);
-        }
+        return InetSocketAddress.createUnresolved(a.host(), a.port());
     }
 
     /** One backend's connections on one event loop. */
@@ -191,7 +173,7 @@ final class BackendPools {
             this.owner = owner;
             this.epoch = epoch;
             this.limit = limit;
-            this.address = parseAddress(backend.address());
+            this.address = socketAddress(backend.address());
             String host = address.getHostString();
             this.authority =
                     AsciiString.of((host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort());

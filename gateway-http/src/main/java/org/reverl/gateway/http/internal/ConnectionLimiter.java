@@ -17,13 +17,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 @ChannelHandler.Sharable
 public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
-    private final int max;
+    private volatile int max;
     private final AtomicInteger open = new AtomicInteger();
     private final Runnable updateTask = this::update;
     private volatile Channel server;
 
     /** @param max the most client connections served at once */
     public ConnectionLimiter(int max) {
+        this.max = max;
+    }
+
+    /** A new limit (a reload); applies from the next accepted connection. */
+    public void setMax(int max) {
         this.max = max;
     }
 
@@ -42,6 +47,7 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel child = (Channel) msg;
         int now = open.incrementAndGet();
+        int max = this.max;
         if (now > max) {
             // accepted in the same read as the one that reached the limit: refused, as the backlog would
             open.decrementAndGet();
@@ -49,7 +55,7 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             return;
         }
         child.closeFuture().addListener((ChannelFutureListener) f -> {
-            if (open.getAndDecrement() >= max) {
+            if (open.getAndDecrement() >= this.max) {
                 ctx.channel().eventLoop().execute(updateTask);
             }
         });

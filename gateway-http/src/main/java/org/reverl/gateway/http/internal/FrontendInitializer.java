@@ -22,6 +22,11 @@ public final class FrontendInitializer extends ChannelInitializer<Channel> {
         this.accessLog = accessLog;
     }
 
+    /** What the connections built by this initializer share. */
+    public ProxySettings settings() {
+        return settings;
+    }
+
     @Override
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
