@@ -53,6 +53,7 @@ import org.reverl.gateway.api.Checks;
  * @param forwarded whether an RFC 7239 {@code Forwarded} field is added besides {@code X-Forwarded-*}
  * @param via the pseudonym added to {@code Via}, e.g. {@code reverl}
  * @param tls the certificate to terminate TLS with, or {@code null} for plain HTTP
+ * @param backendTls how {@code https://} backends are reached: verification (on by default), trust, client certificate
  * @param observer sees responses, failures, retries and rejections, for metrics; {@link ProxyObserver#NOOP} by default
  * @param accessLog whether each request is logged, one line when its response ends, to the SLF4J logger {@code
  *     org.reverl.access}; off by default
@@ -84,6 +85,7 @@ public record HttpProxyConfig(
         Forwarded forwarded,
         String via,
         TlsSettings tls,
+        BackendTlsSettings backendTls,
         ProxyObserver observer,
         boolean accessLog) {
 
@@ -160,6 +162,7 @@ public record HttpProxyConfig(
         trustedProxies = Set.copyOf(requireNonNull(trustedProxies, "trustedProxies"));
         requireNonNull(forwarded, "forwarded");
         Checks.notBlank("via", via);
+        requireNonNull(backendTls, "backendTls");
         requireNonNull(observer, "observer");
     }
 
@@ -202,6 +205,7 @@ public record HttpProxyConfig(
         b.forwarded = forwarded;
         b.via = via;
         b.tls = tls;
+        b.backendTls = backendTls;
         b.observer = observer;
         b.accessLog = accessLog;
         return b;
@@ -248,6 +252,7 @@ public record HttpProxyConfig(
         private Forwarded forwarded = Forwarded.X_FORWARDED;
         private String via = DEFAULT_VIA;
         private TlsSettings tls;
+        private BackendTlsSettings backendTls = BackendTlsSettings.defaults();
         private ProxyObserver observer = ProxyObserver.NOOP;
         private boolean accessLog;
 
@@ -426,6 +431,12 @@ public record HttpProxyConfig(
             return this;
         }
 
+        /** How {@code https://} backends are reached; default {@link BackendTlsSettings#defaults()} (verified). */
+        public Builder backendTls(BackendTlsSettings backendTls) {
+            this.backendTls = requireNonNull(backendTls, "backendTls");
+            return this;
+        }
+
         /**
          * What sees each request's outcome, for metrics; default {@link ProxyObserver#NOOP}.
          *
@@ -471,6 +482,7 @@ public record HttpProxyConfig(
                     forwarded,
                     via,
                     tls,
+                    backendTls,
                     observer,
                     accessLog);
         }

@@ -116,15 +116,17 @@ public final class HttpProxyServer implements AutoCloseable {
     /** The pipeline for new connections under {@code config}: its TLS context, limits, timeouts and fresh pools. */
     private static FrontendInitializer frontend(LoadBalancer lb, Transports transport, HttpProxyConfig config) {
         SslContext ssl = null;
+        io.netty.util.Mapping<String, SslContext> sni = null;
         if (config.tls() != null) {
             try {
                 ssl = config.tls().newServerContext();
+                sni = config.tls().newSniMapping(ssl);
             } catch (SSLException e) {
                 throw new IllegalStateException("tls: " + e.getMessage(), e);
             }
         }
         ProxySettings settings = new ProxySettings(lb, transport, config, ssl != null, Ticker.SYSTEM);
-        return new FrontendInitializer(settings, ssl, config.accessLog());
+        return new FrontendInitializer(settings, ssl, sni, config.accessLog());
     }
 
     private static String tlsProvider(HttpProxyConfig config) {

@@ -424,7 +424,11 @@ final class Exchange implements RequestContext {
             failExchange(HttpResponseStatus.SERVICE_UNAVAILABLE);
             return;
         }
-        if (cause instanceof ConnectTimeoutException) {
+        if (cause instanceof BackendTlsException) {
+            // nothing was sent; a refused certificate will be refused again, so it proves the backend unusable
+            BackendTlsException tls = (BackendTlsException) cause;
+            onNotDelivered(be, tls.getMessage(), tls.certificateRefused(), cause, ProxyObserver.Failure.CONNECT, true);
+        } else if (cause instanceof ConnectTimeoutException) {
             // a last-resort try is out of rotation already: trying the next one costs the fleet nothing
             onNotDelivered(be, "connect timeout", false, cause, ProxyObserver.Failure.CONNECT, dispatch.lastResort());
         } else if (ConnectFailures.isDns(cause)) {

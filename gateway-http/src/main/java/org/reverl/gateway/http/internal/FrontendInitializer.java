@@ -3,13 +3,16 @@ package org.reverl.gateway.http.internal;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
 
 /** Builds a client connection's pipeline: TLS (optional), the strict HTTP/1.1 codec, the access log (optional), the proxy. */
 public final class FrontendInitializer extends ChannelInitializer<Channel> {
 
     private final ProxySettings settings;
     private final SslContext ssl;
+    private final Mapping<String, SslContext> sni;
     private final boolean accessLog;
 
     /**
@@ -17,8 +20,20 @@ public final class FrontendInitializer extends ChannelInitializer<Channel> {
      * @param accessLog whether to log each request (adds {@link AccessLogHandler}; nothing when off)
      */
     public FrontendInitializer(ProxySettings settings, SslContext ssl, boolean accessLog) {
+        this(settings, ssl, null, accessLog);
+    }
+
+    /**
+     * @param ssl the server context, or {@code null} for plain HTTP
+     * @param sni the contexts chosen by the name a client asks for (SNI), {@code ssl} for any other; {@code null} for
+     *     {@code ssl} alone
+     * @param accessLog whether to log each request (adds {@link AccessLogHandler}; nothing when off)
+     */
+    public FrontendInitializer(
+            ProxySettings settings, SslContext ssl, Mapping<String, SslContext> sni, boolean accessLog) {
         this.settings = settings;
         this.ssl = ssl;
+        this.sni = sni;
         this.accessLog = accessLog;
     }
 
@@ -30,7 +45,10 @@ public final class FrontendInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
-        if (ssl != null) {
+        if (sni != null) {
+            // reads the client hello's server name, then replaces itself with the chosen context's handler
+            p.addLast("tls", new SniHandler(sni));
+        } else if (ssl != null) {
             p.addLast("tls", ssl.newHandler(ch.alloc()));
         }
         FrontendCodec codec =

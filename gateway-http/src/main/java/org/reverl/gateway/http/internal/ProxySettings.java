@@ -47,6 +47,8 @@ public final class ProxySettings {
     final ProxyObserver observer;
     final BackendConnector connector;
     final BackendPools pools;
+    /** The client context for {@code https://} backends. */
+    final io.netty.handler.ssl.SslContext backendSsl;
 
     /**
      * @param lb where requests go
@@ -97,6 +99,11 @@ public final class ProxySettings {
         this.maxAttempts = config.maxAttempts();
         this.observer = config.observer();
         this.connector = connector != null ? connector : BackendConnector.sockets(transport, config.dnsServers());
+        try {
+            this.backendSsl = config.backendTls().newClientContext();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalStateException("backendTls: " + e.getMessage(), e);
+        }
         this.pools = new BackendPools(this);
     }
 
