@@ -84,6 +84,43 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void parse_httpsBackend_andBackendTls() throws Exception {
+        Files.writeString(dir.resolve("ca.pem"), "x");
+        Files.writeString(dir.resolve("cert.pem"), "x");
+        Files.writeString(dir.resolve("key.pem"), "x");
+        ReverlConfig c = parse("""
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                backends:
+                  - { id: b1, address: "https://web.example:8443" }
+                  - { id: b2, address: "tcp://10.0.0.2:80" }
+                backendTls: { caBundle: ca.pem, clientCert: cert.pem, clientKey: key.pem, provider: jdk }
+                """);
+        assertThat(c.backends().get(0).address()).isEqualTo("https://web.example:8443");
+        assertThat(c.backends().get(1).address()).isEqualTo("http://10.0.0.2:80");
+        assertThat(c.proxy().backendTls().verifies()).isTrue();
+        assertThat(c.proxy().backendTls().caBundle()).isEqualTo(dir.resolve("ca.pem"));
+
+        ReverlConfig insecure = parse("""
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                backends: [ { id: b1, address: "https://web.example:8443" } ]
+                backendTls: { verify: false }
+                """);
+        assertThat(insecure.proxy().backendTls().verifies()).isFalse();
+
+        assertThatThrownBy(() -> parse("""
+                        listeners: [ { address: "127.0.0.1:8080" } ]
+                        backends: [ { id: b1, address: "https://web.example:8443" } ]
+                        backendTls: { clientCert: cert.pem, caBundle: nowhere.pem }
+                        """))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors())
+                                .containsExactlyInAnyOrder(
+                                        "backendTls.caBundle: \"nowhere.pem\" (expected: a readable file)",
+                                        "backendTls: clientCert and clientKey go together"));
+    }
+
+    @Test
     void parse_minimalConfig_defaults() throws Exception {
         ReverlConfig c = parse("""
                 listeners: [ { address: "127.0.0.1:8080" } ]
@@ -150,7 +187,7 @@ class ConfigLoaderTest {
                                         "forwarded: \"both\" (expected: one of [x-forwarded, rfc7239])",
                                         "admin.token: missing (expected: a token when admin.address is not loopback"
                                                 + " (0.0.0.0:8081))",
-                                        "colour: unknown key (expected: one of [accessLog, admin, backends, breaker, forwarded,"
+                                        "colour: unknown key (expected: one of [accessLog, admin, backendTls, backends, breaker, forwarded,"
                                                 + " health, ioThreads, limits, listeners, metrics, queue, retry,"
                                                 + " shutdownTimeout, strategy, timeouts, trustedProxies])"))
                 .hasMessageStartingWith("reverl.yaml: 17 errors:");
@@ -218,8 +255,8 @@ class ConfigLoaderTest {
                         ConfigException.class,
                         e -> assertThat(e.errors())
                                 .containsExactlyInAnyOrder(
-                                        "backends[2].address: \"pid:12\" (expected: host:port, http://host:port or"
-                                                + " tcp://host:port)",
+                                        "backends[2].address: \"pid:12\" (expected: host:port, http://host:port,"
+                                                + " https://host:port or tcp://host:port)",
                                         "backends[3].health: 2 keys (expected: exactly one of port, address, pid or pidfile)",
                                         "backends[4].health.address: \"10.0.0.5\" (expected: host:port, http://host:port,"
                                                 + " https://host:port, tcp://host:port, local:<id>, pid:<pid> or pidfile:<path>)",
