@@ -53,6 +53,9 @@ import org.reverl.gateway.api.Checks;
  * @param forwarded whether an RFC 7239 {@code Forwarded} field is added besides {@code X-Forwarded-*}
  * @param via the pseudonym added to {@code Via}, e.g. {@code reverl}
  * @param tls the certificate to terminate TLS with, or {@code null} for plain HTTP
+ * @param http2 whether clients may speak HTTP/2: {@code h2} by ALPN on a TLS listener (preferred to {@code http/1.1}),
+ *     and with prior knowledge ({@code h2c}) on a plain one; each stream is one request to an HTTP/1.1 backend
+ * @param maxConcurrentStreams the most HTTP/2 streams a client may have open on one connection
  * @param backendTls how {@code https://} backends are reached: verification (on by default), trust, client certificate
  * @param observer sees responses, failures, retries and rejections, for metrics; {@link ProxyObserver#NOOP} by default
  * @param accessLog whether each request is logged, one line when its response ends, to the SLF4J logger {@code
@@ -85,6 +88,8 @@ public record HttpProxyConfig(
         Forwarded forwarded,
         String via,
         TlsSettings tls,
+        boolean http2,
+        int maxConcurrentStreams,
         BackendTlsSettings backendTls,
         ProxyObserver observer,
         boolean accessLog) {
@@ -122,6 +127,8 @@ public record HttpProxyConfig(
     public static final Duration DEFAULT_UPSTREAM_IDLE_TIMEOUT = Duration.ofSeconds(30);
     /** Default {@link #tunnelIdleTimeout()}: one hour, as HAProxy's documentation suggests for {@code timeout tunnel}. */
     public static final Duration DEFAULT_TUNNEL_IDLE_TIMEOUT = Duration.ofHours(1);
+    /** Default {@link #maxConcurrentStreams()}, as nginx's {@code http2_max_concurrent_streams}. */
+    public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 100;
     /** Default {@link #maxConnections()}. */
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     /** Default {@link #queueSize()}. */
@@ -162,6 +169,7 @@ public record HttpProxyConfig(
         trustedProxies = Set.copyOf(requireNonNull(trustedProxies, "trustedProxies"));
         requireNonNull(forwarded, "forwarded");
         Checks.notBlank("via", via);
+        Checks.inRange("maxConcurrentStreams", maxConcurrentStreams, 1, 10_000);
         requireNonNull(backendTls, "backendTls");
         requireNonNull(observer, "observer");
     }
@@ -206,6 +214,8 @@ public record HttpProxyConfig(
         b.via = via;
         b.tls = tls;
         b.backendTls = backendTls;
+        b.http2 = http2;
+        b.maxConcurrentStreams = maxConcurrentStreams;
         b.observer = observer;
         b.accessLog = accessLog;
         return b;
@@ -253,6 +263,8 @@ public record HttpProxyConfig(
         private String via = DEFAULT_VIA;
         private TlsSettings tls;
         private BackendTlsSettings backendTls = BackendTlsSettings.defaults();
+        private boolean http2;
+        private int maxConcurrentStreams = DEFAULT_MAX_CONCURRENT_STREAMS;
         private ProxyObserver observer = ProxyObserver.NOOP;
         private boolean accessLog;
 
@@ -431,6 +443,18 @@ public record HttpProxyConfig(
             return this;
         }
 
+        /** Lets clients speak HTTP/2 (ALPN {@code h2} on TLS, {@code h2c} prior knowledge on plain); default off. */
+        public Builder http2(boolean http2) {
+            this.http2 = http2;
+            return this;
+        }
+
+        /** The most HTTP/2 streams open at once on one client connection; default 100. */
+        public Builder maxConcurrentStreams(int streams) {
+            this.maxConcurrentStreams = Checks.inRange("maxConcurrentStreams", streams, 1, 10_000);
+            return this;
+        }
+
         /** How {@code https://} backends are reached; default {@link BackendTlsSettings#defaults()} (verified). */
         public Builder backendTls(BackendTlsSettings backendTls) {
             this.backendTls = requireNonNull(backendTls, "backendTls");
@@ -482,6 +506,8 @@ public record HttpProxyConfig(
                     forwarded,
                     via,
                     tls,
+                    http2,
+                    maxConcurrentStreams,
                     backendTls,
                     observer,
                     accessLog);

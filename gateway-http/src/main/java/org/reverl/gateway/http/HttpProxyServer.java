@@ -119,14 +119,14 @@ public final class HttpProxyServer implements AutoCloseable {
         io.netty.util.Mapping<String, SslContext> sni = null;
         if (config.tls() != null) {
             try {
-                ssl = config.tls().newServerContext();
-                sni = config.tls().newSniMapping(ssl);
+                ssl = config.tls().newServerContext(config.http2());
+                sni = config.tls().newSniMapping(ssl, config.http2());
             } catch (SSLException e) {
                 throw new IllegalStateException("tls: " + e.getMessage(), e);
             }
         }
         ProxySettings settings = new ProxySettings(lb, transport, config, ssl != null, Ticker.SYSTEM);
-        return new FrontendInitializer(settings, ssl, sni, config.accessLog());
+        return new FrontendInitializer(settings, ssl, sni, config.accessLog(), config.http2());
     }
 
     private static String tlsProvider(HttpProxyConfig config) {

@@ -187,6 +187,16 @@ public final class TlsSettings {
      * @since 0.2
      */
     public SslContext newServerContext() throws SSLException {
+        return newServerContext(false);
+    }
+
+    /**
+     * {@link #newServerContext()}, offering {@code h2} by ALPN before {@code http/1.1} if {@code http2}.
+     *
+     * @throws SSLException if the material cannot be loaded or the provider is unavailable
+     * @since 0.2
+     */
+    public SslContext newServerContext(boolean http2) throws SSLException {
         Provider effective = effectiveProvider();
         if (effective == Provider.OPENSSL && !OpenSsl.isAvailable()) {
             throw new SSLException("OpenSSL is not available: " + OpenSsl.unavailabilityCause());
@@ -200,7 +210,9 @@ public final class TlsSettings {
                             ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                            ApplicationProtocolNames.HTTP_1_1))
+                            http2
+                                    ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
+                                    : List.of(ApplicationProtocolNames.HTTP_1_1)))
                     .build();
         } catch (SSLException e) {
             throw e;
@@ -219,12 +231,22 @@ public final class TlsSettings {
      * @since 0.2
      */
     public Mapping<String, SslContext> newSniMapping(SslContext defaultContext) throws SSLException {
+        return newSniMapping(defaultContext, false);
+    }
+
+    /**
+     * {@link #newSniMapping(SslContext)}, each context offering {@code h2} by ALPN if {@code http2}.
+     *
+     * @throws SSLException if a certificate or key cannot be loaded
+     * @since 0.2
+     */
+    public Mapping<String, SslContext> newSniMapping(SslContext defaultContext, boolean http2) throws SSLException {
         if (byName.isEmpty()) {
             return null;
         }
         DomainWildcardMappingBuilder<SslContext> b = new DomainWildcardMappingBuilder<>(defaultContext);
         for (Map.Entry<String, TlsSettings> e : byName) {
-            b.add(e.getKey(), e.getValue().withProvider(provider).newServerContext());
+            b.add(e.getKey(), e.getValue().withProvider(provider).newServerContext(http2));
         }
         return b.build();
     }

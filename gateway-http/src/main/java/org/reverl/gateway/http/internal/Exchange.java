@@ -143,7 +143,7 @@ final class Exchange implements RequestContext {
     void upgradeDeclined() {
         if (upgrade != null) {
             upgrade = null;
-            closeAfterResponse |= conn.codec().resumeHttp();
+            closeAfterResponse |= conn.resumeHttp();
         }
     }
 
@@ -232,10 +232,11 @@ final class Exchange implements RequestContext {
         closeAfterResponse = (fields & HeaderRules.HOP_CONNECTION) != 0
                 ? !HttpUtil.isKeepAlive(req)
                 : !req.protocolVersion().isKeepAliveDefault();
-        upgrade = HeaderRules.upgradeOf(req, fields, bodyLength != 0);
+        // an HTTP/2 stream has no Upgrade (its codec refuses connection-specific fields): only HTTP/1.1 switches
+        upgrade = conn.codec() == null ? null : HeaderRules.upgradeOf(req, fields, bodyLength != 0);
         if ((fields & HeaderRules.FIELD_UPGRADE) != 0 && upgrade == null) {
             // an Upgrade that is not passed on is removed with the other hop-by-hop fields, and HTTP goes on
-            closeAfterResponse |= conn.codec().resumeHttp();
+            closeAfterResponse |= conn.resumeHttp();
         }
         // an upgrade is never sent twice: the backend may have switched, and acted on it
         idempotent = upgrade == null && isIdempotent(req.method());
@@ -700,7 +701,7 @@ final class Exchange implements RequestContext {
     private void finish(boolean close) {
         if (upgrade != null) {
             upgrade = null;
-            close |= conn.codec().resumeHttp();
+            close |= conn.resumeHttp();
         }
         body.clear();
         request = null;

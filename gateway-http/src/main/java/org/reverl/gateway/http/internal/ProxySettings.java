@@ -44,6 +44,7 @@ public final class ProxySettings {
     final int queueSize;
     final long queueTimeoutNanos;
     final int maxAttempts;
+    final int maxConcurrentStreams;
     final ProxyObserver observer;
     final BackendConnector connector;
     final BackendPools pools;
@@ -97,6 +98,7 @@ public final class ProxySettings {
         this.queueSize = config.queueSize();
         this.queueTimeoutNanos = config.queueTimeout().toNanos();
         this.maxAttempts = config.maxAttempts();
+        this.maxConcurrentStreams = config.maxConcurrentStreams();
         this.observer = config.observer();
         this.connector = connector != null ? connector : BackendConnector.sockets(transport, config.dnsServers());
         try {
