@@ -509,6 +509,12 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             r.error("trustedProxies", e.getMessage());
         }
+        TreeReader.Obj h2 = top.obj("http2");
+        p.http2(h2.bool("enabled", false));
+        p.maxConcurrentStreams(
+                h2.integer("maxConcurrentStreams", HttpProxyConfig.DEFAULT_MAX_CONCURRENT_STREAMS, 1, 10_000));
+        h2.rejectUnknownKeys();
+
         if (top.has("backendTls")) {
             p.backendTls(backendTls(r, top.obj("backendTls"), baseDir));
         }

@@ -94,7 +94,10 @@ class ConfigLoaderTest {
                   - { id: b1, address: "https://web.example:8443" }
                   - { id: b2, address: "tcp://10.0.0.2:80" }
                 backendTls: { caBundle: ca.pem, clientCert: cert.pem, clientKey: key.pem, provider: jdk }
+                http2: { enabled: true, maxConcurrentStreams: 50 }
                 """);
+        assertThat(c.proxy().http2()).isTrue();
+        assertThat(c.proxy().maxConcurrentStreams()).isEqualTo(50);
         assertThat(c.backends().get(0).address()).isEqualTo("https://web.example:8443");
         assertThat(c.backends().get(1).address()).isEqualTo("http://10.0.0.2:80");
         assertThat(c.proxy().backendTls().verifies()).isTrue();
@@ -133,6 +136,7 @@ class ConfigLoaderTest {
         assertThat(c.proxy().maxBody()).isEqualTo(HttpProxyConfig.UNLIMITED_BODY);
         assertThat(c.proxy().forwarded()).isEqualTo(HttpProxyConfig.Forwarded.X_FORWARDED);
         assertThat(c.proxy().tunnelIdleTimeout()).isEqualTo(HttpProxyConfig.DEFAULT_TUNNEL_IDLE_TIMEOUT);
+        assertThat(c.proxy().http2()).isFalse();
         assertThat(c.admin().enabled()).isTrue();
         assertThat(c.admin().address().getPort()).isEqualTo(8081);
         assertThat(c.metrics()).isTrue();
@@ -188,7 +192,7 @@ class ConfigLoaderTest {
                                         "admin.token: missing (expected: a token when admin.address is not loopback"
                                                 + " (0.0.0.0:8081))",
                                         "colour: unknown key (expected: one of [accessLog, admin, backendTls, backends, breaker, forwarded,"
-                                                + " health, ioThreads, limits, listeners, metrics, queue, retry,"
+                                                + " health, http2, ioThreads, limits, listeners, metrics, queue, retry,"
                                                 + " shutdownTimeout, strategy, timeouts, trustedProxies])"))
                 .hasMessageStartingWith("reverl.yaml: 17 errors:");
     }
