@@ -30,7 +30,7 @@ final class CheckCommand implements Callable<Integer> {
             spec.commandLine()
                     .getOut()
                     .printf(
-                            "%s: OK: %d listener(s), %d backend(s), strategy %s, %s%n",
+                            "%s: OK: %d listener(s), %d backend(s), strategy %s, %s%s%n",
                             config,
                             c.listeners().size(),
                             c.backends().size(),
@@ -38,7 +38,11 @@ final class CheckCommand implements Callable<Integer> {
                             c.gateway().healthCheck() == null
                                     ? "no active health checks"
                                     : "health probe "
-                                            + c.gateway().healthCheck().probe());
+                                            + c.gateway().healthCheck().probe(),
+                            c.discovery() == null
+                                    ? ""
+                                    : ", backends also from discovery "
+                                            + c.discovery().source());
             return ExitCodes.OK;
         } catch (ConfigException e) {
             spec.commandLine().getErr().println(e.getMessage());

@@ -26,6 +26,8 @@ import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.core.DiscoveryFollower;
+import org.reverl.gateway.core.DiscoveryStatus;
 import org.reverl.gateway.core.LoadBalancers;
 import org.reverl.gateway.http.HttpProxyConfig;
 import org.reverl.gateway.http.HttpProxyServer;
@@ -35,6 +37,7 @@ import org.reverl.server.admin.AdminSettings;
 import org.reverl.server.config.ConfigException;
 import org.reverl.server.config.ConfigLoader;
 import org.reverl.server.config.ReverlConfig;
+import org.reverl.server.metrics.DiscoveryMeters;
 import org.reverl.server.metrics.ServerMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +67,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     private volatile boolean closed;
     private volatile InetSocketAddress adminAddress;
     private volatile Path adminSocket;
+    private volatile DiscoveryFollower discovery;
 
     /** The membership source of the configuration file's backends: a reload manages those, and only those. */
     public static final String CONFIG_SOURCE = "config";
@@ -94,6 +98,17 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
             closeWithServer(metrics);
             observer = metrics.observer();
             LoadBalancers.membership(lb).reconcile(CONFIG_SOURCE, c.backends());
+            if (c.discovery() != null) {
+                // after the file's backends: a discovered backend with the id of one of them is skipped
+                DiscoveryFollower f = DiscoveryFollower.start(
+                        loader.registry()
+                                .newSource(c.discovery().source(), c.discovery().options()),
+                        lb,
+                        e -> {});
+                closeWithServer(f);
+                discovery = f;
+                DiscoveryMeters.bind(metrics.registry(), f);
+            }
             for (ReverlConfig.Listener listener : c.listeners()) {
                 proxies.add(HttpProxyServer.start(lb, proxyConfig(c, listener, observer)));
             }
@@ -210,6 +225,18 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     }
 
     @Override
+    public java.util.Optional<DiscoveryStatus> discovery() {
+        DiscoveryFollower f = discovery;
+        return f == null ? java.util.Optional.empty() : java.util.Optional.of(f.status());
+    }
+
+    /** Whether backend {@code id} came from discovery: save leaves such backends out of the file. */
+    private boolean discovered(String id) {
+        DiscoveryFollower f = discovery;
+        return f != null && f.owns(id);
+    }
+
+    @Override
     public String version() {
         return VERSION;
     }
@@ -291,6 +318,9 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         if (next.metrics() != running.metrics()) {
             restart.add("metrics");
         }
+        if (!java.util.Objects.equals(next.discovery(), running.discovery())) {
+            restart.add("discovery");
+        }
         config = effective;
         log.info(
                 "reloaded {}: {}{}",
@@ -312,7 +342,8 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
                 running.admin(),
                 running.metrics(),
                 next.accessLog(),
-                next.shutdownTimeout());
+                next.shutdownTimeout(),
+                running.discovery());
     }
 
     /**
@@ -421,8 +452,8 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         }
         ArrayNode backends = mapper.createArrayNode();
         for (Backend b : lb.backends()) {
-            if (b.state() == BackendState.DRAINING) {
-                continue; // on its way out
+            if (b.state() == BackendState.DRAINING || discovered(b.id())) {
+                continue; // on its way out, or the registry's
             }
             ObjectNode n = backends.addObject();
             n.put("id", b.id());

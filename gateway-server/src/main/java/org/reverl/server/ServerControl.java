@@ -37,6 +37,14 @@ public interface ServerControl {
     /** Whether the proxy is listening and at least one backend is eligible (for {@code /readyz}). */
     boolean ready();
 
+    /**
+     * Where the backends discovered from a registry stand (for {@code /readyz} and the admin API); empty when the
+     * server has no discovery source.
+     */
+    default java.util.Optional<org.reverl.gateway.core.DiscoveryStatus> discovery() {
+        return java.util.Optional.empty();
+    }
+
     /** Reverl's version, for the status page and {@code --version}. */
     String version();
 

@@ -39,6 +39,19 @@ class CheckCommandTest {
     }
 
     @Test
+    void check_fileWithDiscovery_saysWhereBackendsComeFrom_withoutReachingTheRegistry() throws Exception {
+        int code = check("""
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                discovery: { source: dns, name: web.example, port: 8080, servers: "127.0.0.1:1" }
+                """);
+
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString())
+                .contains("OK: 1 listener(s), 0 backend(s), strategy round_robin, no active health checks, backends"
+                        + " also from discovery dns");
+    }
+
+    @Test
     void check_brokenFile_exitTwoWithEveryError() throws Exception {
         int code = check("""
                 listeners: [ { address: "127.0.0.1:8080" } ]

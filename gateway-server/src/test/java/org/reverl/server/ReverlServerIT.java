@@ -246,12 +246,16 @@ class ReverlServerIT {
                 file,
                 head + "backends: [ { id: demo-2, address: \"" + b.endpoints().get(1)[1] + "\" } ]\n");
         new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor(10, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(30))
-                .ignoreExceptions()
-                .until(() -> client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
-                        .body()
-                        .trim()
-                        .equals("Hello from demo-2"));
+        try {
+            await().atMost(Duration.ofSeconds(30))
+                    .ignoreExceptions()
+                    .until(() -> client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
+                            .body()
+                            .trim()
+                            .equals("Hello from demo-2"));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("not reloaded; the server said:\n" + Files.readString(dir.resolve("out.log")), e);
+        }
 
         p.destroy(); // SIGTERM
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();

@@ -1,7 +1,7 @@
 /**
- * The contracts of Reverl: what a gateway is, what a backend is, and the two plugin points, {@link
- * org.reverl.gateway.api.SelectionStrategy} and {@link org.reverl.gateway.api.LivenessProbe}, found by {@link
- * java.util.ServiceLoader} through their providers.
+ * The contracts of Reverl: what a gateway is, what a backend is, and the plugin points, {@link
+ * org.reverl.gateway.api.SelectionStrategy}, {@link org.reverl.gateway.api.LivenessProbe} and {@link
+ * org.reverl.gateway.api.DiscoverySource}, found by {@link java.util.ServiceLoader} through their providers.
  *
  * <p>A strategy or probe author needs this artifact alone; it depends on nothing outside the JDK.
  *

@@ -16,13 +16,16 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 import org.reverl.gateway.api.Checks;
+import org.reverl.gateway.api.DiscoverySource;
+import org.reverl.gateway.api.DiscoverySourceProvider;
 import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.LivenessProbeProvider;
 import org.reverl.gateway.api.SelectionStrategy;
 import org.reverl.gateway.api.SelectionStrategyProvider;
 
 /**
- * The selection strategies and liveness probes available to gateways, by name, usually found by {@link ServiceLoader}.
+ * The selection strategies, liveness probes and discovery sources available to gateways, by name, usually found by
+ * {@link ServiceLoader}.
  *
  * <h2>Rules</h2>
  * <ul>
@@ -42,10 +45,12 @@ public final class ProviderRegistry {
 
     private final Map<String, SelectionStrategyProvider> strategies;
     private final Map<String, LivenessProbeProvider> probes;
+    private final Map<String, DiscoverySourceProvider> sources;
 
     private ProviderRegistry(
             Iterable<? extends SelectionStrategyProvider> strategies,
-            Iterable<? extends LivenessProbeProvider> probes) {
+            Iterable<? extends LivenessProbeProvider> probes,
+            Iterable<? extends DiscoverySourceProvider> sources) {
         this.strategies = resolve(
                 "selection strategy",
                 strategies,
@@ -58,6 +63,12 @@ public final class ProviderRegistry {
                 LivenessProbeProvider::name,
                 LivenessProbeProvider::priority,
                 LivenessProbeProvider::isAvailable);
+        this.sources = resolve(
+                "discovery source",
+                sources,
+                DiscoverySourceProvider::name,
+                DiscoverySourceProvider::priority,
+                DiscoverySourceProvider::isAvailable);
     }
 
     /** The providers {@link ServiceLoader} finds through the class loader that loaded Reverl. */
@@ -70,14 +81,29 @@ public final class ProviderRegistry {
         requireNonNull(classLoader, "classLoader");
         return new ProviderRegistry(
                 ServiceLoader.load(SelectionStrategyProvider.class, classLoader),
-                ServiceLoader.load(LivenessProbeProvider.class, classLoader));
+                ServiceLoader.load(LivenessProbeProvider.class, classLoader),
+                ServiceLoader.load(DiscoverySourceProvider.class, classLoader));
+    }
+
+    /**
+     * Exactly these providers and no discovery source, with the same rules as {@link #load()}; for tests and
+     * dependency injection.
+     */
+    public static ProviderRegistry of(
+            Iterable<? extends SelectionStrategyProvider> strategies,
+            Iterable<? extends LivenessProbeProvider> probes) {
+        return of(strategies, probes, List.of());
     }
 
     /** Exactly these providers, with the same rules as {@link #load()}; for tests and dependency injection. */
     public static ProviderRegistry of(
             Iterable<? extends SelectionStrategyProvider> strategies,
-            Iterable<? extends LivenessProbeProvider> probes) {
-        return new ProviderRegistry(requireNonNull(strategies, "strategies"), requireNonNull(probes, "probes"));
+            Iterable<? extends LivenessProbeProvider> probes,
+            Iterable<? extends DiscoverySourceProvider> sources) {
+        return new ProviderRegistry(
+                requireNonNull(strategies, "strategies"),
+                requireNonNull(probes, "probes"),
+                requireNonNull(sources, "sources"));
     }
 
     /** The winning strategy provider for {@code name}, if any. */
@@ -88,6 +114,16 @@ public final class ProviderRegistry {
     /** The winning probe provider for {@code name}, if any. */
     public Optional<LivenessProbeProvider> probeProvider(String name) {
         return Optional.ofNullable(probes.get(requireNonNull(name, "name")));
+    }
+
+    /** The winning discovery source provider for {@code name}, if any. */
+    public Optional<DiscoverySourceProvider> sourceProvider(String name) {
+        return Optional.ofNullable(sources.get(requireNonNull(name, "name")));
+    }
+
+    /** The known discovery source names, sorted. */
+    public Set<String> sourceNames() {
+        return sources.keySet();
     }
 
     /** The known strategy names, sorted. */
@@ -132,6 +168,23 @@ public final class ProviderRegistry {
             throw new IllegalStateException(provider.getClass().getName() + ".create returned null");
         }
         return probe;
+    }
+
+    /**
+     * Creates the discovery source {@code name} with {@code options}, not started.
+     *
+     * @throws IllegalArgumentException if the name is unknown (listing the known ones) or an option is invalid
+     */
+    public DiscoverySource newSource(String name, Map<String, String> options) {
+        DiscoverySourceProvider provider = sources.get(requireNonNull(name, "name"));
+        if (provider == null) {
+            throw unknown("discovery source", name, sources.keySet());
+        }
+        DiscoverySource source = provider.create(Map.copyOf(options));
+        if (source == null) {
+            throw new IllegalStateException(provider.getClass().getName() + ".create returned null");
+        }
+        return source;
     }
 
     private static IllegalArgumentException unknown(String kind, String name, Set<String> known) {
@@ -186,6 +239,7 @@ public final class ProviderRegistry {
 
     @Override
     public String toString() {
-        return "ProviderRegistry{strategies=" + strategies.keySet() + ", probes=" + probes.keySet() + '}';
+        return "ProviderRegistry{strategies=" + strategies.keySet() + ", probes=" + probes.keySet() + ", sources="
+                + sources.keySet() + '}';
     }
 }

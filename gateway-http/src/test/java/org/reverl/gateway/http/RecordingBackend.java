@@ -109,6 +109,17 @@ final class RecordingBackend implements AutoCloseable {
             }
         } catch (IOException e) {
             // the proxy closed the connection
+        } finally {
+            synchronized (open) {
+                open.remove(s);
+            }
+        }
+    }
+
+    /** Connections open now. */
+    int openConnections() {
+        synchronized (open) {
+            return open.size();
         }
     }
 

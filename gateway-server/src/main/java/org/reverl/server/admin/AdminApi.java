@@ -130,7 +130,9 @@ final class AdminApi {
         if (path.equals("/readyz")) {
             allow(method, "GET");
             boolean ready = control.ready();
-            return json(ready ? 200 : 503, obj().put("ready", ready));
+            ObjectNode body = obj().put("ready", ready);
+            control.discovery().ifPresent(d -> discovery(body.putObject("discovery"), d));
+            return json(ready ? 200 : 503, body);
         }
         security.checkHost(ex.host());
         switch (path) {
@@ -422,5 +424,17 @@ final class AdminApi {
 
     private static void audit(AdminExchange ex, String what) {
         log.info("admin: {} (from {})", what, ex.remote());
+    }
+
+    /** Where discovery stands: the registry's health is reported, never a reason to stop serving the last good set. */
+    private static void discovery(ObjectNode n, org.reverl.gateway.core.DiscoveryStatus d) {
+        n.put("source", d.source());
+        n.put("synced", d.synced());
+        n.put("backends", d.backends());
+        n.put("lastSync", d.lastSync() == null ? null : d.lastSync().toString());
+        n.put("lastError", d.lastError());
+        n.put("snapshots", d.snapshots());
+        n.put("failures", d.failures());
+        n.put("skipped", d.skipped());
     }
 }

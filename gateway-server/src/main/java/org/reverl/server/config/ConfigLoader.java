@@ -45,6 +45,11 @@ import org.reverl.server.admin.AdminSettings;
  * health: { probe: tcp, interval: 2s, timeout: 1s, rise: 2, fall: 3 }
  * admin: { address: 127.0.0.1:8081 }
  * </pre>
+ *
+ * <p>Backends may also, or instead, come from a discovery source, whose options sit beside its name:
+ * <pre>
+ * discovery: { source: dns, name: _http._tcp.web.example }
+ * </pre>
  */
 public final class ConfigLoader {
 
@@ -95,7 +100,8 @@ public final class ConfigLoader {
         TreeReader.Obj top = r.root(root);
 
         List<ReverlConfig.Listener> listeners = listeners(r, top, baseDir);
-        List<BackendSpec> backends = backends(r, top, baseDir);
+        ReverlConfig.Discovery discovery = discovery(r, top);
+        List<BackendSpec> backends = backends(r, top, baseDir, top.has("discovery"));
         GatewayConfig gateway = gateway(r, top);
         checkProbeAddresses(r, gateway, backends);
         HttpProxyConfig proxy = proxy(r, top, baseDir);
@@ -110,7 +116,8 @@ public final class ConfigLoader {
         if (!r.errors().isEmpty()) {
             throw new ConfigException(source, r.errors());
         }
-        return new ReverlConfig(listeners, backends, gateway, proxy, admin, metrics, accessLog, shutdownTimeout);
+        return new ReverlConfig(
+                listeners, backends, gateway, proxy, admin, metrics, accessLog, shutdownTimeout, discovery);
     }
 
     // ---------------------------------------------------------------- sections
@@ -215,10 +222,59 @@ public final class ConfigLoader {
         return p;
     }
 
-    private List<BackendSpec> backends(TreeReader r, TreeReader.Obj top, Path baseDir) {
+    /**
+     * {@code discovery: { source: NAME, ...options }}: the source is checked against the plugins on the class path and
+     * created (no I/O) to check its options, whose errors are reported at {@code discovery.<option>}.
+     */
+    private ReverlConfig.Discovery discovery(TreeReader r, TreeReader.Obj top) {
+        if (!top.has("discovery")) {
+            return null;
+        }
+        TreeReader.Obj d = top.obj("discovery");
+        String source = d.requiredString("source", "a discovery source, one of " + registry.sourceNames());
+        Map<String, String> options = d.remainingOptions();
+        if (source == null) {
+            return null;
+        }
+        if (!registry.sourceNames().contains(source)) {
+            r.error(d.at("source"), '"' + source + '"', "one of " + registry.sourceNames());
+            return null;
+        }
+        try {
+            registry.newSource(source, options).close();
+        } catch (IllegalArgumentException e) {
+            String m = optionError(source, e.getMessage());
+            int colon = m.indexOf(": ");
+            if (colon > 0 && m.substring(0, colon).matches("[A-Za-z0-9_.]+")) {
+                r.error(d.at(m.substring(0, colon)), m.substring(colon + 2));
+            } else {
+                r.error(d.path, m);
+            }
+            return null;
+        }
+        return new ReverlConfig.Discovery(source, options);
+    }
+
+    /** {@code discovery 'dns': port: 0 (expected: ...)} as {@code port: 0 (expected: ...)}, to follow {@code discovery.}. */
+    private static String optionError(String source, String message) {
+        String head = "discovery '" + source + "': ";
+        String m = message.startsWith(head) ? message.substring(head.length()) : message;
+        java.util.regex.Matcher unknown = java.util.regex.Pattern.compile(
+                        "option: '([^']*)' \\(expected: one of \\[(.*)\\]\\)")
+                .matcher(m);
+        if (unknown.matches()) {
+            return unknown.group(1) + ": unknown key (expected: one of [source, " + unknown.group(2) + "])";
+        }
+        return m;
+    }
+
+    private List<BackendSpec> backends(TreeReader r, TreeReader.Obj top, Path baseDir, boolean discovery) {
         List<BackendSpec> list = new ArrayList<>();
-        if (!top.has("backends")) {
-            r.error("backends", "missing", "a list of backends, e.g. - { id: web-1, address: 127.0.0.1:9001 }");
+        if (!top.has("backends") && !discovery) {
+            r.error(
+                    "backends",
+                    "missing",
+                    "a list of backends, e.g. - { id: web-1, address: 127.0.0.1:9001 }, or a discovery section");
         }
         Map<String, String> ids = new HashMap<>();
         for (TreeReader.Obj b : top.objects("backends")) {

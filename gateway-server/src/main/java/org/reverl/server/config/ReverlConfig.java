@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.http.HttpProxyConfig;
@@ -21,6 +22,7 @@ import org.reverl.gateway.http.HttpProxyConfig;
  * @param metrics whether Prometheus metrics are served on the admin port
  * @param accessLog whether each proxied request is logged
  * @param shutdownTimeout how long in-flight requests may take to finish on SIGTERM
+ * @param discovery where more backends come from, or {@code null} for none
  */
 public record ReverlConfig(
         List<Listener> listeners,
@@ -30,7 +32,8 @@ public record ReverlConfig(
         Admin admin,
         boolean metrics,
         boolean accessLog,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        Discovery discovery) {
 
     /** Copies. */
     public ReverlConfig {
@@ -40,6 +43,41 @@ public record ReverlConfig(
         requireNonNull(proxy, "proxy");
         requireNonNull(admin, "admin");
         requireNonNull(shutdownTimeout, "shutdownTimeout");
+    }
+
+    /** A configuration without discovery. */
+    public ReverlConfig(
+            List<Listener> listeners,
+            List<BackendSpec> backends,
+            GatewayConfig gateway,
+            HttpProxyConfig proxy,
+            Admin admin,
+            boolean metrics,
+            boolean accessLog,
+            Duration shutdownTimeout) {
+        this(listeners, backends, gateway, proxy, admin, metrics, accessLog, shutdownTimeout, null);
+    }
+
+    /**
+     * Where backends come from besides the ones listed by hand: a discovery source and its options, as given to its
+     * provider.
+     *
+     * @param source the source's name, e.g. {@code dns} or {@code etcd}
+     * @param options its options
+     */
+    public record Discovery(String source, Map<String, String> options) {
+        /** Copies. */
+        public Discovery {
+            requireNonNull(source, "source");
+            options = Map.copyOf(options);
+        }
+
+        @Override
+        public String toString() {
+            Map<String, String> shown = new java.util.TreeMap<>(options);
+            shown.computeIfPresent("password", (k, v) -> "***");
+            return "Discovery[source=" + source + ", options=" + shown + "]";
+        }
     }
 
     /**

@@ -249,6 +249,28 @@ final class TreeReader {
             return map;
         }
 
+        /**
+         * Every key of this mapping not asked for so far, as plugin options (scalar values as strings); they count as
+         * asked for from now on.
+         */
+        Map<String, String> remainingOptions() {
+            Map<String, String> map = new LinkedHashMap<>();
+            if (node == null) {
+                return map;
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (known.add(e.getKey())) {
+                    if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                        error(at(e.getKey()), show(e.getValue()), "a string, number or boolean");
+                    } else {
+                        map.put(e.getKey(), e.getValue().asText());
+                    }
+                }
+            }
+            return map;
+        }
+
         /** Reports every key of this mapping that was never asked for. Call after reading all fields. */
         void rejectUnknownKeys() {
             if (node == null) {

@@ -191,8 +191,9 @@ class ConfigLoaderTest {
                                         "forwarded: \"both\" (expected: one of [x-forwarded, rfc7239])",
                                         "admin.token: missing (expected: a token when admin.address is not loopback"
                                                 + " (0.0.0.0:8081))",
-                                        "colour: unknown key (expected: one of [accessLog, admin, backendTls, backends, breaker, forwarded,"
-                                                + " health, http2, ioThreads, limits, listeners, metrics, queue, retry,"
+                                        "colour: unknown key (expected: one of [accessLog, admin, backendTls, backends, breaker,"
+                                                + " discovery, forwarded, health, http2, ioThreads, limits, listeners, metrics, queue,"
+                                                + " retry,"
                                                 + " shutdownTimeout, strategy, timeouts, trustedProxies])"))
                 .hasMessageStartingWith("reverl.yaml: 17 errors:");
     }
@@ -228,7 +229,7 @@ class ConfigLoaderTest {
                                         "listeners: missing (expected: a list of at least one listener, e.g. - address:"
                                                 + " 127.0.0.1:8080)",
                                         "backends: missing (expected: a list of backends, e.g. - { id: web-1, address:"
-                                                + " 127.0.0.1:9001 })"));
+                                                + " 127.0.0.1:9001 }, or a discovery section)"));
     }
 
     @Test
@@ -290,5 +291,79 @@ class ConfigLoaderTest {
         assertThat(ok.admin().address()).isNull();
         assertThat(ok.admin().hosts()).containsExactly("ops.internal");
         assertThat(ok.admin().idleTimeout()).isEqualTo(java.time.Duration.ofMinutes(5));
+    }
+
+    @Test
+    void discovery_sitsBesideBackends_withTheSourcesOptionsBesideItsName() throws Exception {
+        ReverlConfig c = parse("""
+                listeners: [ { address: 127.0.0.1:8080 } ]
+                discovery: { source: dns, name: _http._tcp.web.example, servers: "10.0.0.2:53", min_ttl: 5s }
+                """);
+        assertThat(c.backends()).isEmpty();
+        assertThat(c.discovery())
+                .isEqualTo(new ReverlConfig.Discovery(
+                        "dns",
+                        java.util.Map.of("name", "_http._tcp.web.example", "servers", "10.0.0.2:53", "min_ttl", "5s")));
+
+        ReverlConfig both = parse("""
+                listeners: [ { address: 127.0.0.1:8080 } ]
+                backends: [ { id: web-1, address: 127.0.0.1:9001 } ]
+                discovery:
+                  source: etcd
+                  endpoints: http://127.0.0.1:2379
+                  prefix: /reverl/pools/web/
+                  user: reverl
+                  password: s3cret
+                """);
+        assertThat(both.backends()).hasSize(1);
+        assertThat(both.discovery().options()).containsEntry("prefix", "/reverl/pools/web/");
+        assertThat(both.discovery().toString()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void discovery_errorsNameThePathTheValueAndWhatWasExpected() {
+        assertThatThrownBy(() -> parse("""
+                        listeners: [ { address: 127.0.0.1:8080 } ]
+                        discovery: { source: consul, name: web }
+                        """))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors())
+                                .containsExactly("discovery.source: \"consul\" (expected: one of [dns, etcd])"));
+        assertThatThrownBy(() -> parse("""
+                        listeners: [ { address: 127.0.0.1:8080 } ]
+                        discovery: { source: dns, name: web.example, port: 0 }
+                        """))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors()).containsExactly("discovery.port: 0 (expected: 1-65535)"));
+        assertThatThrownBy(() -> parse("""
+                        listeners: [ { address: 127.0.0.1:8080 } ]
+                        discovery: { source: dns, name: web.example, port: 80, ttl: 5s }
+                        """))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors())
+                                .containsExactly(
+                                        "discovery.ttl: unknown key (expected: one of [source, max_ttl, min_ttl,"
+                                                + " name, port, scheme, servers, timeout, type, weight])"));
+        assertThatThrownBy(() -> parse("""
+                        listeners: [ { address: 127.0.0.1:8080 } ]
+                        discovery: { name: web.example, port: 80 }
+                        """))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors())
+                                .containsExactly("discovery.source: missing (expected: a discovery source, one of [dns,"
+                                        + " etcd])"));
+        assertThatThrownBy(() -> parse("""
+                        listeners: [ { address: 127.0.0.1:8080 } ]
+                        """))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors())
+                                .contains(
+                                        "backends: missing (expected: a list of backends, e.g. - { id: web-1, address:"
+                                                + " 127.0.0.1:9001 }, or a discovery section)"));
     }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import org.reverl.gateway.api.DiscoverySourceProvider;
 import org.reverl.gateway.api.LivenessProbeProvider;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.api.SelectionStrategyProvider;
@@ -24,7 +25,8 @@ import org.reverl.gateway.core.ProviderRegistry;
  * <ul>
  *   <li>{@code GatewayConfig}: an {@link OptionalBinder} defaulting to {@link GatewayConfig#defaults()}; set your own
  *       with {@code OptionalBinder.newOptionalBinder(binder(), GatewayConfig.class).setBinding().toInstance(...)}.
- *   <li>{@code Map<String, SelectionStrategyProvider>} and {@code Map<String, LivenessProbeProvider>}: {@link
+ *   <li>{@code Map<String, SelectionStrategyProvider>}, {@code Map<String, LivenessProbeProvider>} and {@code
+ *       Map<String, DiscoverySourceProvider>}: {@link
  *       MapBinder}s keyed by plugin name, empty by default. Providers bound there are used in addition to those
  *       {@link ServiceLoader} finds, and replace a discovered provider of the same name. The key must equal the
  *       provider's {@code name()}.
@@ -44,12 +46,15 @@ public final class ReverlModule extends AbstractModule {
                 .toInstance(GatewayConfig.defaults());
         MapBinder.newMapBinder(binder(), String.class, SelectionStrategyProvider.class);
         MapBinder.newMapBinder(binder(), String.class, LivenessProbeProvider.class);
+        MapBinder.newMapBinder(binder(), String.class, DiscoverySourceProvider.class);
     }
 
     @Provides
     @Singleton
     ProviderRegistry providerRegistry(
-            Map<String, SelectionStrategyProvider> strategies, Map<String, LivenessProbeProvider> probes) {
+            Map<String, SelectionStrategyProvider> strategies,
+            Map<String, LivenessProbeProvider> probes,
+            Map<String, DiscoverySourceProvider> sources) {
         ClassLoader loader = ReverlModule.class.getClassLoader();
         return ProviderRegistry.of(
                 merge(
@@ -61,7 +66,12 @@ public final class ReverlModule extends AbstractModule {
                         "liveness probe",
                         ServiceLoader.load(LivenessProbeProvider.class, loader),
                         probes,
-                        LivenessProbeProvider::name));
+                        LivenessProbeProvider::name),
+                merge(
+                        "discovery source",
+                        ServiceLoader.load(DiscoverySourceProvider.class, loader),
+                        sources,
+                        DiscoverySourceProvider::name));
     }
 
     @Provides

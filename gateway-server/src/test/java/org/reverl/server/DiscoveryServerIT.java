@@ -1,0 +1,108 @@
+package org.reverl.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.reverl.discovery.etcd.EtcdServer;
+import org.reverl.gateway.api.Backend;
+import org.reverl.gateway.api.BackendState;
+import org.reverl.gateway.core.ProviderRegistry;
+import org.reverl.server.config.ConfigLoader;
+
+/** Static and discovered backends in one server: reload and save touch only the static ones. */
+class DiscoveryServerIT {
+
+    private static final String PREFIX = "/reverl/pools/web/";
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+    }
+
+    private static String hostPort(WebBackend b) {
+        return b.address().substring("http://".length());
+    }
+
+    private Path write(String etcd, String prefix, WebBackend staticBackend, String id) throws Exception {
+        Path file = dir.resolve("reverl.yaml");
+        Files.writeString(
+                file,
+                "listeners: [ { address: \"127.0.0.1:0\" } ]\n"
+                        + "admin: { enabled: false }\n"
+                        + "backends: [ { id: " + id + ", address: \"" + hostPort(staticBackend) + "\" } ]\n"
+                        + "discovery: { source: etcd, endpoints: \"" + etcd + "\", prefix: " + prefix + " }\n");
+        return file;
+    }
+
+    @Test
+    void reloadAndSave_leaveDiscoveredBackendsAlone() throws Exception {
+        assertThat(EtcdServer.installed())
+                .as("etcd is needed (Debian package etcd-server)")
+                .isTrue();
+        EtcdServer etcd = EtcdServer.start(dir);
+        toClose.add(etcd);
+        Client client = Client.builder().endpoints(etcd.endpoint()).build();
+        toClose.add(client);
+        WebBackend s1 = WebBackend.start("s1");
+        WebBackend s2 = WebBackend.start("s2");
+        WebBackend d1 = WebBackend.start("d1");
+        toClose.add(s1);
+        toClose.add(s2);
+        toClose.add(d1);
+        client.getKVClient()
+                .put(bytes(PREFIX + "d1"), bytes("{\"address\": \"" + hostPort(d1) + "\"}"))
+                .get(10, TimeUnit.SECONDS);
+
+        Path file = write(etcd.endpoint(), PREFIX, s1, "s1");
+        ReverlServer server = ServerLauncher.start(new ConfigLoader(ProviderRegistry.load()).load(file), file);
+        toClose.add(server);
+        await().atMost(Duration.ofSeconds(15)).until(() -> ids(server).equals(List.of("s1", "d1")));
+        assertThat(server.discovery())
+                .get()
+                .satisfies(d -> assertThat(d.synced()).isTrue());
+
+        write(etcd.endpoint(), PREFIX, s2, "s2");
+        ServerControl.ReloadResult r = server.reload();
+        assertThat(r.applied()).isTrue();
+        assertThat(r.changes()).noneMatch(c -> c.contains("d1"));
+        assertThat(server.loadBalancer().backend("d1").map(Backend::state)).contains(BackendState.UP);
+        await().atMost(Duration.ofSeconds(15)).until(() -> ids(server).equals(List.of("d1", "s2")));
+
+        write(etcd.endpoint(), "/reverl/pools/other/", s2, "s2");
+        assertThat(server.reload().restartNeeded()).containsExactly("discovery");
+
+        server.saveConfig();
+        String saved = Files.readString(file);
+        assertThat(saved).contains("s2").doesNotContain("d1");
+    }
+
+    private static List<String> ids(ReverlServer server) {
+        return server.loadBalancer().backends().stream()
+                .filter(b -> b.state() != BackendState.DRAINING)
+                .map(Backend::id)
+                .toList();
+    }
+
+    private static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+}
