@@ -49,19 +49,23 @@ import org.reverl.gateway.api.BackendEvent;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.core.LoadBalancers;
+import org.reverl.gateway.testing.Dnsmasq;
 
-/** {@code https://} backends: certificates from a test CA, verified by name; refused with the reason otherwise. */
+/**
+ * {@code https://} backends: certificates from a test CA, verified by name; refused with the reason otherwise. Names
+ * resolve through a real dnsmasq ({@code .ci/run} installs it).
+ */
 class BackendTlsIT {
 
     @TempDir
     static Path dir;
 
-    /** A name the test's DNS server gives 127.0.0.1: SNI is sent for a dotted host name only. */
+    /** A name a real dnsmasq on 127.0.0.1 gives 127.0.0.1: SNI is sent for a dotted host name only. */
     static final String HOST = "web.reverl.test";
 
     static final String HOST_URL = "https://" + HOST + ":";
 
-    static TestDns dns;
+    static Dnsmasq dns;
     static X509Bundle ca;
     static Path caPem;
     static X509Bundle client;
@@ -70,7 +74,7 @@ class BackendTlsIT {
 
     @BeforeAll
     static void certificates() throws Exception {
-        dns = new TestDns(java.util.Map.of(HOST, new byte[] {127, 0, 0, 1}));
+        dns = Dnsmasq.start(Files.createDirectories(dir.resolve("dns")), 60, List.of(), List.of("127.0.0.1 " + HOST));
         ca = new CertificateBuilder()
                 .subject("CN=Reverl Test CA")
                 .setIsCertificateAuthority(true)
