@@ -60,10 +60,13 @@ final class Http2Frontend {
                 .encoderEnforceMaxQueuedControlFrames(MAX_QUEUED_CONTROL_FRAMES)
                 .decoderEnforceMaxConsecutiveEmptyDataFrames(2)
                 .build();
+        IdleConnection idle = new IdleConnection(settings);
         p.addLast("h2", codec);
+        p.addLast("h2-idle", idle);
         p.addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel ch) {
+                idle.streamOpened(ch);
                 ChannelPipeline sp = ch.pipeline();
                 sp.addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true, false));
                 sp.addLast("h2-fields", StreamFields.INSTANCE);
@@ -74,6 +77,78 @@ final class Http2Frontend {
             }
         }));
         p.addLast("h2-errors", Errors.INSTANCE);
+    }
+
+    /**
+     * Closes a connection that has had no stream open for {@code idleTimeout} (with GOAWAY, sent by the codec as it
+     * closes), as the HTTP/1.1 idle timeout does between requests; the first stream is awaited as long. Each stream
+     * keeps its own request clocks. One lazily rescheduled timer, read through the {@link Ticker}.
+     */
+    static final class IdleConnection extends ChannelInboundHandlerAdapter {
+        private final ProxySettings settings;
+        private final Runnable check = this::onTimer;
+        private ChannelHandlerContext ctx;
+        private int open;
+        private long idleSince;
+        private io.netty.util.concurrent.ScheduledFuture<?> timer;
+
+        IdleConnection(ProxySettings settings) {
+            this.settings = settings;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+            idleSince = settings.ticker.nanoTime();
+            schedule(settings.idleTimeoutNanos);
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            cancel();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            cancel();
+            ctx.fireChannelInactive();
+        }
+
+        void streamOpened(Http2StreamChannel stream) {
+            open++;
+            stream.closeFuture().addListener(f -> {
+                if (--open == 0) {
+                    idleSince = settings.ticker.nanoTime();
+                    if (timer == null && ctx.channel().isActive()) {
+                        schedule(settings.idleTimeoutNanos);
+                    }
+                }
+            });
+        }
+
+        private void schedule(long delayNanos) {
+            timer = ctx.executor().schedule(check, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+
+        private void cancel() {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+        }
+
+        private void onTimer() {
+            timer = null;
+            if (open > 0 || !ctx.channel().isActive()) {
+                return; // the last stream to close schedules it again
+            }
+            long left = idleSince + settings.idleTimeoutNanos - settings.ticker.nanoTime();
+            if (left > 0) {
+                schedule(left);
+            } else {
+                ctx.close();
+            }
+        }
     }
 
     /**

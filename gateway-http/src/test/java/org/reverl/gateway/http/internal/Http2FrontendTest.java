@@ -49,6 +49,7 @@ class Http2FrontendTest {
     private void connect() {
         path = new DataPath(1, b -> b.http2(true));
         server = new EmbeddedChannel();
+        server.freezeTime();
         Http2Frontend.configure(server.pipeline(), path.settings, false);
         client = new EmbeddedChannel(
                 Http2FrameCodecBuilder.forClient().build(),
@@ -124,5 +125,22 @@ class Http2FrontendTest {
         assertThat(goAways).hasSize(1);
         assertThat(goAways.get(0).errorCode()).isEqualTo(Http2Error.ENHANCE_YOUR_CALM.code());
         assertThat(server.isActive()).isFalse();
+    }
+
+    @Test
+    void connectionWithoutStreams_closedAfterTheIdleTimeout_withGoAway() {
+        connect();
+        path.ticker.now += java.time.Duration.ofSeconds(59).toNanos();
+        server.advanceTimeBy(59, java.util.concurrent.TimeUnit.SECONDS);
+        server.runScheduledPendingTasks();
+        carry();
+        assertThat(server.isActive()).as("59 s of the default 60").isTrue();
+        path.ticker.now += java.time.Duration.ofSeconds(1).toNanos();
+        server.advanceTimeBy(1, java.util.concurrent.TimeUnit.SECONDS);
+        server.runScheduledPendingTasks();
+        carry();
+        assertThat(server.isActive()).isFalse();
+        assertThat(goAways).hasSize(1);
+        assertThat(goAways.get(0).errorCode()).isEqualTo(Http2Error.NO_ERROR.code());
     }
 }
