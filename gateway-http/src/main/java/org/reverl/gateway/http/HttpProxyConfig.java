@@ -37,6 +37,8 @@ import org.reverl.gateway.api.Checks;
  * @param upstreamIdleTimeout how long a kept-alive backend connection may stay idle in its pool before the proxy
  *     closes it: shorter than the backends' own keep-alive timeouts, so that a backend never closes a connection as a
  *     request is sent on it
+ * @param tunnelIdleTimeout how long an upgraded connection (a WebSocket, or another protocol after a 101) may carry no
+ *     byte in either direction; then both ends are closed
  * @param maxConnections the most client connections served at once; more wait in the accept backlog
  * @param maxBackendConnections the most connections open to one backend at once (across io threads); 0 for no limit
  * @param queueSize the most requests waiting for a connection to one backend, when its connections are limited; more
@@ -51,6 +53,10 @@ import org.reverl.gateway.api.Checks;
  * @param forwarded whether an RFC 7239 {@code Forwarded} field is added besides {@code X-Forwarded-*}
  * @param via the pseudonym added to {@code Via}, e.g. {@code reverl}
  * @param tls the certificate to terminate TLS with, or {@code null} for plain HTTP
+ * @param http2 whether clients may speak HTTP/2: {@code h2} by ALPN on a TLS listener (preferred to {@code http/1.1}),
+ *     and with prior knowledge ({@code h2c}) on a plain one; each stream is one request to an HTTP/1.1 backend
+ * @param maxConcurrentStreams the most HTTP/2 streams a client may have open on one connection
+ * @param backendTls how {@code https://} backends are reached: verification (on by default), trust, client certificate
  * @param observer sees responses, failures, retries and rejections, for metrics; {@link ProxyObserver#NOOP} by default
  * @param accessLog whether each request is logged, one line when its response ends, to the SLF4J logger {@code
  *     org.reverl.access}; off by default
@@ -71,6 +77,7 @@ public record HttpProxyConfig(
         Duration connectTimeout,
         Duration responseTimeout,
         Duration upstreamIdleTimeout,
+        Duration tunnelIdleTimeout,
         int maxConnections,
         int maxBackendConnections,
         int queueSize,
@@ -81,6 +88,9 @@ public record HttpProxyConfig(
         Forwarded forwarded,
         String via,
         TlsSettings tls,
+        boolean http2,
+        int maxConcurrentStreams,
+        BackendTlsSettings backendTls,
         ProxyObserver observer,
         boolean accessLog) {
 
@@ -115,6 +125,10 @@ public record HttpProxyConfig(
      * Go servers unlimited or 60 s+); a backend with a shorter one (Apache httpd's 5 s) needs a shorter setting.
      */
     public static final Duration DEFAULT_UPSTREAM_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /** Default {@link #tunnelIdleTimeout()}: one hour, as HAProxy's documentation suggests for {@code timeout tunnel}. */
+    public static final Duration DEFAULT_TUNNEL_IDLE_TIMEOUT = Duration.ofHours(1);
+    /** Default {@link #maxConcurrentStreams()}, as nginx's {@code http2_max_concurrent_streams}. */
+    public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 100;
     /** Default {@link #maxConnections()}. */
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     /** Default {@link #queueSize()}. */
@@ -145,6 +159,7 @@ public record HttpProxyConfig(
         Checks.positive("connectTimeout", connectTimeout);
         Checks.positive("responseTimeout", responseTimeout);
         Checks.positive("upstreamIdleTimeout", upstreamIdleTimeout);
+        Checks.positive("tunnelIdleTimeout", tunnelIdleTimeout);
         Checks.inRange("maxConnections", maxConnections, 1, 10_000_000);
         Checks.inRange("maxBackendConnections", maxBackendConnections, 0, 10_000_000);
         Checks.inRange("queueSize", queueSize, 0, 10_000_000);
@@ -154,6 +169,8 @@ public record HttpProxyConfig(
         trustedProxies = Set.copyOf(requireNonNull(trustedProxies, "trustedProxies"));
         requireNonNull(forwarded, "forwarded");
         Checks.notBlank("via", via);
+        Checks.inRange("maxConcurrentStreams", maxConcurrentStreams, 1, 10_000);
+        requireNonNull(backendTls, "backendTls");
         requireNonNull(observer, "observer");
     }
 
@@ -185,6 +202,7 @@ public record HttpProxyConfig(
         b.connectTimeout = connectTimeout;
         b.responseTimeout = responseTimeout;
         b.upstreamIdleTimeout = upstreamIdleTimeout;
+        b.tunnelIdleTimeout = tunnelIdleTimeout;
         b.maxConnections = maxConnections;
         b.maxBackendConnections = maxBackendConnections;
         b.queueSize = queueSize;
@@ -195,6 +213,9 @@ public record HttpProxyConfig(
         b.forwarded = forwarded;
         b.via = via;
         b.tls = tls;
+        b.backendTls = backendTls;
+        b.http2 = http2;
+        b.maxConcurrentStreams = maxConcurrentStreams;
         b.observer = observer;
         b.accessLog = accessLog;
         return b;
@@ -230,6 +251,7 @@ public record HttpProxyConfig(
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
         private Duration upstreamIdleTimeout = DEFAULT_UPSTREAM_IDLE_TIMEOUT;
+        private Duration tunnelIdleTimeout = DEFAULT_TUNNEL_IDLE_TIMEOUT;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private int maxBackendConnections;
         private int queueSize = DEFAULT_QUEUE_SIZE;
@@ -240,6 +262,9 @@ public record HttpProxyConfig(
         private Forwarded forwarded = Forwarded.X_FORWARDED;
         private String via = DEFAULT_VIA;
         private TlsSettings tls;
+        private BackendTlsSettings backendTls = BackendTlsSettings.defaults();
+        private boolean http2;
+        private int maxConcurrentStreams = DEFAULT_MAX_CONCURRENT_STREAMS;
         private ProxyObserver observer = ProxyObserver.NOOP;
         private boolean accessLog;
 
@@ -353,6 +378,12 @@ public record HttpProxyConfig(
             return this;
         }
 
+        /** Time an upgraded connection (a tunnel) may carry no byte either way; default one hour. */
+        public Builder tunnelIdleTimeout(Duration timeout) {
+            this.tunnelIdleTimeout = Checks.positive("tunnelIdleTimeout", timeout);
+            return this;
+        }
+
         /** The most client connections served at once; default 10,000. */
         public Builder maxConnections(int connections) {
             this.maxConnections = Checks.inRange("maxConnections", connections, 1, 10_000_000);
@@ -412,6 +443,24 @@ public record HttpProxyConfig(
             return this;
         }
 
+        /** Lets clients speak HTTP/2 (ALPN {@code h2} on TLS, {@code h2c} prior knowledge on plain); default off. */
+        public Builder http2(boolean http2) {
+            this.http2 = http2;
+            return this;
+        }
+
+        /** The most HTTP/2 streams open at once on one client connection; default 100. */
+        public Builder maxConcurrentStreams(int streams) {
+            this.maxConcurrentStreams = Checks.inRange("maxConcurrentStreams", streams, 1, 10_000);
+            return this;
+        }
+
+        /** How {@code https://} backends are reached; default {@link BackendTlsSettings#defaults()} (verified). */
+        public Builder backendTls(BackendTlsSettings backendTls) {
+            this.backendTls = requireNonNull(backendTls, "backendTls");
+            return this;
+        }
+
         /**
          * What sees each request's outcome, for metrics; default {@link ProxyObserver#NOOP}.
          *
@@ -446,6 +495,7 @@ public record HttpProxyConfig(
                     connectTimeout,
                     responseTimeout,
                     upstreamIdleTimeout,
+                    tunnelIdleTimeout,
                     maxConnections,
                     maxBackendConnections,
                     queueSize,
@@ -456,6 +506,9 @@ public record HttpProxyConfig(
                     forwarded,
                     via,
                     tls,
+                    http2,
+                    maxConcurrentStreams,
+                    backendTls,
                     observer,
                     accessLog);
         }

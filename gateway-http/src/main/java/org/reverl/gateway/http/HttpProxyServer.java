@@ -117,15 +117,17 @@ public final class HttpProxyServer implements AutoCloseable {
     private static FrontendInitializer frontend(
             LoadBalancer lb, Transports transport, HttpProxyConfig config, ProxySettings previous) {
         SslContext ssl = null;
+        io.netty.util.Mapping<String, SslContext> sni = null;
         if (config.tls() != null) {
             try {
-                ssl = config.tls().newServerContext();
+                ssl = config.tls().newServerContext(config.http2());
+                sni = config.tls().newSniMapping(ssl, config.http2());
             } catch (SSLException e) {
                 throw new IllegalStateException("tls: " + e.getMessage(), e);
             }
         }
         ProxySettings settings = new ProxySettings(lb, transport, config, ssl != null, Ticker.SYSTEM, previous);
-        return new FrontendInitializer(settings, ssl, config.accessLog());
+        return new FrontendInitializer(settings, ssl, sni, config.accessLog(), config.http2());
     }
 
     private static String tlsProvider(HttpProxyConfig config) {

@@ -80,4 +80,21 @@ public interface ProxyObserver {
      * @param error what went wrong
      */
     default void onProxyError(Backend backend, ProxyError error) {}
+
+    /**
+     * A backend answered an upgrade request with 101: the client's connection and the backend's became a tunnel (a
+     * WebSocket, or another protocol), which holds the backend's lease until it closes.
+     *
+     * @param backend the backend at the other end
+     * @param nanos from taking the backend to its 101
+     */
+    default void onTunnelOpened(Backend backend, long nanos) {}
+
+    /**
+     * A tunnel closed: either end closed it, or it was idle past the tunnel idle timeout.
+     *
+     * @param backend the backend at the other end
+     * @param nanos how long it was open
+     */
+    default void onTunnelClosed(Backend backend, long nanos) {}
 }

@@ -224,11 +224,27 @@ class HostileRequestsIT {
                 "POST / HTTP/1.1\r\nHost: x\r\nConnection: X-Secret, Content-Length\r\nX-Secret: s\r\n"
                         + "Content-Length: 1\r\n\r\na",
                 fwd("POST / HTTP/1.1", "Host: x\r\nContent-Length: 1\r\n", "x", "a")));
+        // an upgrade is passed on (a 101 would open a tunnel; this backend answers 200, relayed as it is); every other
+        // hop-by-hop field is removed
         c.add(passed(
-                "upgrade and other hop-by-hop fields removed",
+                "upgrade passed on, other hop-by-hop fields removed",
                 "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nKeep-Alive: 5\r\n"
                         + "TE: trailers\r\nProxy-Authorization: secret\r\n\r\n",
+                fwd("GET / HTTP/1.1", "Host: x\r\nconnection: upgrade\r\nupgrade: websocket\r\n", "x", "")));
+        c.add(passed(
+                "upgrade without connection: upgrade removed",
+                "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nKeep-Alive: 5\r\n\r\n",
                 fwd("GET / HTTP/1.1", "Host: x\r\n", "x", "")));
+        c.add(passed(
+                "upgrade to h2c removed",
+                "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: upgrade, HTTP2-Settings\r\n"
+                        + "HTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n",
+                fwd("GET / HTTP/1.1", "Host: x\r\n", "x", "")));
+        c.add(passed(
+                "upgrade in http/1.0 removed",
+                "GET / HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n",
+                "GET / HTTP/1.1\r\nHost: x\r\n" + "x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\n"
+                        + "x-forwarded-host: x\r\nvia: 1.0 reverl\r\n\r\n"));
         c.add(passed(
                 "http/1.0 without host",
                 "GET /old HTTP/1.0\r\n\r\n",

@@ -20,7 +20,9 @@ import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.HealthCheckConfig;
 import org.reverl.gateway.core.ProviderRegistry;
+import org.reverl.gateway.http.BackendTlsSettings;
 import org.reverl.gateway.http.HttpProxyConfig;
+import org.reverl.gateway.http.TlsSettings;
 import org.reverl.server.admin.AdminSettings;
 
 /**
@@ -102,7 +104,7 @@ public final class ConfigLoader {
         List<BackendSpec> backends = backends(r, top, baseDir, top.has("discovery"));
         GatewayConfig gateway = gateway(r, top);
         checkProbeAddresses(r, gateway, backends);
-        HttpProxyConfig proxy = proxy(r, top);
+        HttpProxyConfig proxy = proxy(r, top, baseDir);
         ReverlConfig.Admin admin = admin(r, top, baseDir);
         TreeReader.Obj metricsObj = top.obj("metrics");
         boolean metrics = metricsObj.bool("enabled", true);
@@ -169,6 +171,43 @@ public final class ConfigLoader {
             r.error(t.path, "cert and key go together");
         }
         return new ReverlConfig.Tls(cert, key, p12, password, selfSigned, provider);
+    }
+
+    /**
+     * {@code backendTls}: how {@code https://} backends are reached. {@code verify: false} is the only way to turn
+     * verification off.
+     */
+    private BackendTlsSettings backendTls(TreeReader r, TreeReader.Obj t, Path baseDir) {
+        Path ca = file(r, t, "caBundle", baseDir);
+        Path cert = file(r, t, "clientCert", baseDir);
+        Path key = file(r, t, "clientKey", baseDir);
+        boolean verify = t.bool("verify", true);
+        String provider = t.string("provider", "auto");
+        if (!List.of("auto", "jdk", "openssl").contains(provider)) {
+            r.error(t.at("provider"), '"' + provider + '"', "auto, jdk or openssl");
+        }
+        t.rejectUnknownKeys();
+        if (t.has("clientCert") != t.has("clientKey")) {
+            r.error(t.path, "clientCert and clientKey go together");
+        }
+        BackendTlsSettings s = BackendTlsSettings.defaults();
+        try {
+            if (ca != null) {
+                s = s.withCaBundle(ca);
+            }
+            if (cert != null && key != null) {
+                s = s.withClientCertificate(cert, key);
+            }
+        } catch (IllegalArgumentException e) {
+            return s; // the unreadable file is reported already
+        }
+        if (!verify) {
+            s = s.insecure();
+        }
+        return s.withProvider(TlsSettings.Provider.valueOf(
+                List.of("auto", "jdk", "openssl").contains(provider)
+                        ? provider.toUpperCase(java.util.Locale.ROOT)
+                        : "AUTO"));
     }
 
     private Path file(TreeReader r, TreeReader.Obj o, String key, Path baseDir) {
@@ -269,9 +308,14 @@ public final class ConfigLoader {
             return null;
         }
         try {
-            return BackendAddress.parse(text)
-                    .requireScheme(b.at("address"), BackendAddress.Scheme.HTTP, BackendAddress.Scheme.TCP)
-                    .withScheme(BackendAddress.Scheme.HTTP)
+            BackendAddress a = BackendAddress.parse(text)
+                    .requireScheme(
+                            b.at("address"),
+                            BackendAddress.Scheme.HTTP,
+                            BackendAddress.Scheme.HTTPS,
+                            BackendAddress.Scheme.TCP);
+            // https stays TLS; tcp and a bare host:port are plain HTTP
+            return (a.scheme() == BackendAddress.Scheme.HTTPS ? a : a.withScheme(BackendAddress.Scheme.HTTP))
                     .toString();
         } catch (BackendAddress.InvalidAddressException e) {
             r.error(
@@ -279,7 +323,10 @@ public final class ConfigLoader {
                     '"' + text + '"',
                     e.expected().equals(BackendAddress.FORMS) ? "host:port" : e.expected());
         } catch (IllegalArgumentException e) {
-            r.error(b.at("address"), '"' + text + '"', "host:port, http://host:port or tcp://host:port");
+            r.error(
+                    b.at("address"),
+                    '"' + text + '"',
+                    "host:port, http://host:port, https://host:port or tcp://host:port");
         }
         return null;
     }
@@ -457,7 +504,7 @@ public final class ConfigLoader {
         return g.build();
     }
 
-    private HttpProxyConfig proxy(TreeReader r, TreeReader.Obj top) {
+    private HttpProxyConfig proxy(TreeReader r, TreeReader.Obj top, Path baseDir) {
         HttpProxyConfig.Builder p = HttpProxyConfig.builder();
         TreeReader.Obj t = top.obj("timeouts");
         p.connectTimeout(t.duration("connect", HttpProxyConfig.DEFAULT_CONNECT_TIMEOUT, false));
@@ -467,6 +514,7 @@ public final class ConfigLoader {
         p.bodyTimeout(t.duration("body", HttpProxyConfig.DEFAULT_BODY_TIMEOUT, false));
         p.sendTimeout(t.duration("send", HttpProxyConfig.DEFAULT_SEND_TIMEOUT, false));
         p.upstreamIdleTimeout(t.duration("upstreamIdle", HttpProxyConfig.DEFAULT_UPSTREAM_IDLE_TIMEOUT, false));
+        p.tunnelIdleTimeout(t.duration("tunnelIdle", HttpProxyConfig.DEFAULT_TUNNEL_IDLE_TIMEOUT, false));
         t.rejectUnknownKeys();
 
         TreeReader.Obj l = top.obj("limits");
@@ -516,6 +564,15 @@ public final class ConfigLoader {
             p.trustedProxies(trusted);
         } catch (IllegalArgumentException e) {
             r.error("trustedProxies", e.getMessage());
+        }
+        TreeReader.Obj h2 = top.obj("http2");
+        p.http2(h2.bool("enabled", false));
+        p.maxConcurrentStreams(
+                h2.integer("maxConcurrentStreams", HttpProxyConfig.DEFAULT_MAX_CONCURRENT_STREAMS, 1, 10_000));
+        h2.rejectUnknownKeys();
+
+        if (top.has("backendTls")) {
+            p.backendTls(backendTls(r, top.obj("backendTls"), baseDir));
         }
         // the listen address and TLS are set per listener when the server starts
         p.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));

@@ -47,7 +47,8 @@ import org.reverl.gateway.http.ProxyObserver;
  *       the circuit breaker opening and closing), registered at the first of each type.
  * </ul>
  * For the proxy: {@code reverl_proxy_rejections_total{status}}: responses the proxy wrote itself (400, 408, 414, 431,
- * 502, 503, 504). And the JVM's: memory, GC, threads, class loading, CPU, uptime.
+ * 502, 503, 504); {@code reverl_proxy_tunnels_total} and {@code reverl_proxy_tunnels_open}: upgraded connections
+ * (WebSockets) opened, and open now. And the JVM's: memory, GC, threads, class loading, CPU, uptime.
  *
  * <p>A backend's meters are registered when it joins and removed when it leaves, so a scrape lists the members.
  *
@@ -67,6 +68,8 @@ public final class ServerMetrics implements AutoCloseable {
     static final String EVENTS = "reverl.backend.events";
     static final String REJECTIONS = "reverl.proxy.rejections";
     static final String PROXY_ERRORS = "reverl.proxy.errors";
+    static final String TUNNELS = "reverl.proxy.tunnels";
+    static final String TUNNELS_OPEN = "reverl.proxy.tunnels.open";
 
     /** The statuses the proxy writes by itself; registered up front so they read 0 before the first. */
     private static final int[] PROXY_STATUSES = {400, 408, 414, 431, 502, 503, 504};
@@ -79,6 +82,9 @@ public final class ServerMetrics implements AutoCloseable {
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private final ProxyObserver observer = new Observer();
     private final Counter[] proxyErrors = new Counter[ProxyObserver.ProxyError.values().length];
+    private final java.util.concurrent.atomic.AtomicInteger tunnelsOpen =
+            new java.util.concurrent.atomic.AtomicInteger();
+    private final Counter tunnels;
 
     private ServerMetrics(LoadBalancer lb, PrometheusMeterRegistry registry) {
         this.lb = lb;
@@ -89,6 +95,13 @@ public final class ServerMetrics implements AutoCloseable {
                     .tag("kind", error.name().toLowerCase(Locale.ROOT))
                     .register(registry);
         }
+        tunnels = Counter.builder(TUNNELS)
+                .description("Upgraded connections (WebSockets and other protocols after a 101) opened")
+                .register(registry);
+        io.micrometer.core.instrument.Gauge.builder(
+                        TUNNELS_OPEN, tunnelsOpen, java.util.concurrent.atomic.AtomicInteger::get)
+                .description("Upgraded connections open now")
+                .register(registry);
     }
 
     /** Metrics over {@code lb}, in a new Prometheus registry; follows its members from now on. */
@@ -234,6 +247,17 @@ public final class ServerMetrics implements AutoCloseable {
         @Override
         public void onProxyError(Backend backend, ProxyError error) {
             proxyErrors[error.ordinal()].increment();
+        }
+
+        @Override
+        public void onTunnelOpened(Backend backend, long nanos) {
+            tunnels.increment();
+            tunnelsOpen.incrementAndGet();
+        }
+
+        @Override
+        public void onTunnelClosed(Backend backend, long nanos) {
+            tunnelsOpen.decrementAndGet();
         }
     }
 }

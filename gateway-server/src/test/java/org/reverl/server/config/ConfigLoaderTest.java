@@ -39,7 +39,7 @@ class ConfigLoaderTest {
                 health: { probe: tcp, interval: 2s, downInterval: 100ms, fastInterval: 20ms, timeout: 500ms, rise: 2, fall: 3, slowStart: 30s, panicThreshold: 50 }
                 breaker: { failureRateThreshold: 60, slidingWindowSize: 50, minimumNumberOfCalls: 20, waitDurationInOpenState: 10s }
                 retry: { maxAttempts: 2, budgetPercent: 10, minRetryConcurrency: 5 }
-                timeouts: { connect: 1s, response: 30s, requestHead: 5s, idle: 2m, body: 20s, send: 30s }
+                timeouts: { connect: 1s, response: 30s, requestHead: 5s, idle: 2m, body: 20s, send: 30s, tunnelIdle: 10m }
                 limits: { maxHeaderSize: 8192, maxHeaderCount: 50, bufferedBody: 16KiB, maxBody: 10MiB, maxConnections: 500, maxBackendConnections: 20 }
                 queue: { size: 50, timeout: 1s }
                 ioThreads: 2
@@ -69,6 +69,7 @@ class ConfigLoaderTest {
         assertThat(c.proxy().idleTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.proxy().bodyTimeout()).isEqualTo(Duration.ofSeconds(20));
         assertThat(c.proxy().sendTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.proxy().tunnelIdleTimeout()).isEqualTo(Duration.ofMinutes(10));
         assertThat(c.proxy().bufferedBody()).isEqualTo(16 * 1024);
         assertThat(c.proxy().maxBody()).isEqualTo(10L << 20);
         assertThat(c.proxy().forwarded()).isEqualTo(HttpProxyConfig.Forwarded.RFC7239);
@@ -83,6 +84,46 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void parse_httpsBackend_andBackendTls() throws Exception {
+        Files.writeString(dir.resolve("ca.pem"), "x");
+        Files.writeString(dir.resolve("cert.pem"), "x");
+        Files.writeString(dir.resolve("key.pem"), "x");
+        ReverlConfig c = parse("""
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                backends:
+                  - { id: b1, address: "https://web.example:8443" }
+                  - { id: b2, address: "tcp://10.0.0.2:80" }
+                backendTls: { caBundle: ca.pem, clientCert: cert.pem, clientKey: key.pem, provider: jdk }
+                http2: { enabled: true, maxConcurrentStreams: 50 }
+                """);
+        assertThat(c.proxy().http2()).isTrue();
+        assertThat(c.proxy().maxConcurrentStreams()).isEqualTo(50);
+        assertThat(c.backends().get(0).address()).isEqualTo("https://web.example:8443");
+        assertThat(c.backends().get(1).address()).isEqualTo("http://10.0.0.2:80");
+        assertThat(c.proxy().backendTls().verifies()).isTrue();
+        assertThat(c.proxy().backendTls().caBundle()).isEqualTo(dir.resolve("ca.pem"));
+
+        ReverlConfig insecure = parse("""
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                backends: [ { id: b1, address: "https://web.example:8443" } ]
+                backendTls: { verify: false }
+                """);
+        assertThat(insecure.proxy().backendTls().verifies()).isFalse();
+
+        assertThatThrownBy(() -> parse("""
+                        listeners: [ { address: "127.0.0.1:8080" } ]
+                        backends: [ { id: b1, address: "https://web.example:8443" } ]
+                        backendTls: { clientCert: cert.pem, caBundle: nowhere.pem }
+                        """))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors())
+                                .containsExactlyInAnyOrder(
+                                        "backendTls.caBundle: \"nowhere.pem\" (expected: a readable file)",
+                                        "backendTls: clientCert and clientKey go together"));
+    }
+
+    @Test
     void parse_minimalConfig_defaults() throws Exception {
         ReverlConfig c = parse("""
                 listeners: [ { address: "127.0.0.1:8080" } ]
@@ -94,6 +135,8 @@ class ConfigLoaderTest {
         assertThat(c.proxy().bufferedBody()).isEqualTo(64 * 1024);
         assertThat(c.proxy().maxBody()).isEqualTo(HttpProxyConfig.UNLIMITED_BODY);
         assertThat(c.proxy().forwarded()).isEqualTo(HttpProxyConfig.Forwarded.X_FORWARDED);
+        assertThat(c.proxy().tunnelIdleTimeout()).isEqualTo(HttpProxyConfig.DEFAULT_TUNNEL_IDLE_TIMEOUT);
+        assertThat(c.proxy().http2()).isFalse();
         assertThat(c.admin().enabled()).isTrue();
         assertThat(c.admin().address().getPort()).isEqualTo(8081);
         assertThat(c.metrics()).isTrue();
@@ -148,8 +191,9 @@ class ConfigLoaderTest {
                                         "forwarded: \"both\" (expected: one of [x-forwarded, rfc7239])",
                                         "admin.token: missing (expected: a token when admin.address is not loopback"
                                                 + " (0.0.0.0:8081))",
-                                        "colour: unknown key (expected: one of [accessLog, admin, backends, breaker, discovery,"
-                                                + " forwarded, health, ioThreads, limits, listeners, metrics, queue, retry,"
+                                        "colour: unknown key (expected: one of [accessLog, admin, backendTls, backends, breaker,"
+                                                + " discovery, forwarded, health, http2, ioThreads, limits, listeners, metrics, queue,"
+                                                + " retry,"
                                                 + " shutdownTimeout, strategy, timeouts, trustedProxies])"))
                 .hasMessageStartingWith("reverl.yaml: 17 errors:");
     }
@@ -216,8 +260,8 @@ class ConfigLoaderTest {
                         ConfigException.class,
                         e -> assertThat(e.errors())
                                 .containsExactlyInAnyOrder(
-                                        "backends[2].address: \"pid:12\" (expected: host:port, http://host:port or"
-                                                + " tcp://host:port)",
+                                        "backends[2].address: \"pid:12\" (expected: host:port, http://host:port,"
+                                                + " https://host:port or tcp://host:port)",
                                         "backends[3].health: 2 keys (expected: exactly one of port, address, pid or pidfile)",
                                         "backends[4].health.address: \"10.0.0.5\" (expected: host:port, http://host:port,"
                                                 + " https://host:port, tcp://host:port, local:<id>, pid:<pid> or pidfile:<path>)",

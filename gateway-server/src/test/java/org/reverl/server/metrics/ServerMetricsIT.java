@@ -105,4 +105,17 @@ class ServerMetricsIT {
         awaitSample("reverl_backend_state{backend=\"b1\"}", 0);
         awaitSample("reverl_backend_responses_total{backend=\"b1\",status=\"2xx\"}", 0);
     }
+
+    @Test
+    void tunnels_countedOpenAndClosed() throws Exception {
+        awaitSample("reverl_proxy_tunnels_total", 0);
+        awaitSample("reverl_proxy_tunnels_open", 0);
+        org.reverl.gateway.api.Backend b1 = server.lb.backends().get(0);
+        server.metrics.observer().onTunnelOpened(b1, 1_000_000);
+        awaitSample("reverl_proxy_tunnels_total", 1);
+        awaitSample("reverl_proxy_tunnels_open", 1);
+        server.metrics.observer().onTunnelClosed(b1, 5_000_000_000L);
+        awaitSample("reverl_proxy_tunnels_total", 1);
+        awaitSample("reverl_proxy_tunnels_open", 0);
+    }
 }

@@ -62,7 +62,9 @@ final class BackendCodec {
         protected boolean isContentAlwaysEmpty(HttpMessage msg) {
             HttpResponse res = (HttpResponse) msg;
             if (res.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-                return super.isContentAlwaysEmpty(msg); // interim: not paired with a request
+                // interim: not paired with a request, and never a body (not even the legacy WebSocket 101's: what
+                // follows a 101 is the tunnel, raw)
+                return true;
             }
             HttpMethod method = methods.poll();
             return HttpMethod.HEAD.equals(method) || super.isContentAlwaysEmpty(msg);

@@ -65,6 +65,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         return codec.hasLeftoverBytes();
     }
 
+    BackendCodec codec() {
+        return codec;
+    }
+
     BackendPools.Pool pool() {
         return pool;
     }
@@ -130,6 +134,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+    }
+
+    /** The connection became a tunnel: this handler leaves it. */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        owner = null;
+        awaiting = false;
+        cancelTimer();
     }
 
     @Override

@@ -3,8 +3,10 @@ package org.reverl.gateway.http.internal;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -113,16 +115,25 @@ final class BackendPools {
     }
 
     /**
-     * The socket address of a backend: its {@link BackendAddress} (parsed in one place, in gateway-api), which must be
-     * {@code http} or {@code tcp} (plain HTTP/1.1 over TCP). An IP literal comes back resolved; a host name unresolved,
-     * for the connector to resolve without blocking, at each new connection (within the resolver's cache, which
-     * follows the record's TTL).
+     * A backend's {@link BackendAddress} (parsed in one place, in gateway-api), which must be {@code http} or {@code
+     * tcp} (HTTP/1.1 over TCP) or {@code https} (HTTP/1.1 over TLS).
      *
      * @throws IllegalArgumentException for another scheme or an invalid address, naming the value and what was expected
      */
-    static InetSocketAddress socketAddress(String address) {
-        BackendAddress a = BackendAddress.parse(address, BackendAddress.Scheme.HTTP)
-                .requireScheme("backend address", BackendAddress.Scheme.HTTP, BackendAddress.Scheme.TCP);
+    static BackendAddress backendAddress(String address) {
+        return BackendAddress.parse(address, BackendAddress.Scheme.HTTP)
+                .requireScheme(
+                        "backend address",
+                        BackendAddress.Scheme.HTTP,
+                        BackendAddress.Scheme.HTTPS,
+                        BackendAddress.Scheme.TCP);
+    }
+
+    /**
+     * The socket address of a backend. An IP literal comes back resolved; a host name unresolved, for the connector to
+     * resolve without blocking, at each new connection (within the resolver's cache, which follows the record's TTL).
+     */
+    static InetSocketAddress socketAddress(BackendAddress a) {
         byte[] ip = NetUtil.createByteArrayFromIpAddressString(a.host());
         if (ip != null) {
             try {
@@ -138,6 +149,10 @@ final class BackendPools {
     final class Pool {
         final Backend backend;
         final InetSocketAddress address;
+        /** The backend is reached over TLS ({@code https://}): the host is sent as SNI and its certificate verified. */
+        final BackendAddress target;
+
+        final boolean tls;
         /** {@code host:port}, the {@code Host} sent to the backend for HTTP/1.0 requests that had none. */
         final AsciiString authority;
 
@@ -173,7 +188,9 @@ final class BackendPools {
             this.owner = owner;
             this.epoch = epoch;
             this.limit = limit;
-            this.address = socketAddress(backend.address());
+            this.target = backendAddress(backend.address());
+            this.tls = target.scheme() == BackendAddress.Scheme.HTTPS;
+            this.address = socketAddress(target);
             String host = address.getHostString();
             this.authority =
                     AsciiString.of((host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort());
@@ -333,9 +350,11 @@ final class BackendPools {
         }
 
         /**
-         * Opens a new connection on {@code loop}.
+         * Opens a new connection on {@code loop}; over TLS, the future completes once the handshake did (a failed
+         * handshake fails it with a {@link BackendTlsException}), so nothing is sent before the backend proved who it
+         * is.
          *
-         * @param connectTimeoutMillis how long connecting may take
+         * @param connectTimeoutMillis how long connecting may take, and then the TLS handshake
          */
         ChannelFuture connect(int connectTimeoutMillis) {
             Pool pool = this;
@@ -344,6 +363,14 @@ final class BackendPools {
                         @Override
                         protected void initChannel(Channel ch) {
                             BackendCodec codec = new BackendCodec(settings.maxChunkSize);
+                            if (tls) {
+                                // the host and port name the session in the context's cache (reused by the next
+                                // connection) and the host is sent as SNI unless it is an IP literal
+                                SslHandler ssl =
+                                        settings.backendSsl.newHandler(ch.alloc(), target.host(), target.port());
+                                ssl.setHandshakeTimeoutMillis(Math.max(1, connectTimeoutMillis));
+                                ch.pipeline().addLast("tls", ssl);
+                            }
                             ch.pipeline()
                                     .addLast("decoder", codec.decoder())
                                     .addLast("encoder", codec.encoder())
@@ -357,7 +384,27 @@ final class BackendPools {
                 // the room taken by tryOpen is given back when the connection closes, or fails to open
                 f.channel().closeFuture().addListener(closed -> limit.closed());
             }
-            return f;
+            return tls ? afterHandshake(f) : f;
+        }
+
+        private ChannelFuture afterHandshake(ChannelFuture connected) {
+            ChannelPromise ready = connected.channel().newPromise();
+            connected.addListener((ChannelFuture c) -> {
+                if (!c.isSuccess()) {
+                    ready.tryFailure(c.cause());
+                    return;
+                }
+                SslHandler ssl = c.channel().pipeline().get(SslHandler.class);
+                ssl.handshakeFuture().addListener(h -> {
+                    if (h.isSuccess()) {
+                        ready.trySuccess();
+                    } else {
+                        ready.tryFailure(new BackendTlsException(target.host(), h.cause()));
+                        c.channel().close();
+                    }
+                });
+            });
+            return ready;
         }
     }
 }

@@ -81,6 +81,38 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         return clientIp;
     }
 
+    /** The HTTP/1.1 codec, or {@code null} on an HTTP/2 stream (whose codec is the connection's). */
+    FrontendCodec codec() {
+        return codec;
+    }
+
+    /**
+     * HTTP/1.1 parsing goes on after an upgrade request that opens no tunnel.
+     *
+     * @return whether bytes were received meanwhile that are lost to HTTP: the connection must end with the response
+     */
+    boolean resumeHttp() {
+        return codec != null && codec.resumeHttp();
+    }
+
+    /**
+     * The connection becomes a {@link Tunnel}: this handler is about to leave its pipeline. Its clocks stop, and the
+     * messages it holds (bytes the client sent ahead of the 101) are handed over.
+     *
+     * @return the held messages, or {@code null}
+     */
+    ArrayDeque<Object> handOver() {
+        closed = true;
+        cancelTimer();
+        idleSince = NOT_SET;
+        headSince = NOT_SET;
+        bodySince = NOT_SET;
+        stalledSince = NOT_SET;
+        ArrayDeque<Object> held = inbound;
+        inbound = null;
+        return held;
+    }
+
     boolean trustedPeer() {
         return trustedPeer;
     }
@@ -137,7 +169,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         exchange.flushBackend();
-        if (idleSince != NOT_SET && headSince == NOT_SET && codec.hasPartialHead()) {
+        if (idleSince != NOT_SET && headSince == NOT_SET && (codec != null && codec.hasPartialHead())) {
             // part of a head came: from now on the (shorter) head timeout applies
             headSince = settings.ticker.nanoTime();
             armTimer();
@@ -402,7 +434,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             }
             long limit = firstRequest ? settings.requestHeadTimeoutNanos : settings.idleTimeoutNanos;
             if (now - (idleSince + limit) >= 0) {
-                if (headSince != NOT_SET || firstRequest && codec.hasPartialHead()) {
+                if (headSince != NOT_SET || firstRequest && (codec != null && codec.hasPartialHead())) {
                     reject(HttpResponseStatus.REQUEST_TIMEOUT);
                 } else {
                     abortClient();

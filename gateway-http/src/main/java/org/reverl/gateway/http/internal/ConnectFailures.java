@@ -41,6 +41,6 @@ final class ConnectFailures {
 
     /** The host part of the backend's address, for messages. */
     static String host(Backend backend) {
-        return BackendPools.socketAddress(backend.address()).getHostString();
+        return BackendPools.backendAddress(backend.address()).host();
     }
 }

@@ -87,6 +87,31 @@ final class Dispatch {
     }
 
     /**
+     * The current try was answered with a 101: its connection becomes a tunnel, which keeps the lease (the backend
+     * counts it in flight, so least-connections sees it, and a drain or a shutdown waits for it) until {@link
+     * #tunnelClosed}.
+     *
+     * @return from taking the backend to the 101
+     */
+    long upgraded() {
+        long nanos = settings.ticker.nanoTime() - start;
+        settings.observer.onTunnelOpened(lease.backend(), nanos);
+        return nanos;
+    }
+
+    /**
+     * The tunnel of an {@link #upgraded} try closed: a success for the backend (the switch worked; how the tunnel ended
+     * is the business of the protocol inside it), with the time the backend took to answer the upgrade.
+     */
+    void tunnelClosed(long handshakeNanos, long openNanos) {
+        Lease l = lease;
+        lease = null;
+        l.onSuccess(handshakeNanos);
+        settings.observer.onTunnelClosed(l.backend(), openNanos);
+        releaseRetries();
+    }
+
+    /**
      * The current try failed because of its backend: counted against it (breaker, health), and the backend is not
      * tried again for this request.
      *

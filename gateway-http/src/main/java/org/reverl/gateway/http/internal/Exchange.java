@@ -60,6 +60,8 @@ final class Exchange implements RequestContext {
     private static final int STREAMING = 3;
     /** The request was sent whole; the response is coming. */
     private static final int AWAITING = 4;
+    /** The backend switched protocols: the connection is a {@link Tunnel}, and the exchange is over for good. */
+    private static final int TUNNEL = 5;
 
     /** The connect timeout of a last-resort try. */
     static final int LAST_RESORT_CONNECT_MILLIS = 250;
@@ -81,6 +83,9 @@ final class Exchange implements RequestContext {
     private boolean streamed;
 
     private boolean idempotent;
+    /** The protocols the request asks to switch to, passed on to the backend; {@code null} for a plain request. */
+    private String upgrade;
+
     private boolean http10;
     private boolean closeAfterResponse;
 
@@ -124,6 +129,22 @@ final class Exchange implements RequestContext {
 
     boolean closeAfterResponse() {
         return closeAfterResponse;
+    }
+
+    /** Whether the request asks for an upgrade that was passed on: a 101 to it opens a tunnel. */
+    boolean upgrading() {
+        return upgrade != null;
+    }
+
+    /**
+     * The upgrade will not happen (the answer is not a 101): the client connection goes on with HTTP, unless the client
+     * sent bytes ahead of the answer, which no longer parse as HTTP; then it ends with the response.
+     */
+    void upgradeDeclined() {
+        if (upgrade != null) {
+            upgrade = null;
+            closeAfterResponse |= conn.resumeHttp();
+        }
     }
 
     /** The response decided that the client connection ends with it. */
@@ -207,15 +228,25 @@ final class Exchange implements RequestContext {
         request = req;
         requestComplete = false;
         streamed = false;
-        idempotent = isIdempotent(req.method());
         http10 = req.protocolVersion().minorVersion() == 0;
         closeAfterResponse = (fields & HeaderRules.HOP_CONNECTION) != 0
                 ? !HttpUtil.isKeepAlive(req)
                 : !req.protocolVersion().isKeepAliveDefault();
+        // an HTTP/2 stream has no Upgrade (its codec refuses connection-specific fields): only HTTP/1.1 switches
+        upgrade = conn.codec() == null ? null : HeaderRules.upgradeOf(req, fields, bodyLength != 0);
+        if ((fields & HeaderRules.FIELD_UPGRADE) != 0 && upgrade == null) {
+            // an Upgrade that is not passed on is removed with the other hop-by-hop fields, and HTTP goes on
+            closeAfterResponse |= conn.resumeHttp();
+        }
+        // an upgrade is never sent twice: the backend may have switched, and acted on it
+        idempotent = upgrade == null && isIdempotent(req.method());
         dispatch.reset();
         relay.reset();
 
         HeaderRules.removeHopByHop(h, fields);
+        if (upgrade != null) {
+            HeaderRules.setUpgrade(h, upgrade);
+        }
         HeaderRules.setForwarded(h, fields, conn.clientIp(), settings.proto, conn.trustedPeer(), settings.rfc7239);
         HeaderRules.appendVia(h, http10 ? settings.via10 : settings.via11, fields);
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -367,7 +398,8 @@ final class Exchange implements RequestContext {
                 pool,
                 dispatch.lastResort()
                         ? Math.min(settings.connectTimeoutMillis, LAST_RESORT_CONNECT_MILLIS)
-                        : settings.connectTimeoutMillis);
+                        : settings.connectTimeoutMillis,
+                upgrade != null);
     }
 
     /**
@@ -393,7 +425,11 @@ final class Exchange implements RequestContext {
             failExchange(HttpResponseStatus.SERVICE_UNAVAILABLE);
             return;
         }
-        if (cause instanceof ConnectTimeoutException) {
+        if (cause instanceof BackendTlsException) {
+            // nothing was sent; a refused certificate will be refused again, so it proves the backend unusable
+            BackendTlsException tls = (BackendTlsException) cause;
+            onNotDelivered(be, tls.getMessage(), tls.certificateRefused(), cause, ProxyObserver.Failure.CONNECT, true);
+        } else if (cause instanceof ConnectTimeoutException) {
             // a last-resort try is out of rotation already: trying the next one costs the fleet nothing
             onNotDelivered(be, "connect timeout", false, cause, ProxyObserver.Failure.CONNECT, dispatch.lastResort());
         } else if (ConnectFailures.isDns(cause)) {
@@ -498,6 +534,20 @@ final class Exchange implements RequestContext {
         finish(closeAfterResponse || !requestComplete);
     }
 
+    /**
+     * The backend answered the upgrade with a 101, relayed to the client whole: both connections become a {@link
+     * Tunnel}, which keeps the lease until it closes. Never retried from here on.
+     */
+    void onSwitched() {
+        long nanos = dispatch.upgraded();
+        BackendHandler b = detachBackend();
+        state = TUNNEL;
+        body.clear();
+        request = null;
+        upgrade = null;
+        Tunnel.open(settings, conn, b, dispatch, nanos);
+    }
+
     /** The backend broke the exchange: closed, reset, or sent what is not HTTP. Called by the relay too. */
     void backendBroke(String reason) {
         boolean stale = upstream.backend().failureLooksStale() && !relay.started();
@@ -576,6 +626,7 @@ final class Exchange implements RequestContext {
 
     /** Answers with an error status when no backend served the request; no response byte was sent yet. */
     private void failExchange(HttpResponseStatus status) {
+        upgradeDeclined();
         dispatch.release();
         relay.detach();
         upstream.abandon();
@@ -635,6 +686,9 @@ final class Exchange implements RequestContext {
      * backend.
      */
     private void abandon() {
+        if (state == TUNNEL) {
+            return; // the tunnel owns the connections and the lease
+        }
         relay.detach();
         upstream.abandon();
         dispatch.release();
@@ -645,6 +699,10 @@ final class Exchange implements RequestContext {
     }
 
     private void finish(boolean close) {
+        if (upgrade != null) {
+            upgrade = null;
+            close |= conn.resumeHttp();
+        }
         body.clear();
         request = null;
         state = IDLE;

@@ -83,6 +83,23 @@ final class FrontendCodec {
         return decoder.partialHead;
     }
 
+    /**
+     * After a request that asks for an {@code Upgrade}, the decoder stops parsing: what the client sends before the
+     * answer is handed on as raw {@link ByteBuf}s (the start of a tunnel, or bytes that no longer parse as HTTP), until
+     * {@link #resumeHttp()}. Called when the decision is that the request does not open a tunnel, or its answer was not
+     * a 101.
+     *
+     * @return whether raw bytes were handed on meanwhile: they are lost to HTTP, and the connection must end after the
+     *     response
+     */
+    boolean resumeHttp() {
+        boolean lost = decoder.rawSent;
+        decoder.holding = false;
+        decoder.upgradeAsked = false;
+        decoder.rawSent = false;
+        return lost;
+    }
+
     final class RequestDecoder extends HttpRequestDecoder {
         private final HeadScanner scanner = new HeadScanner();
         /** Whether the bytes at the reader index belong to a request head (true) or to a body (false). */
@@ -91,6 +108,12 @@ final class FrontendCodec {
         private boolean discard;
         /** Bytes of a request head arrived, and not the whole head yet. */
         private boolean partialHead;
+        /** The request being decoded carries {@code Upgrade}: the decoder holds once it ends. */
+        private boolean upgradeAsked;
+        /** Parsing stopped after an upgrade request: bytes go on raw until {@link #resumeHttp()}. */
+        private boolean holding;
+        /** Raw bytes were handed on while holding. */
+        private boolean rawSent;
 
         RequestDecoder(HttpDecoderConfig config) {
             super(config);
@@ -100,6 +123,13 @@ final class FrontendCodec {
         protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
             if (discard) {
                 buffer.skipBytes(buffer.readableBytes());
+                return;
+            }
+            if (holding) {
+                if (buffer.isReadable()) {
+                    rawSent = true;
+                    out.add(buffer.readRetainedSlice(buffer.readableBytes()));
+                }
                 return;
             }
             if (inHead && buffer.isReadable()) {
@@ -122,13 +152,20 @@ final class FrontendCodec {
             for (int i = oldSize, n = out.size(); i < n; i++) {
                 Object o = out.get(i);
                 if (o instanceof HttpRequest) {
-                    methods.add(((HttpRequest) o).method());
+                    HttpRequest req = (HttpRequest) o;
+                    methods.add(req.method());
                     inHead = false;
                     partialHead = false;
+                    upgradeAsked = req.headers().contains(HttpHeaderNames.UPGRADE);
                 }
                 if (o instanceof LastHttpContent) {
                     inHead = true;
                     scanner.reset();
+                    if (upgradeAsked) {
+                        // what follows may be another protocol: nothing more is parsed until the answer
+                        holding = true;
+                        return;
+                    }
                 }
             }
         }
@@ -148,7 +185,7 @@ final class FrontendCodec {
         @Override
         protected boolean isContentAlwaysEmpty(HttpResponse msg) {
             if (msg.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-                return super.isContentAlwaysEmpty(msg);
+                return true; // no interim response has a body, a 101 included
             }
             HttpMethod method = methods.poll();
             return HttpMethod.HEAD.equals(method) || super.isContentAlwaysEmpty(msg);

@@ -44,6 +44,9 @@ final class HeaderRules {
     /** {@code Forwarded} or {@code X-Real-IP} is present: client-supplied forwarding fields besides X-Forwarded-*. */
     static final int FIELD_FORWARDED = 128;
 
+    /** {@code Upgrade} is present (hop-by-hop, and removed as such unless the request opens a tunnel). */
+    static final int FIELD_UPGRADE = 256;
+
     /** {@link #check} result bits below this are {@code HOP_*} flags; the bits above are a status code. */
     private static final int STATUS_SHIFT = 10;
 
@@ -153,8 +156,10 @@ final class HeaderRules {
                         ? FIELD_FORWARDED
                         : 0;
             case 7:
+                if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.UPGRADE)) {
+                    return HOP_FIXED | FIELD_UPGRADE;
+                }
                 return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRAILER)
-                                || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.UPGRADE)
                         ? HOP_FIXED
                         : isProxyField(name) ? HOP_PROXY : 0;
             case 10:
@@ -247,6 +252,41 @@ final class HeaderRules {
         request.setUri(origin);
         request.headers().set(HttpHeaderNames.HOST, authority);
         return true;
+    }
+
+    /**
+     * The protocols a request asks to switch to, if it may open a tunnel, else {@code null}: an HTTP/1.1 request
+     * without a body, with {@code Upgrade} and {@code Connection: upgrade} (RFC 9110 section 7.8; an {@code Upgrade} in
+     * HTTP/1.0 is ignored). {@code h2c} is never passed on: it is a change of this hop's protocol, which the proxy
+     * does not make with its backends.
+     *
+     * @param fields the flags from {@link #check}
+     */
+    static String upgradeOf(HttpRequest request, int fields, boolean hasBody) {
+        if ((fields & FIELD_UPGRADE) == 0
+                || (fields & HOP_CONNECTION) == 0
+                || hasBody
+                || request.protocolVersion().minorVersion() != 1) {
+            return null;
+        }
+        HttpHeaders h = request.headers();
+        if (!h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+            return null;
+        }
+        java.util.List<String> values = h.getAll(HttpHeaderNames.UPGRADE);
+        String upgrade = values.size() == 1
+                ? values.get(0).trim()
+                : String.join(", ", values).trim();
+        if (upgrade.isEmpty() || upgrade.toLowerCase(java.util.Locale.ROOT).contains("h2c")) {
+            return null;
+        }
+        return upgrade;
+    }
+
+    /** Puts back the two fields that ask the next hop for a switch, after {@link #removeHopByHop} took them. */
+    static void setUpgrade(HttpHeaders h, String upgrade) {
+        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        h.set(HttpHeaderNames.UPGRADE, upgrade);
     }
 
     /**

@@ -37,16 +37,20 @@ public final class ProxySettings {
     final int connectTimeoutMillis;
     final long responseTimeoutNanos;
     final long upstreamIdleTimeoutNanos;
+    final long tunnelIdleTimeoutNanos;
     /** 0 for no limit. */
     final int maxBackendConnections;
 
     final int queueSize;
     final long queueTimeoutNanos;
     final int maxAttempts;
+    final int maxConcurrentStreams;
     final ProxyObserver observer;
     final BackendConnector connector;
     private final java.util.List<java.net.InetSocketAddress> dnsServers;
     final BackendPools pools;
+    /** The client context for {@code https://} backends. */
+    final io.netty.handler.ssl.SslContext backendSsl;
 
     /**
      * @param lb where requests go
@@ -110,13 +114,20 @@ public final class ProxySettings {
                 (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis());
         this.responseTimeoutNanos = config.responseTimeout().toNanos();
         this.upstreamIdleTimeoutNanos = config.upstreamIdleTimeout().toNanos();
+        this.tunnelIdleTimeoutNanos = config.tunnelIdleTimeout().toNanos();
         this.maxBackendConnections = config.maxBackendConnections();
         this.queueSize = config.queueSize();
         this.queueTimeoutNanos = config.queueTimeout().toNanos();
         this.maxAttempts = config.maxAttempts();
+        this.maxConcurrentStreams = config.maxConcurrentStreams();
         this.observer = config.observer();
         this.dnsServers = config.dnsServers();
         this.connector = connector != null ? connector : BackendConnector.sockets(transport, config.dnsServers());
+        try {
+            this.backendSsl = config.backendTls().newClientContext();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalStateException("backendTls: " + e.getMessage(), e);
+        }
         this.pools = new BackendPools(this);
     }
 

@@ -43,6 +43,9 @@ final class ResponseRelay {
     private boolean started;
 
     private boolean interim;
+    /** A 101 to an upgrade request was written: its end turns the connections into a tunnel. */
+    private boolean switching;
+
     private boolean backendKeepAlive;
     private int status;
 
@@ -63,6 +66,7 @@ final class ResponseRelay {
         pendingFlush = false;
         started = false;
         interim = false;
+        switching = false;
         status = 0;
     }
 
@@ -97,9 +101,7 @@ final class ResponseRelay {
             HttpResponseStatus s = res.status();
             if (s.codeClass() == HttpStatusClass.INFORMATIONAL) {
                 if (s.code() == 101) {
-                    // Upgrade is never forwarded, so a switch is out of protocol
-                    ReferenceCountUtil.release(msg);
-                    exchange.backendBroke("unexpected 101 response");
+                    switchProtocols(ctx, res);
                     return;
                 }
                 interim = true;
@@ -134,6 +136,14 @@ final class ResponseRelay {
                 return;
             }
             if (content instanceof LastHttpContent) {
+                if (switching) {
+                    interim = false;
+                    switching = false;
+                    ctx.writeAndFlush(content, ctx.voidPromise());
+                    pendingFlush = false;
+                    exchange.onSwitched();
+                    return;
+                }
                 if (interim) {
                     interim = false;
                     if (exchange.http10()) {
@@ -204,8 +214,34 @@ final class ResponseRelay {
         }
     }
 
+    /**
+     * A 101: relayed if the request asked for an upgrade and the answer names the protocol switched to; otherwise out
+     * of protocol, a failure of the backend. Its end (the next message) turns the connections into a tunnel.
+     */
+    private void switchProtocols(ChannelHandlerContext ctx, HttpResponse res) {
+        String protocol = res.headers().get(HttpHeaderNames.UPGRADE);
+        if (!exchange.upgrading() || protocol == null || protocol.isBlank()) {
+            ReferenceCountUtil.release(res);
+            exchange.backendBroke(exchange.upgrading() ? "101 response without Upgrade" : "unexpected 101 response");
+            return;
+        }
+        HttpHeaders h = res.headers();
+        int fields = HeaderRules.hopByHopFields(h);
+        HeaderRules.removeHopByHop(h, fields);
+        HeaderRules.setUpgrade(h, protocol);
+        HeaderRules.appendVia(h, settings.via11, fields);
+        res.setProtocolVersion(HttpVersion.HTTP_1_1);
+        status = 101;
+        interim = true;
+        switching = true;
+        started = true;
+        ctx.write(res, ctx.voidPromise());
+        pendingFlush = true;
+    }
+
     /** Rewrites a final response head for the client, in place. */
     private void prepare(HttpResponse res) {
+        exchange.upgradeDeclined();
         HttpHeaders h = res.headers();
         int fields = HeaderRules.hopByHopFields(h);
         backendKeepAlive = (fields & HeaderRules.HOP_CONNECTION) != 0

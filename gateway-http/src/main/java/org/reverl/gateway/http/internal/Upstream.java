@@ -57,10 +57,12 @@ final class Upstream {
      * Gets a connection of {@code pool}: idle, new, or after waiting in the backend's queue.
      *
      * @param connectTimeoutMillis for a new connection
+     * @param fresh a new connection, not an idle one: for an upgrade, which would not return the connection to the pool
+     *     anyway, and which could not be sent again if a kept-alive connection turned out dead under it
      * @return false if the connection is not at hand yet (being opened, or waited for)
      */
-    boolean open(BackendPools.Pool pool, int connectTimeoutMillis) {
-        BackendHandler idle = pool.poll();
+    boolean open(BackendPools.Pool pool, int connectTimeoutMillis, boolean fresh) {
+        BackendHandler idle = fresh ? null : pool.poll();
         if (idle != null) {
             ready(idle, true);
             return true;

@@ -58,6 +58,11 @@ final class DataPath implements AutoCloseable {
 
     /** Backend {@code bN} listens on port {@code N}. */
     DataPath(int backends, UnaryOperator<HttpProxyConfig.Builder> config) {
+        this(backends, config, ProxyObserver.NOOP);
+    }
+
+    /** As above; {@code tunnels} sees tunnels open and close. */
+    DataPath(int backends, UnaryOperator<HttpProxyConfig.Builder> config, ProxyObserver tunnels) {
         LoadBalancers.Builder b = LoadBalancers.builder()
                 .config(GatewayConfig.builder()
                         // one failure opens a breaker: a failure recorded against a backend shows in its state
@@ -80,6 +85,16 @@ final class DataPath implements AutoCloseable {
             @Override
             public void onProxyError(Backend backend, ProxyError error) {
                 proxyErrors.add((backend == null ? "-" : backend.id()) + " " + error);
+            }
+
+            @Override
+            public void onTunnelOpened(Backend backend, long nanos) {
+                tunnels.onTunnelOpened(backend, nanos);
+            }
+
+            @Override
+            public void onTunnelClosed(Backend backend, long nanos) {
+                tunnels.onTunnelClosed(backend, nanos);
             }
         };
         HttpProxyConfig c =
