@@ -22,6 +22,7 @@ import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.BackendTimeoutException;
 import org.reverl.gateway.api.BackendUnavailableException;
 import org.reverl.gateway.api.RequestContext;
+import org.reverl.gateway.api.RequestContext.HashKey;
 import org.reverl.gateway.http.ProxyObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,6 +103,11 @@ final class Exchange implements RequestContext {
     @Override
     public long affinityHash() {
         return conn.affinityHash();
+    }
+
+    @Override
+    public long keyHash(HashKey key) {
+        return request == null ? conn.affinityHash() : KeyHashes.of(request, key, conn.affinityHash());
     }
 
     @Override
