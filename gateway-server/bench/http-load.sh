@@ -72,3 +72,5 @@ t1="$(ticks)"
 echo "$out"
 reqs="$(echo "$out" | awk '/requests in/ {print $1}')"
 awk -v t="$((t1 - t0))" -v hz="$hz" -v n="$reqs" 'BEGIN { printf "reverl cpu per request: %.1f us (%d requests)\n", t / hz * 1e6 / n, n }'
+# the JVM is the launcher's exec'd process: its resident memory now and at its peak (VmHWM)
+awk '$1 == "VmRSS:" { r = $2 } $1 == "VmHWM:" { h = $2 } END { printf "reverl rss: %d MB (peak %d MB)\n", r / 1024, h / 1024 }' "/proc/$rpid/status"

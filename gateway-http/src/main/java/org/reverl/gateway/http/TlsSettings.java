@@ -125,7 +125,14 @@ public final class TlsSettings {
         readable("tls certificate", certificateChain);
         readable("tls key", privateKey);
         return new TlsSettings(
-                b -> SslContextBuilder.forServer(certificateChain.toFile(), privateKey.toFile()), Provider.AUTO);
+                b -> {
+                    // the JDK reads a PKCS#8 key; Netty's own reading would load BouncyCastle when it is present
+                    PrivateKey key = PemFiles.privateKey(privateKey);
+                    return key != null
+                            ? SslContextBuilder.forServer(key, PemFiles.certificates(certificateChain))
+                            : SslContextBuilder.forServer(certificateChain.toFile(), privateKey.toFile());
+                },
+                Provider.AUTO);
     }
 
     /**
