@@ -54,6 +54,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ServerLauncher.Signals signals = ServerLauncher.Signals.install();
         Running demo;
         try {
             demo = start();
@@ -62,7 +63,7 @@ final class DemoCommand implements Callable<Integer> {
             return ExitCodes.FAILURE;
         }
         printUrls(demo, System.out);
-        return ServerLauncher.runUntilSignalled(demo.server(), System.out);
+        return ServerLauncher.runUntilSignalled(demo.server(), System.out, signals);
     }
 
     /** Starts the demo backends and the server in front of them. */

@@ -124,6 +124,7 @@ final class RunCommand implements Callable<Integer> {
         } else {
             config = fromFlags();
         }
+        ServerLauncher.Signals signals = ServerLauncher.Signals.install();
         ReverlServer server;
         try {
             server = ServerLauncher.start(config, configFile);
@@ -131,7 +132,7 @@ final class RunCommand implements Callable<Integer> {
             err.println("reverl: cannot start: " + e.getMessage());
             return ExitCodes.FAILURE;
         }
-        return ServerLauncher.runUntilSignalled(server, System.out);
+        return ServerLauncher.runUntilSignalled(server, System.out, signals);
     }
 
     /** The configuration the flags describe. */
