@@ -9,6 +9,7 @@ import org.reverl.server.config.ReverlConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** Starts a {@link ReverlServer} from a configuration and runs it until SIGTERM or Ctrl-C; SIGHUP reloads. */
 final class ServerLauncher {
@@ -39,7 +40,11 @@ final class ServerLauncher {
             Signals signals = new Signals();
             Signal.handle(new Signal("TERM"), s -> signals.stop.countDown());
             Signal.handle(new Signal("INT"), s -> signals.stop.countDown());
-            Signal.handle(new Signal("HUP"), s -> signals.reload());
+            SignalHandler before = Signal.handle(new Signal("HUP"), s -> signals.reload());
+            if (before == SignalHandler.SIG_IGN) {
+                // the JVM keeps a signal ignored that the process started with ignored (nohup does that)
+                log.warn("SIGHUP is ignored in this process (started under nohup?): reload with POST /reload instead");
+            }
             return signals;
         }
 
