@@ -163,7 +163,7 @@ class BackendKilledUnderLoadIT {
 
     private static int get(Socket s) throws IOException {
         s.getOutputStream().write(GET.getBytes(StandardCharsets.US_ASCII));
-        return HostileRequestsIT.readReply(s).status();
+        return RawHttp.readResponse(s).status();
     }
 
     /** Keep-alive GETs on one connection until told to stop (bounded by the test's own waits), reconnecting if closed. */
@@ -178,7 +178,7 @@ class BackendKilledUnderLoadIT {
                     s.setSoTimeout(10_000);
                 }
                 s.getOutputStream().write(GET.getBytes(StandardCharsets.US_ASCII));
-                HostileRequestsIT.Reply r = HostileRequestsIT.readReply(s);
+                RawHttp.Reply r = RawHttp.readResponse(s);
                 if (r.status() != 200) {
                     failures.add(r.status() + " " + r.text());
                     s.close();

@@ -28,7 +28,7 @@ class BufferedBodyIT {
                 ProxyFixture fx = new ProxyFixture(List.of(dying.address(), alive.address()), c -> c.ioThreads(1))) {
             String body = "p".repeat(10 * 1024);
             String request = "PUT /doc HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
-            HostileRequestsIT.Reply r = send(fx, request);
+            RawHttp.Reply r = RawHttp.send(fx.address(), request);
             assertThat(r.status()).isEqualTo(200);
             assertThat(dying.requests.get())
                     .as("the first backend took the whole request, then died")
@@ -45,7 +45,7 @@ class BufferedBodyIT {
                 ProxyFixture fx = new ProxyFixture(List.of(dying.address(), alive.address()), c -> c.ioThreads(1))) {
             String body = "o".repeat(10 * 1024);
             String request = "POST /order HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
-            HostileRequestsIT.Reply r = send(fx, request);
+            RawHttp.Reply r = RawHttp.send(fx.address(), request);
             assertThat(r.status()).isEqualTo(502);
             assertThat(dying.requests.get()).isEqualTo(1);
             assertThat(alive.received())
@@ -126,13 +126,5 @@ class BufferedBodyIT {
             // reset: the proxy aborted the connection
         }
         return total;
-    }
-
-    static HostileRequestsIT.Reply send(ProxyFixture fx, String request) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", fx.address().getPort())) {
-            s.setSoTimeout(5000);
-            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            return HostileRequestsIT.readReply(s);
-        }
     }
 }

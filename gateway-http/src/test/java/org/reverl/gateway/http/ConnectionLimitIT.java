@@ -33,7 +33,7 @@ class ConnectionLimitIT {
                         .isInstanceOf(SocketTimeoutException.class);
                 first.close();
                 third.setSoTimeout(5000);
-                assertThat(HostileRequestsIT.readReply(third).status()).isEqualTo(200);
+                assertThat(RawHttp.readResponse(third).status()).isEqualTo(200);
             }
             assertThat(exchange(second)).as("the open ones are still served").isEqualTo(200);
         }
@@ -47,6 +47,6 @@ class ConnectionLimitIT {
 
     private static int exchange(Socket s) throws Exception {
         s.getOutputStream().write(GET.getBytes(StandardCharsets.US_ASCII));
-        return HostileRequestsIT.readReply(s).status();
+        return RawHttp.readResponse(s).status();
     }
 }

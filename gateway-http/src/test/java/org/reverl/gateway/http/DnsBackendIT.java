@@ -3,8 +3,6 @@ package org.reverl.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -97,10 +95,7 @@ class DnsBackendIT {
     }
 
     private static int get(HttpProxyServer proxy) throws Exception {
-        try (Socket s = new Socket("127.0.0.1", proxy.localAddress().getPort())) {
-            s.setSoTimeout(10_000);
-            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            return HostileRequestsIT.readReply(s).status();
-        }
+        return RawHttp.send(proxy.localAddress(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                .status();
     }
 }

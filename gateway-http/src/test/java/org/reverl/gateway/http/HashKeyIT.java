@@ -2,8 +2,6 @@ package org.reverl.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -64,12 +62,7 @@ class HashKeyIT {
     }
 
     private static void get(HttpProxyServer proxy, String user) throws Exception {
-        try (Socket s = new Socket("127.0.0.1", proxy.localAddress().getPort())) {
-            s.setSoTimeout(10_000);
-            s.getOutputStream()
-                    .write(("GET / HTTP/1.1\r\nHost: x\r\nX-User: " + user + "\r\n\r\n")
-                            .getBytes(StandardCharsets.US_ASCII));
-            assertThat(HostileRequestsIT.readReply(s).status()).isEqualTo(200);
-        }
+        String request = "GET / HTTP/1.1\r\nHost: x\r\nX-User: " + user + "\r\n\r\n";
+        assertThat(RawHttp.send(proxy.localAddress(), request).status()).isEqualTo(200);
     }
 }

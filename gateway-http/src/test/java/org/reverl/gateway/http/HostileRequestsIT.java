@@ -2,11 +2,8 @@ package org.reverl.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -264,8 +261,8 @@ class HostileRequestsIT {
                     .write(("GET /first HTTP/1.1\r\nHost: a\r\nSec-WebSocket-Key1: 1\r\nSec-WebSocket-Key2: 2\r\n\r\n"
                                     + "GET /xx HTTP/1.1\r\nHost: a\r\n\r\n")
                             .getBytes(StandardCharsets.ISO_8859_1));
-            assertThat(readReply(s).status).isEqualTo(200);
-            assertThat(readReply(s).status).isEqualTo(200);
+            assertThat(RawHttp.readResponse(s).status()).isEqualTo(200);
+            assertThat(RawHttp.readResponse(s).status()).isEqualTo(200);
         }
         assertThat(backend.requests.get() - before).isEqualTo(2);
         assertThat(backend.received())
@@ -282,15 +279,15 @@ class HostileRequestsIT {
     void eachRequest_itsStatus_andExactlyTheBytesTheBackendMayGet(
             String name, String request, int status, String forwarded) throws Exception {
         backend.clear();
-        Reply r = send(request);
-        assertThat(r.status).as(r.text).isEqualTo(status);
-        assertThat(r.text).doesNotContain("Exception").doesNotContain("\tat ");
+        RawHttp.Reply r = send(request);
+        assertThat(r.status()).as(r.text()).isEqualTo(status);
+        assertThat(r.text()).doesNotContain("Exception").doesNotContain("\tat ");
         if (forwarded == null) {
-            assertThat(r.text.toLowerCase()).contains("connection: close");
-            assertThat(r.closed).as("a refused request closes its connection").isTrue();
+            assertThat(r.text().toLowerCase()).contains("connection: close");
+            assertThat(r.closed()).as("a refused request closes its connection").isTrue();
             // a request after it shows what the backend got in between: exactly that request, nothing before
             String probe = "GET /probe HTTP/1.1\r\nHost: p\r\n\r\n";
-            assertThat(send(probe).status).isEqualTo(200);
+            assertThat(send(probe).status()).isEqualTo(200);
             assertThat(backend.received()).isEqualTo(fwd("GET /probe HTTP/1.1", "Host: p\r\n", "p", ""));
         } else {
             // an HTTP/1.0 request without Host gets the backend's address as its Host
@@ -298,56 +295,7 @@ class HostileRequestsIT {
         }
     }
 
-    record Reply(int status, String text, boolean closed) {}
-
-    /** Sends {@code request} on a new connection; reads one response, and to the end if it says it closes. */
-    static Reply send(String request) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", fx.address().getPort())) {
-            s.setSoTimeout(5000);
-            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            s.getOutputStream().flush();
-            return readReply(s);
-        }
-    }
-
-    /** Reads one response from {@code s}, and to the end of the connection if it says it closes. */
-    static Reply readReply(Socket s) throws IOException {
-        {
-            InputStream in = s.getInputStream();
-            ByteArrayOutputStream got = new ByteArrayOutputStream();
-            boolean closed = false;
-            int status = -1;
-            while (true) {
-                String text = got.toString(StandardCharsets.ISO_8859_1);
-                int headEnd = text.indexOf("\r\n\r\n");
-                if (headEnd > 0) {
-                    status = Integer.parseInt(text.substring(9, 12));
-                    String head = text.substring(0, headEnd).toLowerCase();
-                    int cl = head.indexOf("content-length: ");
-                    int length = cl < 0
-                            ? 0
-                            : Integer.parseInt(
-                                    head.substring(cl + 16).split("\r\n")[0].trim());
-                    if (text.length() >= headEnd + 4 + length && !head.contains("connection: close")) {
-                        return new Reply(status, text, false);
-                    }
-                }
-                int b;
-                try {
-                    b = in.read();
-                } catch (SocketTimeoutException e) {
-                    break;
-                } catch (IOException e) {
-                    closed = true;
-                    break;
-                }
-                if (b < 0) {
-                    closed = true;
-                    break;
-                }
-                got.write(b);
-            }
-            return new Reply(status, got.toString(StandardCharsets.ISO_8859_1), closed);
-        }
+    private static RawHttp.Reply send(String request) throws IOException {
+        return RawHttp.send(fx.address(), request);
     }
 }

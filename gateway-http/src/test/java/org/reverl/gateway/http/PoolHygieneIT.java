@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -56,10 +55,6 @@ class PoolHygieneIT {
     }
 
     private static int get(ProxyFixture fx) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", fx.address().getPort())) {
-            s.setSoTimeout(10_000);
-            s.getOutputStream().write(GET.getBytes(StandardCharsets.US_ASCII));
-            return HostileRequestsIT.readReply(s).status();
-        }
+        return RawHttp.send(fx.address(), GET).status();
     }
 }

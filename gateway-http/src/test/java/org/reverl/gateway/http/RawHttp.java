@@ -59,4 +59,51 @@ final class RawHttp {
         }
         return new Reply(out.toString(StandardCharsets.ISO_8859_1), closed);
     }
+
+    /**
+     * Sends {@code request} on a new connection and reads one response: to the end of its body by {@code
+     * Content-Length}, or to the end of the connection if it says it closes.
+     */
+    static Reply send(InetSocketAddress proxy, String request) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(proxy, 2000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            return readResponse(s);
+        }
+    }
+
+    /** Reads one response from {@code s}, and to the end of the connection if it says it closes. */
+    static Reply readResponse(Socket s) throws IOException {
+        InputStream in = s.getInputStream();
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        while (true) {
+            String text = got.toString(StandardCharsets.ISO_8859_1);
+            int headEnd = text.indexOf("\r\n\r\n");
+            if (headEnd > 0) {
+                String head = text.substring(0, headEnd).toLowerCase();
+                int cl = head.indexOf("content-length: ");
+                int length = cl < 0
+                        ? 0
+                        : Integer.parseInt(
+                                head.substring(cl + 16).split("\r\n")[0].trim());
+                if (text.length() >= headEnd + 4 + length && !head.contains("connection: close")) {
+                    return new Reply(text, false);
+                }
+            }
+            int b;
+            try {
+                b = in.read();
+            } catch (SocketTimeoutException e) {
+                return new Reply(got.toString(StandardCharsets.ISO_8859_1), false);
+            } catch (IOException e) {
+                b = -1; // reset
+            }
+            if (b < 0) {
+                return new Reply(got.toString(StandardCharsets.ISO_8859_1), true);
+            }
+            got.write(b);
+        }
+    }
 }

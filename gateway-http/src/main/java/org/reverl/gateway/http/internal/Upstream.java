@@ -59,17 +59,16 @@ final class Upstream {
      * @param connectTimeoutMillis for a new connection
      * @param fresh a new connection, not an idle one: for an upgrade, which would not return the connection to the pool
      *     anyway, and which could not be sent again if a kept-alive connection turned out dead under it
-     * @return false if the connection is not at hand yet (being opened, or waited for)
      */
-    boolean open(BackendPools.Pool pool, int connectTimeoutMillis, boolean fresh) {
+    void open(BackendPools.Pool pool, int connectTimeoutMillis, boolean fresh) {
         BackendHandler idle = fresh ? null : pool.poll();
         if (idle != null) {
             ready(idle, true);
-            return true;
+            return;
         }
         if (pool.tryOpen()) {
             connect(pool, connectTimeoutMillis);
-            return false;
+            return;
         }
         long until = settings.ticker.nanoTime() + settings.queueTimeoutNanos;
         if (pool.enqueue(this, until)) {
@@ -78,7 +77,6 @@ final class Upstream {
         } else {
             exchange.onQueueRefused("queue full");
         }
-        return false;
     }
 
     private void connect(BackendPools.Pool pool, int connectTimeoutMillis) {
