@@ -8,6 +8,8 @@ package org.reverl.gateway.api;
  * The holder reports <em>exactly one</em> outcome, once the request is over:
  * <ul>
  *   <li>{@link #onSuccess(long)}: the backend answered;
+ *   <li>{@link #onResponse(int, long)}: the backend answered with an HTTP status (HTTP transports report this instead
+ *       of {@code onSuccess}, so that a load balancer can count server errors, as outlier detection does);
  *   <li>{@link #onFailure(long, Throwable)}: the backend failed (refused, reset, timed out, answered with an error that
  *       should count against its health);
  *   <li>{@link #release()}: the request ended without telling anything about the backend (the client went away
@@ -31,6 +33,18 @@ public interface Lease {
      * @param durationNanos how long it took, from sending to the end of the response
      */
     void onSuccess(long durationNanos);
+
+    /**
+     * The backend answered with a complete response of HTTP status {@code status}. Transport-wise this is a success
+     * (the breaker records it as one); a load balancer with outlier detection also counts consecutive server errors
+     * (5xx) here and may eject the backend for a while. The default reports {@link #onSuccess(long)}.
+     *
+     * @param status the response's status code, 100-599
+     * @param durationNanos how long it took, from sending to the end of the response
+     */
+    default void onResponse(int status, long durationNanos) {
+        onSuccess(durationNanos);
+    }
 
     /**
      * The backend failed the request. A {@link BackendUnavailableException} with {@link

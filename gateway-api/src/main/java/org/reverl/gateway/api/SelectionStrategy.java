@@ -38,4 +38,21 @@ public interface SelectionStrategy {
      * @return a backend from the current candidate set, or {@code null}
      */
     Backend select(RequestContext request);
+
+    /**
+     * A request served by one of this strategy's backends has ended, with the outcome its {@link Lease} reported. Called
+     * on the thread that reported it (a request thread), after the load balancer recorded the outcome; like {@link
+     * #select}, it must not block, take a lock or allocate. Latency-aware strategies feed their estimates from it; the
+     * default ignores it.
+     *
+     * <p>Not called for {@linkplain Lease#release() released} leases (no verdict) nor for
+     * {@linkplain Lease#lastResort() last-resort} ones (the backend was not in the candidate set).
+     *
+     * @param backend the backend that served (or failed) the request; it may no longer be in the candidate set
+     * @param latencyNanos from sending the request to the end of the response or the failure; may be 0 or, with a
+     *     clock that jumped, negative
+     * @param failed whether the backend failed the request (refused, reset, timed out) or answered with a server
+     *     error (5xx)
+     */
+    default void onCompleted(Backend backend, long latencyNanos, boolean failed) {}
 }

@@ -131,6 +131,15 @@ final class BackendHandle implements Backend, Lease {
         decrementInFlight();
         breaker.onSuccess(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
         checkBreakerState();
+        owner.strategy.onCompleted(this, durationNanos, false);
+    }
+
+    @Override
+    public void onResponse(int status, long durationNanos) {
+        decrementInFlight();
+        breaker.onSuccess(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
+        checkBreakerState();
+        owner.strategy.onCompleted(this, durationNanos, status >= 500);
     }
 
     @Override
@@ -138,6 +147,7 @@ final class BackendHandle implements Backend, Lease {
         decrementInFlight();
         breaker.onError(Math.max(0, durationNanos), TimeUnit.NANOSECONDS, cause);
         checkBreakerState();
+        owner.strategy.onCompleted(this, durationNanos, true);
         if (cause instanceof BackendUnavailableException && ((BackendUnavailableException) cause).isBackendDown()) {
             owner.backendFailedHard(this, ((BackendUnavailableException) cause).reason());
         }

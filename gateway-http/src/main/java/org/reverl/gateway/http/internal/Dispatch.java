@@ -81,7 +81,7 @@ final class Dispatch {
         Lease l = lease;
         lease = null;
         long nanos = settings.ticker.nanoTime() - start;
-        l.onSuccess(nanos);
+        l.onResponse(status, nanos);
         settings.observer.onResponse(l.backend(), status, nanos);
         releaseRetries();
     }
