@@ -22,6 +22,7 @@ import org.reverl.gateway.core.HealthCheckConfig;
 import org.reverl.gateway.core.ProviderRegistry;
 import org.reverl.gateway.http.BackendTlsSettings;
 import org.reverl.gateway.http.HttpProxyConfig;
+import org.reverl.gateway.http.RetryOn;
 import org.reverl.gateway.http.TlsSettings;
 import org.reverl.server.admin.AdminSettings;
 
@@ -500,8 +501,24 @@ public final class ConfigLoader {
         g.maxAttempts(t.integer("maxAttempts", d.maxAttempts(), 1, GatewayConfig.MAX_MAX_ATTEMPTS));
         g.retryBudgetPercent(t.number("budgetPercent", d.retryBudgetPercent(), 0, 100));
         g.minRetryConcurrency(t.integer("minRetryConcurrency", d.minRetryConcurrency(), 0, 10_000));
+        t.readElsewhere("on"); // the HTTP proxy's: retryOn()
         t.rejectUnknownKeys();
         return g.build();
+    }
+
+    /** {@code retry.on}: the answered statuses after which an idempotent request goes to another backend. */
+    private static RetryOn retryOn(TreeReader r, TreeReader.Obj retry) {
+        List<String> tokens = retry.strings("on");
+        boolean valid = true;
+        for (int i = 0; i < tokens.size(); i++) {
+            try {
+                RetryOn.parse("retry.on", List.of(tokens.get(i)));
+            } catch (IllegalArgumentException e) {
+                r.error(retry.at("on") + '[' + i + ']', '"' + tokens.get(i) + '"', RetryOn.EXPECTED);
+                valid = false;
+            }
+        }
+        return valid ? RetryOn.parse(retry.at("on"), tokens) : RetryOn.NONE;
     }
 
     private HttpProxyConfig proxy(TreeReader r, TreeReader.Obj top, Path baseDir) {
@@ -533,6 +550,8 @@ public final class ConfigLoader {
         p.maxConnections(l.integer("maxConnections", HttpProxyConfig.DEFAULT_MAX_CONNECTIONS, 1, 10_000_000));
         p.maxBackendConnections(l.integer("maxBackendConnections", 0, 0, 10_000_000));
         l.rejectUnknownKeys();
+
+        p.retryOn(retryOn(r, top.obj("retry")));
 
         TreeReader.Obj q = top.obj("queue");
         p.queueSize(q.integer("size", HttpProxyConfig.DEFAULT_QUEUE_SIZE, 0, 10_000_000));

@@ -38,7 +38,7 @@ class ConfigLoaderTest {
                 strategy: { name: weighted_round_robin, options: { start: random } }
                 health: { probe: tcp, interval: 2s, downInterval: 100ms, fastInterval: 20ms, timeout: 500ms, rise: 2, fall: 3, slowStart: 30s, panicThreshold: 50 }
                 breaker: { failureRateThreshold: 60, slidingWindowSize: 50, minimumNumberOfCalls: 20, waitDurationInOpenState: 10s }
-                retry: { maxAttempts: 2, budgetPercent: 10, minRetryConcurrency: 5 }
+                retry: { maxAttempts: 2, budgetPercent: 10, minRetryConcurrency: 5, on: [gateway-error, "429"] }
                 timeouts: { connect: 1s, response: 30s, requestHead: 5s, idle: 2m, body: 20s, send: 30s, tunnelIdle: 10m }
                 limits: { maxHeaderSize: 8192, maxHeaderCount: 50, bufferedBody: 16KiB, maxBody: 10MiB, maxConnections: 500, maxBackendConnections: 20 }
                 queue: { size: 50, timeout: 1s }
@@ -65,6 +65,8 @@ class ConfigLoaderTest {
         assertThat(c.gateway().panicThresholdPercent()).isEqualTo(50);
         assertThat(c.gateway().breakerMinimumNumberOfCalls()).isEqualTo(20);
         assertThat(c.gateway().maxAttempts()).isEqualTo(2);
+        assertThat(c.proxy().retryOn().tokens()).containsExactly("gateway-error", "429");
+        assertThat(c.proxy().retryOn().matches(503)).isTrue();
         assertThat(c.proxy().connectTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(c.proxy().idleTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.proxy().bodyTimeout()).isEqualTo(Duration.ofSeconds(20));
@@ -157,7 +159,7 @@ class ConfigLoaderTest {
                 strategy: { name: leastconn }
                 health: { probe: tcp, intervall: 2s, fall: 0, timeout: soon }
                 breaker: { slidingWindowSize: 5, minimumNumberOfCalls: 6 }
-                retry: { maxAttempts: three }
+                retry: { maxAttempts: three, on: [5xx, "200"] }
                 limits: { bufferedBody: lots, maxBody: -1 }
                 forwarded: both
                 admin: { address: "0.0.0.0:8081" }
@@ -184,6 +186,8 @@ class ConfigLoaderTest {
                                                 + " slowStart, timeout])",
                                         "breaker.minimumNumberOfCalls: 6 (expected: <= breaker.slidingWindowSize (5))",
                                         "retry.maxAttempts: \"three\" (expected: an integer 1-10)",
+                                        "retry.on[1]: \"200\" (expected: 5xx, gateway-error, or a status code from 400"
+                                                + " to 599)",
                                         "limits.bufferedBody: \"lots\" (expected: a size from 0 to 67108864 bytes, such as"
                                                 + " 65536, 64KiB or 10MiB)",
                                         "limits.maxBody: -1 (expected: a size from 0 to 9223372036854775807 bytes, such as"
@@ -195,7 +199,7 @@ class ConfigLoaderTest {
                                                 + " discovery, forwarded, health, http2, ioThreads, limits, listeners, metrics, queue,"
                                                 + " retry,"
                                                 + " shutdownTimeout, strategy, timeouts, trustedProxies])"))
-                .hasMessageStartingWith("reverl.yaml: 17 errors:");
+                .hasMessageStartingWith("reverl.yaml: 18 errors:");
     }
 
     @Test

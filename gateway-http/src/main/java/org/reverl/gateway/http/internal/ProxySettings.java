@@ -44,6 +44,7 @@ public final class ProxySettings {
     final int queueSize;
     final long queueTimeoutNanos;
     final int maxAttempts;
+    final org.reverl.gateway.http.RetryOn retryOn;
     final int maxConcurrentStreams;
     final ProxyObserver observer;
     final BackendConnector connector;
@@ -119,6 +120,7 @@ public final class ProxySettings {
         this.queueSize = config.queueSize();
         this.queueTimeoutNanos = config.queueTimeout().toNanos();
         this.maxAttempts = config.maxAttempts();
+        this.retryOn = config.retryOn();
         this.maxConcurrentStreams = config.maxConcurrentStreams();
         this.observer = config.observer();
         this.dnsServers = config.dnsServers();
