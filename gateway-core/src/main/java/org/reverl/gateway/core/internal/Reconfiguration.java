@@ -64,6 +64,9 @@ final class Reconfiguration {
                         "load balancer '{}': strategy {} {}", lb.name, next.strategy(), next.strategyOptions());
             }
             lb.retryBudget.configure(next.retryBudgetPercent(), next.minRetryConcurrency());
+            if (!java.util.Objects.equals(before.outlier(), next.outlier())) {
+                lb.outliers.reconfigure(next.outlier());
+            }
             CircuitBreakerConfig nextBreaker = DefaultLoadBalancer.breakerConfig(next);
             if (breakerSettingsChanged(before, next)) {
                 lb.breakerConfig = nextBreaker;
