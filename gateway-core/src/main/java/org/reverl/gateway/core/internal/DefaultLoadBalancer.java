@@ -125,22 +125,8 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         this.retryBudget =
                 new RetryBudget(config.retryBudgetPercent(), config.minRetryConcurrency(), this::requestsInFlight);
         this.control = new ControlLoop(name);
-        // ---- outlier ejection: the detector's timers and tasks run on the control thread
-        this.outliers = new OutlierDetector(
-                config.outlier(),
-                () -> TimeUnit.MILLISECONDS.toNanos(clock.millis()),
-                (task, delayNanos) -> {
-                    try {
-                        ScheduledFuture<?> f = control.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-                        return () -> f.cancel(false);
-                    } catch (java.util.concurrent.RejectedExecutionException closing) {
-                        return () -> {};
-                    }
-                },
-                this::postToControl,
-                new OutlierHost(this));
+        this.outliers = OutlierHost.detector(this, config.outlier()); // outlier ejection, on the control thread
         control.post(outliers::start);
-        // ---- end outlier ejection
         strategy.update(List.of());
     }
 

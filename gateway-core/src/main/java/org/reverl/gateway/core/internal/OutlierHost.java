@@ -3,7 +3,11 @@ package org.reverl.gateway.core.internal;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.reverl.gateway.api.BackendState;
+import org.reverl.gateway.core.OutlierConfig;
 
 /**
  * What an outlier ejection does to a {@link DefaultLoadBalancer}'s members: the health becomes {@code EJECTED} (one
@@ -16,8 +20,28 @@ final class OutlierHost implements OutlierDetector.Host {
 
     private final DefaultLoadBalancer lb;
 
-    OutlierHost(DefaultLoadBalancer lb) {
+    private OutlierHost(DefaultLoadBalancer lb) {
         this.lb = lb;
+    }
+
+    /**
+     * The outlier detector of {@code lb}, with {@code config} ({@code null} for off): its tasks and timers run on the
+     * load balancer's control thread, its time is the load balancer's clock.
+     */
+    static OutlierDetector detector(DefaultLoadBalancer lb, OutlierConfig config) {
+        return new OutlierDetector(
+                config,
+                () -> TimeUnit.MILLISECONDS.toNanos(lb.clock.millis()),
+                (task, delayNanos) -> {
+                    try {
+                        ScheduledFuture<?> f = lb.control.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+                        return () -> f.cancel(false);
+                    } catch (RejectedExecutionException closing) {
+                        return () -> {};
+                    }
+                },
+                lb::postToControl,
+                new OutlierHost(lb));
     }
 
     @Override

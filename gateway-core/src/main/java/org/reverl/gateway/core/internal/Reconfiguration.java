@@ -14,7 +14,7 @@ import org.reverl.gateway.core.GatewayConfig;
 
 /**
  * One change of a running {@link DefaultLoadBalancer}'s engine settings (strategy, health checks, breakers, retry
- * budget, slow start, panic threshold), checked and applied as one task on its control thread.
+ * budget, slow start, panic threshold, outlier detection), checked and applied as one task on its control thread.
  */
 final class Reconfiguration {
 
