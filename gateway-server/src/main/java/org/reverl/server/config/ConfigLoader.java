@@ -19,6 +19,7 @@ import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.HealthCheckConfig;
+import org.reverl.gateway.core.OutlierConfig;
 import org.reverl.gateway.core.ProviderRegistry;
 import org.reverl.gateway.http.BackendTlsSettings;
 import org.reverl.gateway.http.HttpProxyConfig;
@@ -503,6 +504,7 @@ public final class ConfigLoader {
         g.minRetryConcurrency(t.integer("minRetryConcurrency", d.minRetryConcurrency(), 0, 10_000));
         t.readElsewhere("on"); // the HTTP proxy's: retryOn()
         t.rejectUnknownKeys();
+        g.outlier(outlier(r, top));
         return g.build();
     }
 
@@ -519,6 +521,49 @@ public final class ConfigLoader {
             }
         }
         return valid ? RetryOn.parse(retry.at("on"), tokens) : RetryOn.NONE;
+    }
+
+    /**
+     * The {@code outlier:} section: passive outlier ejection, off without it; with it, the defaults of {@link
+     * OutlierConfig} for what it leaves out.
+     *
+     * <pre>
+     * outlier: { consecutive5xx: 5, consecutiveGatewayFailure: 0, baseEjectionTime: 30s, maxEjectionTime: 300s,
+     *            maxEjectionPercent: 10, latency: { factor: 3, window: 10s, minRequests: 20 } }
+     * </pre>
+     */
+    private static OutlierConfig outlier(TreeReader r, TreeReader.Obj top) {
+        TreeReader.Obj o = top.obj("outlier");
+        if (!top.has("outlier")) {
+            return null;
+        }
+        OutlierConfig d = OutlierConfig.defaults();
+        int consecutive5xx = o.integer("consecutive5xx", d.consecutive5xx(), 0, 10_000);
+        int gatewayFailures = o.integer("consecutiveGatewayFailure", d.consecutiveGatewayFailure(), 0, 10_000);
+        Duration base = o.duration("baseEjectionTime", d.baseEjectionTime(), false);
+        Duration max = o.duration("maxEjectionTime", d.maxEjectionTime(), false);
+        int percent = o.integer("maxEjectionPercent", d.maxEjectionPercent(), 0, 100);
+        OutlierConfig.Latency latency = null;
+        if (o.has("latency")) {
+            TreeReader.Obj l = o.obj("latency");
+            double factor = l.number("factor", OutlierConfig.Latency.DEFAULT_FACTOR, 0, 1_000_000);
+            Duration window = l.duration("window", OutlierConfig.Latency.DEFAULT_WINDOW, false);
+            int minRequests = l.integer("minRequests", OutlierConfig.Latency.DEFAULT_MIN_REQUESTS, 1, 1_000_000);
+            l.rejectUnknownKeys();
+            try {
+                latency = new OutlierConfig.Latency(factor, window, minRequests);
+            } catch (IllegalArgumentException e) {
+                r.errors().add(e.getMessage()); // OutlierConfig names its fields by their path in this file
+                return null;
+            }
+        }
+        o.rejectUnknownKeys();
+        try {
+            return new OutlierConfig(consecutive5xx, gatewayFailures, base, max, percent, latency);
+        } catch (IllegalArgumentException e) {
+            r.errors().add(e.getMessage());
+            return null;
+        }
     }
 
     private HttpProxyConfig proxy(TreeReader r, TreeReader.Obj top, Path baseDir) {

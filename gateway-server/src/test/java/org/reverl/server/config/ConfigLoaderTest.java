@@ -196,7 +196,7 @@ class ConfigLoaderTest {
                                         "admin.token: missing (expected: a token when admin.address is not loopback"
                                                 + " (0.0.0.0:8081))",
                                         "colour: unknown key (expected: one of [accessLog, admin, backendTls, backends, breaker,"
-                                                + " discovery, forwarded, health, http2, ioThreads, limits, listeners, metrics, queue,"
+                                                + " discovery, forwarded, health, http2, ioThreads, limits, listeners, metrics, outlier, queue,"
                                                 + " retry,"
                                                 + " shutdownTimeout, strategy, timeouts, trustedProxies])"))
                 .hasMessageStartingWith("reverl.yaml: 18 errors:");

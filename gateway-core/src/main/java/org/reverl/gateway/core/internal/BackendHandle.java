@@ -33,6 +33,8 @@ final class BackendHandle implements Backend, Lease {
     final Object attachment;
     /** The lease handed out when no backend is eligible; see {@link org.reverl.gateway.api.Lease#lastResort()}. */
     final LastResortLease lastResortLease = new LastResortLease(this);
+    /** Outlier-detection counters and ejection state. */
+    final OutlierStats outlier;
 
     private volatile int inFlight;
 
@@ -84,6 +86,7 @@ final class BackendHandle implements Backend, Lease {
         this.breaker = breaker;
         this.attachment = attachment;
         this.effectiveWeight = spec.weight();
+        this.outlier = owner.outliers.newStats(spec.id());
     }
 
     @Override
@@ -132,6 +135,7 @@ final class BackendHandle implements Backend, Lease {
         breaker.onSuccess(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
         checkBreakerState();
         owner.strategy.onCompleted(this, durationNanos, false);
+        outlier.onResponse(200, durationNanos);
     }
 
     @Override
@@ -140,6 +144,7 @@ final class BackendHandle implements Backend, Lease {
         breaker.onSuccess(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
         checkBreakerState();
         owner.strategy.onCompleted(this, durationNanos, status >= 500);
+        outlier.onResponse(status, durationNanos);
     }
 
     @Override
@@ -148,6 +153,7 @@ final class BackendHandle implements Backend, Lease {
         breaker.onError(Math.max(0, durationNanos), TimeUnit.NANOSECONDS, cause);
         checkBreakerState();
         owner.strategy.onCompleted(this, durationNanos, true);
+        outlier.onFailure(durationNanos);
         if (cause instanceof BackendUnavailableException && ((BackendUnavailableException) cause).isBackendDown()) {
             owner.backendFailedHard(this, ((BackendUnavailableException) cause).reason());
         }

@@ -83,6 +83,9 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     private final ActiveProbes probes = new ActiveProbes(this);
     final Clock clock;
     final RetryBudget retryBudget;
+    /** Passive outlier ejection (off when the config has none); see {@link OutlierDetector}. */
+    final OutlierDetector outliers;
+
     private final CopyOnWriteArrayList<BackendEventListener> listeners = new CopyOnWriteArrayList<>();
 
     /** Control thread only. */
@@ -122,6 +125,8 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         this.retryBudget =
                 new RetryBudget(config.retryBudgetPercent(), config.minRetryConcurrency(), this::requestsInFlight);
         this.control = new ControlLoop(name);
+        this.outliers = OutlierHost.detector(this, config.outlier()); // outlier ejection, on the control thread
+        control.post(outliers::start);
         strategy.update(List.of());
     }
 
@@ -776,7 +781,9 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         if (h.health == BackendState.UP) {
             return true;
         }
-        return h.health == BackendState.EJECTED && h.breaker.getState() == CircuitBreaker.State.HALF_OPEN;
+        return h.health == BackendState.EJECTED
+                && (h.breaker.getState() == CircuitBreaker.State.HALF_OPEN
+                        || h.outlier.mode == OutlierStats.TRIAL); // outlier ejection over: trial traffic
     }
 
     /** Whether panic mode is on: too few backends eligible, so all are offered. */

@@ -14,7 +14,7 @@ import org.reverl.gateway.core.GatewayConfig;
 
 /**
  * One change of a running {@link DefaultLoadBalancer}'s engine settings (strategy, health checks, breakers, retry
- * budget, slow start, panic threshold), checked and applied as one task on its control thread.
+ * budget, slow start, panic threshold, outlier detection), checked and applied as one task on its control thread.
  */
 final class Reconfiguration {
 
@@ -64,6 +64,9 @@ final class Reconfiguration {
                         "load balancer '{}': strategy {} {}", lb.name, next.strategy(), next.strategyOptions());
             }
             lb.retryBudget.configure(next.retryBudgetPercent(), next.minRetryConcurrency());
+            if (!java.util.Objects.equals(before.outlier(), next.outlier())) {
+                lb.outliers.reconfigure(next.outlier());
+            }
             CircuitBreakerConfig nextBreaker = DefaultLoadBalancer.breakerConfig(next);
             if (breakerSettingsChanged(before, next)) {
                 lb.breakerConfig = nextBreaker;
