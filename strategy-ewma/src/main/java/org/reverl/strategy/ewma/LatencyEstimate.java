@@ -48,13 +48,17 @@ final class LatencyEstimate {
         return estimateBits != NO_SAMPLE;
     }
 
-    /** The estimate as of {@code now}, decayed since its last sample; {@code -1} if there is no sample. */
-    double at(long now, double decayNanos) {
+    /**
+     * The estimate as of {@code now}, decayed since its last sample; {@code -1} if there is no sample.
+     *
+     * @param inverseDecay {@code 1 / decay}, with the decay time in nanoseconds
+     */
+    double at(long now, double inverseDecay) {
         long bits = estimateBits;
         if (bits == NO_SAMPLE) {
             return -1.0;
         }
-        return Double.longBitsToDouble(bits) * weight(now - stamp, decayNanos);
+        return Double.longBitsToDouble(bits) * weight(now - stamp, inverseDecay);
     }
 
     /**
@@ -65,7 +69,7 @@ final class LatencyEstimate {
      * @param failed whether the backend failed the request: the sample is then at least {@code failurePenaltyNanos}
      *     and at least the current estimate
      */
-    void observe(long now, long latencyNanos, boolean failed, double failurePenaltyNanos, double decayNanos) {
+    void observe(long now, long latencyNanos, boolean failed, double failurePenaltyNanos, double inverseDecay) {
         double sample = latencyNanos > 0 ? (double) latencyNanos : 0.0;
         while (true) {
             long bits = estimateBits;
@@ -75,7 +79,7 @@ final class LatencyEstimate {
                 next = failed ? Math.max(sample, failurePenaltyNanos) : sample;
             } else {
                 double e = Double.longBitsToDouble(bits);
-                double w = weight(now - then, decayNanos);
+                double w = weight(now - then, inverseDecay);
                 double s = failed ? Math.max(Math.max(sample, failurePenaltyNanos), e * w) : sample;
                 // max(s, e * w + s * (1 - w)), written so that it cannot round below s
                 next = s + Math.max(0.0, (e - s) * w);
@@ -97,9 +101,17 @@ final class LatencyEstimate {
         }
     }
 
-    /** {@code exp(-elapsed / decay)}, with negative elapsed time counted as none; in {@code [0, 1]}. */
-    static double weight(long elapsedNanos, double decayNanos) {
-        return elapsedNanos <= 0 ? 1.0 : Math.exp(-elapsedNanos / decayNanos);
+    /**
+     * {@code exp(-elapsed / decay)}, with negative elapsed time counted as none; in {@code [0, 1]}. Below a sixteenth of
+     * the decay time (the common case: a backend in use was sampled moments ago) it is the Taylor polynomial {@code 1 -
+     * x + x^2 / 2}, within 5e-5 of the exponential and a fraction of its cost on the pick path.
+     */
+    static double weight(long elapsedNanos, double inverseDecay) {
+        if (elapsedNanos <= 0) {
+            return 1.0;
+        }
+        double x = elapsedNanos * inverseDecay;
+        return x < 0.0625 ? 1.0 - x * (1.0 - 0.5 * x) : Math.exp(-x);
     }
 
     @Override

@@ -64,6 +64,7 @@ final class PeakEwmaStrategy implements SelectionStrategy {
     private static final Snapshot EMPTY = new Snapshot(new Backend[0], new LatencyEstimate[0], new int[0]);
 
     private final double decayNanos;
+    private final double inverseDecay;
     private final double failurePenaltyNanos;
     private final LongSupplier ticker;
     private final RandomSource random;
@@ -79,6 +80,7 @@ final class PeakEwmaStrategy implements SelectionStrategy {
             throw new IllegalArgumentException("failurePenaltyNanos: " + failurePenaltyNanos + " (expected: >= 0)");
         }
         this.decayNanos = decayNanos;
+        this.inverseDecay = 1.0 / decayNanos;
         this.failurePenaltyNanos = failurePenaltyNanos;
         this.ticker = requireNonNull(ticker, "ticker");
         this.random = requireNonNull(random, "random");
@@ -136,7 +138,7 @@ final class PeakEwmaStrategy implements SelectionStrategy {
         } else if (published - now > CLOCK_JUMP_BACK_NANOS) {
             clockWentBack(now);
         }
-        estimate.observe(now, latencyNanos, failed, failurePenaltyNanos, decayNanos);
+        estimate.observe(now, latencyNanos, failed, failurePenaltyNanos, inverseDecay);
     }
 
     private void clockWentBack(long now) {
@@ -149,7 +151,7 @@ final class PeakEwmaStrategy implements SelectionStrategy {
     /** {@code estimate * (outstanding + 1)}, or for an unsampled backend 0 when idle and the penalty when not. */
     private double cost(LatencyEstimate estimate, Backend backend, long now) {
         int outstanding = backend.inFlight();
-        double e = estimate.at(now, decayNanos);
+        double e = estimate.at(now, inverseDecay);
         if (e < 0) { // no sample yet
             return outstanding == 0 ? 0.0 : PENALTY_NANOS + outstanding;
         }
@@ -164,7 +166,7 @@ final class PeakEwmaStrategy implements SelectionStrategy {
     /** The estimate of {@code backend} as of the ticker's current reading, in ns; {@code -1} without a sample or if it is not eligible. */
     double estimateNanos(Backend backend) {
         LatencyEstimate estimate = snapshot.index.get(backend);
-        return estimate == null ? -1.0 : estimate.at(ticker.getAsLong(), decayNanos);
+        return estimate == null ? -1.0 : estimate.at(ticker.getAsLong(), inverseDecay);
     }
 
     long decayNanos() {

@@ -121,6 +121,16 @@ class PeakEwmaStrategyTest {
     }
 
     @Test
+    void weight_followsTheExponential() {
+        for (long elapsed = -S; elapsed <= 100 * DECAY; elapsed += DECAY / 1000) {
+            double expected = elapsed <= 0 ? 1.0 : Math.exp(-(double) elapsed / DECAY);
+            double w = LatencyEstimate.weight(elapsed, 1.0 / DECAY);
+            assertThat(w).as("elapsed %d ns", elapsed).isBetween(0.0, 1.0).isCloseTo(expected, within(5e-5));
+        }
+        assertThat(LatencyEstimate.weight(Long.MAX_VALUE, 1.0 / DECAY)).isZero();
+    }
+
+    @Test
     void estimate_withoutSamples_decaysTowardsZero() {
         PeakEwmaStrategy s = strategy(1);
         FakeBackend a = FakeBackend.of("a");
