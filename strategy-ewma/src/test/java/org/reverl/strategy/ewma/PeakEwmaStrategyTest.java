@@ -44,6 +44,23 @@ class PeakEwmaStrategyTest {
         return counts;
     }
 
+    /**
+     * Sends one request a millisecond, answered by {@code fast} in 10 ms, until {@code slow} is picked; returns how long
+     * that took, or -1 if it was not picked within 60 s.
+     */
+    private long timeUntilPicked(PeakEwmaStrategy s, Backend fast, Backend slow) {
+        long start = now.get();
+        for (int i = 0; i < 60_000; i++) {
+            Backend pick = s.select(RequestContext.NONE);
+            advance(1 * MS);
+            if (pick == slow) {
+                return now.get() - start;
+            }
+            s.onCompleted(fast, 10 * MS, false);
+        }
+        return -1;
+    }
+
     // ---- provider and options ----
 
     @Test
@@ -308,19 +325,8 @@ class PeakEwmaStrategyTest {
         s.update(List.of(fast, slow));
         s.onCompleted(slow, 100 * MS, false);
         s.onCompleted(fast, 10 * MS, false);
-        long start = now.get();
-        long triedAgainAt = -1;
-        for (int i = 0; i < 60_000 && triedAgainAt < 0; i++) { // at most 60 s at one request per ms
-            Backend pick = s.select(RequestContext.NONE);
-            advance(1 * MS);
-            if (pick == slow) {
-                triedAgainAt = now.get() - start;
-            } else {
-                s.onCompleted(fast, 10 * MS, false);
-            }
-        }
         // 100 ms decays to 10 ms after decay * ln(10) = 23 s
-        assertThat(triedAgainAt).isBetween(22 * S, 25 * S);
+        assertThat(timeUntilPicked(s, fast, slow)).isBetween(22 * S, 25 * S);
     }
 
     @Test
@@ -367,18 +373,8 @@ class PeakEwmaStrategyTest {
         s.onCompleted(slow, 100 * MS, false);
         s.onCompleted(fast, 10 * MS, false);
         now.addAndGet(-3_600 * S); // an hour back
-        long start = now.get();
-        long triedAgainAt = -1;
-        for (int i = 0; i < 60_000 && triedAgainAt < 0; i++) {
-            Backend pick = s.select(RequestContext.NONE);
-            advance(1 * MS);
-            if (pick == slow) {
-                triedAgainAt = now.get() - start;
-            } else {
-                s.onCompleted(fast, 10 * MS, false);
-            }
-        }
-        assertThat(triedAgainAt).isBetween(22 * S, 25 * S); // as without the jump, not an hour later
+        // as without the jump, not an hour later
+        assertThat(timeUntilPicked(s, fast, slow)).isBetween(22 * S, 25 * S);
         assertThat(s.estimateNanos(fast)).isFinite().isPositive();
     }
 
