@@ -92,8 +92,7 @@ public final class RetryOn {
             }
         }
         if (status < FIRST || status > LAST) {
-            throw new IllegalArgumentException(
-                    Checks.message(what, "\"" + token + "\"", EXPECTED));
+            throw new IllegalArgumentException(Checks.message(what, "\"" + token + "\"", EXPECTED));
         }
         return status;
     }

@@ -35,7 +35,9 @@ class RetryOnIT {
                     assertThat(r.status()).isEqualTo(200);
                 }
             }
-            assertThat(fromB2).as("a POST is never sent twice: b2's answers reach the client").isPositive();
+            assertThat(fromB2)
+                    .as("a POST is never sent twice: b2's answers reach the client")
+                    .isPositive();
         }
     }
 }

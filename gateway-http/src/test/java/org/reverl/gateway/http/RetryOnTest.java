@@ -30,7 +30,8 @@ class RetryOnTest {
     void none_matchesNothing_evenOutOfRange() {
         for (int s : new int[] {-1, 0, 100, 399, 400, 503, 599, 600, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
             assertThat(RetryOn.NONE.matches(s)).isFalse();
-            assertThat(RetryOn.parse("x", List.of("5xx", "400")).matches(s)).isEqualTo(s >= 500 && s <= 599 || s == 400);
+            assertThat(RetryOn.parse("x", List.of("5xx", "400")).matches(s))
+                    .isEqualTo(s >= 500 && s <= 599 || s == 400);
         }
         assertThat(RetryOn.parse("retry.on", List.of())).isSameAs(RetryOn.NONE);
     }

@@ -65,8 +65,12 @@ class RetryOnStatusTest {
         path.clientSends("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nz");
         path.backendReceived(0);
         path.backendSends(0, BUSY);
-        assertThat(path.connections).as("a non-idempotent request is never sent twice").hasSize(1);
-        assertThat(path.clientReceived()).startsWith("HTTP/1.1 503 Service Unavailable\r\n").endsWith("busy");
+        assertThat(path.connections)
+                .as("a non-idempotent request is never sent twice")
+                .hasSize(1);
+        assertThat(path.clientReceived())
+                .startsWith("HTTP/1.1 503 Service Unavailable\r\n")
+                .endsWith("busy");
     }
 
     @Test
@@ -88,7 +92,9 @@ class RetryOnStatusTest {
         path.backendReceived(1);
         path.backendSends(1, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 6\r\n\r\nbusy-2");
         assertThat(path.connections).as("two attempts at most").hasSize(2);
-        assertThat(path.clientReceived()).startsWith("HTTP/1.1 503 Service Unavailable\r\n").endsWith("busy-2");
+        assertThat(path.clientReceived())
+                .startsWith("HTTP/1.1 503 Service Unavailable\r\n")
+                .endsWith("busy-2");
     }
 
     @Test
@@ -108,7 +114,9 @@ class RetryOnStatusTest {
         path.backendReceived(0);
         path.backendSends(0, "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n" + BUSY);
         assertThat(path.connections).hasSize(1);
-        assertThat(path.clientReceived()).startsWith("HTTP/1.1 103 Early Hints\r\n").endsWith("busy");
+        assertThat(path.clientReceived())
+                .startsWith("HTTP/1.1 103 Early Hints\r\n")
+                .endsWith("busy");
     }
 
     @Test
