@@ -177,6 +177,14 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         } else {
             tls = TlsSettings.pem(t.cert(), t.key());
         }
+        for (ReverlConfig.SniCertificate c : t.sni()) {
+            TlsSettings one = c.p12() != null
+                    ? TlsSettings.pkcs12(c.p12(), c.p12Password().toCharArray())
+                    : TlsSettings.pem(c.cert(), c.key());
+            for (String name : c.names()) {
+                tls = tls.withSniCertificate(name, one);
+            }
+        }
         return tls.withProvider(TlsSettings.Provider.valueOf(t.provider().toUpperCase(java.util.Locale.ROOT)));
     }
 
