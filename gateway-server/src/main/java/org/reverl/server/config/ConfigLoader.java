@@ -20,6 +20,7 @@ import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.HealthCheckConfig;
 import org.reverl.gateway.core.ProviderRegistry;
+import org.reverl.gateway.http.BackendTlsOptions;
 import org.reverl.gateway.http.BackendTlsSettings;
 import org.reverl.gateway.http.HttpProxyConfig;
 import org.reverl.gateway.http.TlsSettings;
@@ -335,6 +336,7 @@ public final class ConfigLoader {
             int weight =
                     b.integer("weight", BackendSpec.DEFAULT_WEIGHT, BackendSpec.MIN_WEIGHT, BackendSpec.MAX_WEIGHT);
             String healthAddress = b.has("health") ? healthAddress(r, b.obj("health"), address, baseDir) : null;
+            Map<String, String> tags = b.has("tls") ? backendTlsTags(r, b.obj("tls"), address, baseDir) : Map.of();
             b.rejectUnknownKeys();
             if (id == null || address == null) {
                 continue;
@@ -345,7 +347,7 @@ public final class ConfigLoader {
                 continue;
             }
             try {
-                list.add(new BackendSpec(id, address, weight, Map.of(), healthAddress));
+                list.add(new BackendSpec(id, address, weight, tags, healthAddress));
             } catch (IllegalArgumentException e) {
                 r.error(b.at("id"), '"' + id + '"', "1-64 characters of [A-Za-z0-9._:-]");
             }
@@ -381,6 +383,39 @@ public final class ConfigLoader {
                     "host:port, http://host:port, https://host:port or tcp://host:port");
         }
         return null;
+    }
+
+    /**
+     * {@code backends[i].tls}: how this {@code https://} backend differs from {@code backendTls}, as the backend's
+     * tags ({@link BackendTlsOptions}): {@code verify} (off only when written {@code false}), {@code ca} (a PEM bundle)
+     * and {@code serverName} (sent as SNI and verified instead of the address's host).
+     */
+    private Map<String, String> backendTlsTags(TreeReader r, TreeReader.Obj t, String address, Path baseDir) {
+        BackendTlsOptions o = BackendTlsOptions.none();
+        if (t.has("verify")) {
+            o = o.withVerify(t.bool("verify", true));
+        }
+        Path ca = file(r, t, "ca", baseDir);
+        if (ca != null) {
+            try {
+                o = o.withCaBundle(ca);
+            } catch (IllegalArgumentException e) {
+                // reported by file() already
+            }
+        }
+        String serverName = t.string("serverName", null);
+        if (serverName != null) {
+            try {
+                o = o.withServerName(serverName);
+            } catch (IllegalArgumentException e) {
+                r.error(t.at("serverName"), '"' + serverName + '"', "a DNS name or an IP literal");
+            }
+        }
+        t.rejectUnknownKeys();
+        if (address != null && !address.startsWith("https://")) {
+            r.error(t.path, "only for an https:// address (the address is " + address + ")");
+        }
+        return o.tags();
     }
 
     /**

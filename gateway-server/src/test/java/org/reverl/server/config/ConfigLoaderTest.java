@@ -221,6 +221,42 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void backendTls_perBackend_asItsTags_validated() throws Exception {
+        Files.writeString(dir.resolve("ca.pem"), "x");
+        ReverlConfig c = parse("""
+                listeners: [ { address: 127.0.0.1:8080 } ]
+                backends:
+                  - { id: a, address: "https://10.0.0.1:8443", tls: { verify: false } }
+                  - { id: b, address: "https://10.0.0.2:8443", tls: { ca: ca.pem, serverName: api.internal } }
+                  - { id: c, address: "https://10.0.0.3:8443" }
+                """);
+        assertThat(c.backends().get(0).tags()).isEqualTo(java.util.Map.of("tls.verify", "false"));
+        assertThat(c.backends().get(1).tags())
+                .isEqualTo(
+                        java.util.Map.of("tls.ca", dir.resolve("ca.pem").toString(), "tls.serverName", "api.internal"));
+        assertThat(c.backends().get(2).tags()).isEmpty();
+
+        assertThatThrownBy(() -> parse("""
+                        listeners: [ { address: 127.0.0.1:8080 } ]
+                        backends:
+                          - { id: a, address: "http://10.0.0.1:8080", tls: { verify: false } }
+                          - { id: b, address: "https://10.0.0.2:8443", tls: { verify: "no", ca: gone.pem } }
+                          - { id: c, address: "https://10.0.0.3:8443", tls: { serverName: "a b", sni: x } }
+                        """))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors())
+                                .containsExactlyInAnyOrder(
+                                        "backends[0].tls: only for an https:// address (the address is"
+                                                + " http://10.0.0.1:8080)",
+                                        "backends[1].tls.verify: \"no\" (expected: true or false)",
+                                        "backends[1].tls.ca: \"gone.pem\" (expected: a readable file)",
+                                        "backends[2].tls.serverName: \"a b\" (expected: a DNS name or an IP literal)",
+                                        "backends[2].tls.sni: unknown key (expected: one of [ca, serverName,"
+                                                + " verify])"));
+    }
+
+    @Test
     void parse_brokenConfig_reportsEveryErrorAtOnceWithPathValueAndExpectation() {
         String yaml = """
                 listeners:
