@@ -177,6 +177,14 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         } else {
             tls = TlsSettings.pem(t.cert(), t.key());
         }
+        for (ReverlConfig.SniCertificate c : t.sni()) {
+            TlsSettings one = c.p12() != null
+                    ? TlsSettings.pkcs12(c.p12(), c.p12Password().toCharArray())
+                    : TlsSettings.pem(c.cert(), c.key());
+            for (String name : c.names()) {
+                tls = tls.withSniCertificate(name, one);
+            }
+        }
         return tls.withProvider(TlsSettings.Provider.valueOf(t.provider().toUpperCase(java.util.Locale.ROOT)));
     }
 
@@ -433,6 +441,29 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         return org.reverl.server.config.ConfigValues.format(a);
     }
 
+    /** A backend's own TLS options, as {@code backends[i].tls}. */
+    private static void saveTlsOptions(ObjectNode n, Backend b) {
+        org.reverl.gateway.http.BackendTlsOptions o;
+        try {
+            o = org.reverl.gateway.http.BackendTlsOptions.fromTags(b.tags());
+        } catch (IllegalArgumentException e) {
+            return; // not from the file nor the admin API, which validate them
+        }
+        if (o.equals(org.reverl.gateway.http.BackendTlsOptions.none())) {
+            return;
+        }
+        ObjectNode tn = n.putObject("tls");
+        if (o.verify() != null) {
+            tn.put("verify", o.verify());
+        }
+        if (o.caBundle() != null) {
+            tn.put("ca", o.caBundle().toString());
+        }
+        if (o.serverName() != null) {
+            tn.put("serverName", o.serverName());
+        }
+    }
+
     /**
      * Writes the live backends into the configuration file in place of its {@code backends} section, leaving the other
      * sections as they are (comments are not kept). The file keeps its mode, owner and group; a symbolic link is
@@ -477,6 +508,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
                         break;
                 }
             }
+            saveTlsOptions(n, b);
         }
         ((ObjectNode) tree).set("backends", backends);
         PosixFileAttributes attributes = posix(target);

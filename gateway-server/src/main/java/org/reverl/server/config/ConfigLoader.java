@@ -21,6 +21,7 @@ import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.HealthCheckConfig;
 import org.reverl.gateway.core.OutlierConfig;
 import org.reverl.gateway.core.ProviderRegistry;
+import org.reverl.gateway.http.BackendTlsOptions;
 import org.reverl.gateway.http.BackendTlsSettings;
 import org.reverl.gateway.http.HttpProxyConfig;
 import org.reverl.gateway.http.RetryOn;
@@ -138,7 +139,9 @@ public final class ConfigLoader {
             InetSocketAddress address = address(r, l, "address", true);
             ReverlConfig.Tls tls = null;
             if (l.has("tls")) {
-                tls = tls(r, l.obj("tls"), baseDir);
+                TreeReader.Obj t = l.obj("tls");
+                List<ReverlConfig.SniCertificate> sni = sniCertificates(r, t, baseDir);
+                tls = withSni(tls(r, t, baseDir), sni);
             }
             l.rejectUnknownKeys();
             if (address != null) {
@@ -173,6 +176,56 @@ public final class ConfigLoader {
             r.error(t.path, "cert and key go together");
         }
         return new ReverlConfig.Tls(cert, key, p12, password, selfSigned, provider);
+    }
+
+    private static ReverlConfig.Tls withSni(ReverlConfig.Tls t, List<ReverlConfig.SniCertificate> sni) {
+        return sni.isEmpty()
+                ? t
+                : new ReverlConfig.Tls(t.cert(), t.key(), t.p12(), t.p12Password(), t.selfSigned(), t.provider(), sni);
+    }
+
+    /**
+     * {@code listeners[i].tls.sni}: more certificates of a listener, each with its names (exact or {@code *.}
+     * wildcards, each name once in the listener) and one source, {@code cert} + {@code key} or {@code p12}.
+     */
+    private List<ReverlConfig.SniCertificate> sniCertificates(TreeReader r, TreeReader.Obj t, Path baseDir) {
+        List<ReverlConfig.SniCertificate> list = new ArrayList<>();
+        Map<String, String> seen = new HashMap<>();
+        for (TreeReader.Obj e : t.objects("sni")) {
+            List<String> names = new ArrayList<>();
+            List<String> given = e.strings("names");
+            if (given.isEmpty() && !e.has("names")) {
+                r.error(e.at("names"), "missing", "a list of names such as [api.example.com, \"*.example.com\"]");
+            } else if (given.isEmpty() && r.errors().stream().noneMatch(m -> m.startsWith(e.at("names")))) {
+                r.error(e.at("names"), "[]", "at least one name");
+            }
+            for (int i = 0; i < given.size(); i++) {
+                String at = e.at("names") + '[' + i + ']';
+                try {
+                    String n = TlsSettings.sniName(given.get(i));
+                    String other = seen.putIfAbsent(n, at);
+                    if (other != null) {
+                        r.error(at, '"' + given.get(i) + '"', "a name not listed already; " + other + " has it");
+                    } else {
+                        names.add(n);
+                    }
+                } catch (IllegalArgumentException ex) {
+                    r.error(at, '"' + given.get(i) + '"', TlsSettings.SNI_NAME_FORM);
+                }
+            }
+            Path cert = file(r, e, "cert", baseDir);
+            Path key = file(r, e, "key", baseDir);
+            Path p12 = file(r, e, "p12", baseDir);
+            String password = e.string("p12Password", "");
+            e.rejectUnknownKeys();
+            if ((e.has("cert") || e.has("key")) == e.has("p12")) {
+                r.error(e.path, "exactly one of cert+key or p12");
+            } else if (e.has("cert") != e.has("key")) {
+                r.error(e.path, "cert and key go together");
+            }
+            list.add(new ReverlConfig.SniCertificate(names, cert, key, p12, password));
+        }
+        return list;
     }
 
     /**
@@ -285,6 +338,7 @@ public final class ConfigLoader {
             int weight =
                     b.integer("weight", BackendSpec.DEFAULT_WEIGHT, BackendSpec.MIN_WEIGHT, BackendSpec.MAX_WEIGHT);
             String healthAddress = b.has("health") ? healthAddress(r, b.obj("health"), address, baseDir) : null;
+            Map<String, String> tags = b.has("tls") ? backendTlsTags(r, b.obj("tls"), address, baseDir) : Map.of();
             b.rejectUnknownKeys();
             if (id == null || address == null) {
                 continue;
@@ -295,7 +349,7 @@ public final class ConfigLoader {
                 continue;
             }
             try {
-                list.add(new BackendSpec(id, address, weight, Map.of(), healthAddress));
+                list.add(new BackendSpec(id, address, weight, tags, healthAddress));
             } catch (IllegalArgumentException e) {
                 r.error(b.at("id"), '"' + id + '"', "1-64 characters of [A-Za-z0-9._:-]");
             }
@@ -331,6 +385,39 @@ public final class ConfigLoader {
                     "host:port, http://host:port, https://host:port or tcp://host:port");
         }
         return null;
+    }
+
+    /**
+     * {@code backends[i].tls}: how this {@code https://} backend differs from {@code backendTls}, as the backend's
+     * tags ({@link BackendTlsOptions}): {@code verify} (off only when written {@code false}), {@code ca} (a PEM bundle)
+     * and {@code serverName} (sent as SNI and verified instead of the address's host).
+     */
+    private Map<String, String> backendTlsTags(TreeReader r, TreeReader.Obj t, String address, Path baseDir) {
+        BackendTlsOptions o = BackendTlsOptions.none();
+        if (t.has("verify")) {
+            o = o.withVerify(t.bool("verify", true));
+        }
+        Path ca = file(r, t, "ca", baseDir);
+        if (ca != null) {
+            try {
+                o = o.withCaBundle(ca);
+            } catch (IllegalArgumentException e) {
+                // reported by file() already
+            }
+        }
+        String serverName = t.string("serverName", null);
+        if (serverName != null) {
+            try {
+                o = o.withServerName(serverName);
+            } catch (IllegalArgumentException e) {
+                r.error(t.at("serverName"), '"' + serverName + '"', "a DNS name or an IP literal");
+            }
+        }
+        t.rejectUnknownKeys();
+        if (address != null && !address.startsWith("https://")) {
+            r.error(t.path, "only for an https:// address (the address is " + address + ")");
+        }
+        return o.tags();
     }
 
     /**

@@ -97,8 +97,45 @@ public record ReverlConfig(
      * @param p12Password its password
      * @param selfSigned generate a certificate for localhost at start (local use only)
      * @param provider {@code auto}, {@code jdk} or {@code openssl}
+     * @param sni more certificates, chosen by the name the client asks for; empty for one certificate
      */
-    public record Tls(Path cert, Path key, Path p12, String p12Password, boolean selfSigned, String provider) {}
+    public record Tls(
+            Path cert,
+            Path key,
+            Path p12,
+            String p12Password,
+            boolean selfSigned,
+            String provider,
+            List<SniCertificate> sni) {
+
+        /** Copies. */
+        public Tls {
+            sni = List.copyOf(sni);
+        }
+
+        /** One certificate for every client. */
+        public Tls(Path cert, Path key, Path p12, String p12Password, boolean selfSigned, String provider) {
+            this(cert, key, p12, p12Password, selfSigned, provider, List.of());
+        }
+    }
+
+    /**
+     * A certificate of a listener served to the clients that ask for one of its names by SNI ({@code
+     * listeners[].tls.sni[]}); the listener's own certificate is the default for every other name.
+     *
+     * @param names exact DNS names ({@code api.example.com}) or wildcards for one label ({@code *.example.com}), lower
+     *     case; at least one
+     * @param cert PEM certificate chain, with {@code key}
+     * @param key PEM PKCS#8 private key
+     * @param p12 PKCS#12 key store, instead of cert and key
+     * @param p12Password its password
+     */
+    public record SniCertificate(List<String> names, Path cert, Path key, Path p12, String p12Password) {
+        /** Copies. */
+        public SniCertificate {
+            names = List.copyOf(names);
+        }
+    }
 
     /**
      * The admin API and status page.
