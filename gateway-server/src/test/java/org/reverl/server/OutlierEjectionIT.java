@@ -72,12 +72,12 @@ class OutlierEjectionIT {
         private void handle(HttpExchange ex) throws IOException {
             try (ex) {
                 ex.getRequestBody().readAllBytes();
+                served.incrementAndGet(); // before the answer, so that a client that has it sees the count
                 byte[] body = name.getBytes(StandardCharsets.UTF_8);
                 ex.sendResponseHeaders(status.get(), body.length);
                 try (OutputStream out = ex.getResponseBody()) {
                     out.write(body);
                 }
-                served.incrementAndGet();
             }
         }
 
