@@ -33,7 +33,7 @@ import org.reverl.server.config.ReverlConfig;
 /**
  * Outlier ejection with real backends through the running server: a backend answering 503 to every request is ejected
  * after N of them while the pool serves 200 from the others; its trials fail while it still answers 503, and it is
- * restored once it answers 200 again.
+ * restored once it answers 200 again. A backend far slower than the others is ejected as a latency outlier.
  */
 class OutlierEjectionIT {
 
@@ -56,11 +56,15 @@ class OutlierEjectionIT {
         final String name;
         final AtomicInteger status = new AtomicInteger(200);
         final AtomicInteger served = new AtomicInteger();
+        /** How long each answer waits, in milliseconds. */
+        final AtomicInteger delayMillis = new AtomicInteger();
+
         private final HttpServer server;
 
         StatusBackend(String name) throws IOException {
             this.name = name;
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+            server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
             server.createContext("/", this::handle);
             server.start();
         }
@@ -72,18 +76,27 @@ class OutlierEjectionIT {
         private void handle(HttpExchange ex) throws IOException {
             try (ex) {
                 ex.getRequestBody().readAllBytes();
+                served.incrementAndGet(); // before the answer, so that a client that has it sees the count
+                int delay = delayMillis.get();
+                if (delay > 0) {
+                    try {
+                        Thread.sleep(delay); // the backend's own slowness, not a wait of the test
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 byte[] body = name.getBytes(StandardCharsets.UTF_8);
                 ex.sendResponseHeaders(status.get(), body.length);
                 try (OutputStream out = ex.getResponseBody()) {
                     out.write(body);
                 }
-                served.incrementAndGet();
             }
         }
 
         @Override
         public void close() {
             server.stop(0);
+            ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
         }
     }
 
@@ -177,5 +190,50 @@ class OutlierEjectionIT {
             assertThat(get(server).statusCode()).isEqualTo(200);
         }
         assertThat(b2.served.get()).isEqualTo(before + 3);
+    }
+
+    @Test
+    void aBackendFarSlowerThanThePoolMedian_isEjectedAtTheEndOfAWindow() throws Exception {
+        StatusBackend b1 = backend("b1");
+        StatusBackend b2 = backend("b2");
+        StatusBackend b3 = backend("b3");
+        b3.delayMillis.set(300);
+        Path file = dir.resolve("reverl.yaml");
+        Files.writeString(file, """
+                listeners: [ { address: 127.0.0.1:0 } ]
+                backends:
+                  - { id: b1, address: "%s" }
+                  - { id: b2, address: "%s" }
+                  - { id: b3, address: "%s" }
+                outlier: { consecutive5xx: 0, baseEjectionTime: 30s, latency: { factor: 4, window: 1s, minRequests: 2 } }
+                admin: { enabled: false }
+                """.formatted(b1.address(), b2.address(), b3.address()));
+        ReverlConfig config = new ConfigLoader(ProviderRegistry.load()).load(file);
+        ReverlServer server = ServerLauncher.start(config, file);
+        toClose.add(server);
+        List<BackendEvent> events = new CopyOnWriteArrayList<>();
+        server.loadBalancer().addListener(events::add);
+
+        // sequential requests: in each 1 s window b3 answers about 3 of them, in 300 ms each, the others in about 1 ms
+        await().atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(1))
+                .until(() -> {
+                    assertThat(get(server).statusCode()).isEqualTo(200);
+                    return server.loadBalancer().backend("b3").orElseThrow().state() == BackendState.EJECTED;
+                });
+        assertThat(events)
+                .extracting(BackendEvent::describe)
+                .anySatisfy(e -> assertThat(e)
+                        .startsWith("backend b3 is ejected: mean latency ")
+                        .contains(" over 1s (")
+                        .contains(" > 4.0 x pool median ")
+                        .endsWith("; out for 30s (ejection 1)"));
+        int servedByB3 = b3.served.get();
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> r = get(server);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isIn("b1", "b2");
+        }
+        assertThat(b3.served.get()).isEqualTo(servedByB3);
     }
 }
