@@ -175,7 +175,7 @@ class ConfigLoaderTest {
                                         "backends[2].address: \"localhost:99999\" (expected: port 1-65535)",
                                         "backends[3].weight: 0 (expected: an integer 1-10000)",
                                         "backends[4].id: missing (expected: a unique id such as web-1)",
-                                        "strategy.name: \"leastconn\" (expected: one of [least_conn, maglev, ring_hash,"
+                                        "strategy.name: \"leastconn\" (expected: one of [least_conn, maglev, peak_ewma, ring_hash,"
                                                 + " round_robin, weighted_round_robin])",
                                         "health.timeout: \"soon\" (expected: a positive duration such as 500ms, 2s, 1m or PT2S)",
                                         "health.fall: 0 (expected: an integer 1-100)",
