@@ -43,11 +43,6 @@ final class LatencyEstimate {
     private volatile long estimateBits = NO_SAMPLE;
     private volatile long stamp;
 
-    /** Whether a sample has been recorded. */
-    boolean sampled() {
-        return estimateBits != NO_SAMPLE;
-    }
-
     /** The estimate as of {@code now}, decayed since its last sample; {@code -1} if there is no sample. */
     double at(long now, Decay decay) {
         long bits = estimateBits;
