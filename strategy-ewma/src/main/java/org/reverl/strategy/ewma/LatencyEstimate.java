@@ -43,22 +43,22 @@ final class LatencyEstimate {
     private volatile long estimateBits = NO_SAMPLE;
     private volatile long stamp;
 
-    /** Whether a sample has been recorded. */
-    boolean sampled() {
-        return estimateBits != NO_SAMPLE;
-    }
-
-    /**
-     * The estimate as of {@code now}, decayed since its last sample; {@code -1} if there is no sample.
-     *
-     * @param inverseDecay {@code 1 / decay}, with the decay time in nanoseconds
-     */
-    double at(long now, double inverseDecay) {
+    /** The estimate as of {@code now}, decayed since its last sample; {@code -1} if there is no sample. */
+    double at(long now, Decay decay) {
         long bits = estimateBits;
         if (bits == NO_SAMPLE) {
             return -1.0;
         }
-        return Double.longBitsToDouble(bits) * weight(now - stamp, inverseDecay);
+        return Double.longBitsToDouble(bits) * decay.weight(now - stamp);
+    }
+
+    /** As {@link #at}, for a pick: an estimate sampled moments ago is used undecayed ({@link Decay#weightForPick}). */
+    double forPick(long now, Decay decay) {
+        long bits = estimateBits;
+        if (bits == NO_SAMPLE) {
+            return -1.0;
+        }
+        return Double.longBitsToDouble(bits) * decay.weightForPick(now - stamp);
     }
 
     /**
@@ -69,7 +69,7 @@ final class LatencyEstimate {
      * @param failed whether the backend failed the request: the sample is then at least {@code failurePenaltyNanos}
      *     and at least the current estimate
      */
-    void observe(long now, long latencyNanos, boolean failed, double failurePenaltyNanos, double inverseDecay) {
+    void observe(long now, long latencyNanos, boolean failed, double failurePenaltyNanos, Decay decay) {
         double sample = latencyNanos > 0 ? (double) latencyNanos : 0.0;
         while (true) {
             long bits = estimateBits;
@@ -79,7 +79,7 @@ final class LatencyEstimate {
                 next = failed ? Math.max(sample, failurePenaltyNanos) : sample;
             } else {
                 double e = Double.longBitsToDouble(bits);
-                double w = weight(now - then, inverseDecay);
+                double w = decay.weight(now - then);
                 double s = failed ? Math.max(Math.max(sample, failurePenaltyNanos), e * w) : sample;
                 // max(s, e * w + s * (1 - w)), written so that it cannot round below s
                 next = s + Math.max(0.0, (e - s) * w);
@@ -99,19 +99,6 @@ final class LatencyEstimate {
         if (stamp - now > 0) {
             stamp = now;
         }
-    }
-
-    /**
-     * {@code exp(-elapsed / decay)}, with negative elapsed time counted as none; in {@code [0, 1]}. Below a sixteenth of
-     * the decay time (the common case: a backend in use was sampled moments ago) it is the Taylor polynomial {@code 1 -
-     * x + x^2 / 2}, within 5e-5 of the exponential and a fraction of its cost on the pick path.
-     */
-    static double weight(long elapsedNanos, double inverseDecay) {
-        if (elapsedNanos <= 0) {
-            return 1.0;
-        }
-        double x = elapsedNanos * inverseDecay;
-        return x < 0.0625 ? 1.0 - x * (1.0 - 0.5 * x) : Math.exp(-x);
     }
 
     @Override

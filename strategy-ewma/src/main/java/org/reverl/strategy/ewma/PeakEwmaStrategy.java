@@ -29,7 +29,8 @@ import org.reverl.gateway.api.SelectionStrategy;
  * <h2>Time</h2>
  * {@link #onCompleted} reads the ticker once per outcome. {@link #select} reads no clock: it decays estimates to the
  * latest ticker reading an outcome published ({@link #CLOCK_GRANULARITY_NANOS} apart at most while traffic flows),
- * which saves the clock read (about 20 ns) on every pick. A reading more than {@link #CLOCK_JUMP_BACK_NANOS} before the
+ * which saves the clock read (about 20 ns) on every pick; an estimate sampled less than {@code decay / 1024} before
+ * that is used undecayed ({@link Decay#weightForPick}). A reading more than {@link #CLOCK_JUMP_BACK_NANOS} before the
  * published one means the clock went back: every estimate's stamp is moved to the new time, so none stays frozen.
  *
  * <h2>Threading</h2>
@@ -63,8 +64,7 @@ final class PeakEwmaStrategy implements SelectionStrategy {
 
     private static final Snapshot EMPTY = new Snapshot(new Backend[0], new LatencyEstimate[0], new int[0]);
 
-    private final double decayNanos;
-    private final double inverseDecay;
+    private final Decay decay;
     private final double failurePenaltyNanos;
     private final LongSupplier ticker;
     private final RandomSource random;
@@ -73,14 +73,10 @@ final class PeakEwmaStrategy implements SelectionStrategy {
     private volatile long clock;
 
     PeakEwmaStrategy(long decayNanos, long failurePenaltyNanos, LongSupplier ticker, RandomSource random) {
-        if (decayNanos <= 0) {
-            throw new IllegalArgumentException("decayNanos: " + decayNanos + " (expected: > 0)");
-        }
         if (failurePenaltyNanos < 0) {
             throw new IllegalArgumentException("failurePenaltyNanos: " + failurePenaltyNanos + " (expected: >= 0)");
         }
-        this.decayNanos = decayNanos;
-        this.inverseDecay = 1.0 / decayNanos;
+        this.decay = new Decay(decayNanos);
         this.failurePenaltyNanos = failurePenaltyNanos;
         this.ticker = requireNonNull(ticker, "ticker");
         this.random = requireNonNull(random, "random");
@@ -138,7 +134,7 @@ final class PeakEwmaStrategy implements SelectionStrategy {
         } else if (published - now > CLOCK_JUMP_BACK_NANOS) {
             clockWentBack(now);
         }
-        estimate.observe(now, latencyNanos, failed, failurePenaltyNanos, inverseDecay);
+        estimate.observe(now, latencyNanos, failed, failurePenaltyNanos, decay);
     }
 
     private void clockWentBack(long now) {
@@ -151,7 +147,7 @@ final class PeakEwmaStrategy implements SelectionStrategy {
     /** {@code estimate * (outstanding + 1)}, or for an unsampled backend 0 when idle and the penalty when not. */
     private double cost(LatencyEstimate estimate, Backend backend, long now) {
         int outstanding = backend.inFlight();
-        double e = estimate.at(now, inverseDecay);
+        double e = estimate.forPick(now, decay);
         if (e < 0) { // no sample yet
             return outstanding == 0 ? 0.0 : PENALTY_NANOS + outstanding;
         }
@@ -166,11 +162,11 @@ final class PeakEwmaStrategy implements SelectionStrategy {
     /** The estimate of {@code backend} as of the ticker's current reading, in ns; {@code -1} without a sample or if it is not eligible. */
     double estimateNanos(Backend backend) {
         LatencyEstimate estimate = snapshot.index.get(backend);
-        return estimate == null ? -1.0 : estimate.at(ticker.getAsLong(), inverseDecay);
+        return estimate == null ? -1.0 : estimate.at(ticker.getAsLong(), decay);
     }
 
     long decayNanos() {
-        return (long) decayNanos;
+        return decay.nanos();
     }
 
     long failurePenaltyNanos() {
@@ -181,7 +177,7 @@ final class PeakEwmaStrategy implements SelectionStrategy {
     public String toString() {
         Snapshot snap = snapshot;
         StringBuilder sb = new StringBuilder("peak_ewma{decay=")
-                .append(decayNanos / 1e6)
+                .append(decay.nanos() / 1e6)
                 .append("ms, failure_penalty=")
                 .append(failurePenaltyNanos / 1e6)
                 .append("ms, estimates={");

@@ -139,12 +139,15 @@ class PeakEwmaStrategyTest {
 
     @Test
     void weight_followsTheExponential() {
+        Decay decay = new Decay(DECAY);
         for (long elapsed = -S; elapsed <= 100 * DECAY; elapsed += DECAY / 1000) {
             double expected = elapsed <= 0 ? 1.0 : Math.exp(-(double) elapsed / DECAY);
-            double w = LatencyEstimate.weight(elapsed, 1.0 / DECAY);
+            double w = decay.weight(elapsed);
             assertThat(w).as("elapsed %d ns", elapsed).isBetween(0.0, 1.0).isCloseTo(expected, within(5e-5));
+            double forPick = decay.weightForPick(elapsed);
+            assertThat(forPick).isEqualTo(elapsed <= DECAY / 1024 ? 1.0 : w).isCloseTo(expected, within(1e-3));
         }
-        assertThat(LatencyEstimate.weight(Long.MAX_VALUE, 1.0 / DECAY)).isZero();
+        assertThat(decay.weight(Long.MAX_VALUE)).isZero();
     }
 
     @Test
