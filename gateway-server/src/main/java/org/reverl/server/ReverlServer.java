@@ -403,7 +403,9 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
                     changes.add("listener " + format(listener.address()) + " not started: " + e.getMessage());
                 }
             } else {
-                if (!pc.equals(p.config()) || listener.tls() != null) {
+                // certificate files may have been replaced on disk: read again (backend TLS contexts are kept when
+                // neither their settings nor their files changed)
+                if (!pc.equals(p.config()) || listener.tls() != null || readsTlsFiles(next)) {
                     try {
                         p.reconfigure(pc);
                         changes.add("listener " + format(listener.address()) + ": new settings for new connections");
@@ -439,6 +441,13 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
 
     private static String format(InetSocketAddress a) {
         return org.reverl.server.config.ConfigValues.format(a);
+    }
+
+    /** Whether backends are reached with TLS material read from files: the proxy's or a backend's own. */
+    private static boolean readsTlsFiles(ReverlConfig c) {
+        return !c.proxy().backendTls().files().isEmpty()
+                || c.backends().stream()
+                        .anyMatch(b -> b.tags().containsKey(org.reverl.gateway.http.BackendTlsOptions.CA));
     }
 
     /** A backend's own TLS options, as {@code backends[i].tls}. */

@@ -103,6 +103,21 @@ public final class BackendTlsSettings {
     }
 
     /**
+     * The files these settings read when a context is built: the CA bundle, the client certificate and key, those set.
+     *
+     * @since 0.2
+     */
+    public java.util.List<Path> files() {
+        java.util.List<Path> files = new java.util.ArrayList<>(3);
+        for (Path p : new Path[] {caBundle, clientCertificate, clientKey}) {
+            if (p != null) {
+                files.add(p);
+            }
+        }
+        return java.util.List.copyOf(files);
+    }
+
+    /**
      * Builds the client context, reading the files now.
      *
      * @throws SSLException if the material cannot be loaded or the provider is unavailable

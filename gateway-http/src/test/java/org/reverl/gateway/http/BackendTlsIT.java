@@ -415,6 +415,35 @@ class BackendTlsIT {
     }
 
     @Test
+    void reconfigure_caBundleReplacedOnDisk_readAgain() throws Exception {
+        Path bundle = Files.writeString(dir.resolve("rotating-ca.pem"), ca.getCertificatePEM());
+        X509Bundle otherCa = new CertificateBuilder()
+                .subject("CN=Another CA")
+                .setIsCertificateAuthority(true)
+                .notBefore(Instant.now().minus(1, DAYS))
+                .notAfter(Instant.now().plus(1, DAYS))
+                .buildSelfSigned();
+        try (TlsBackend backend = new TlsBackend(valid(HOST), false);
+                Proxy proxy = new Proxy(
+                        HOST_URL + backend.port(),
+                        b -> b.backendTls(BackendTlsSettings.defaults().withCaBundle(bundle)))) {
+            assertThat(proxy.get("/close").statusCode()).isEqualTo(200); // no connection kept
+            Files.writeString(bundle, otherCa.getCertificatePEM());
+            Files.setLastModifiedTime(
+                    bundle, java.nio.file.attribute.FileTime.from(Instant.now().plusSeconds(5)));
+            proxy.server.reconfigure(proxy.server.config().toBuilder()
+                    .backendTls(BackendTlsSettings.defaults().withCaBundle(bundle))
+                    .build());
+            assertThat(proxy.get("/").statusCode())
+                    .as("the backend's CA no longer trusted")
+                    .isEqualTo(502);
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() ->
+                            assertThat(proxy.reasons()).contains("TLS handshake failed: certificate not trusted"));
+        }
+    }
+
+    @Test
     void verificationOff_forOneBackendOnly_byItsTags() throws Exception {
         try (TlsBackend backend = new TlsBackend(valid("other.example"), false)) {
             BackendSpec unverified = new BackendSpec(
