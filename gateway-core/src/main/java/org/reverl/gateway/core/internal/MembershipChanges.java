@@ -115,7 +115,7 @@ final class MembershipChanges {
     private String update(BackendHandle h, BackendSpec spec) {
         BackendSpec before = h.spec;
         h.spec = spec;
-        h.effectiveWeight = h.rampStartMillis == 0 ? spec.weight() : lb.rampedWeight(h, lb.clock.millis());
+        lb.slowStart.weightChanged(h);
         List<String> what = new ArrayList<>();
         if (before.weight() != spec.weight()) {
             what.add("weight " + before.weight() + " -> " + spec.weight());
@@ -136,10 +136,10 @@ final class MembershipChanges {
     private String replace(BackendHandle old, BackendSpec spec, boolean probed) {
         lb.cancelReplacement(spec.id());
         BackendHandle next = lb.newHandle(spec, null, old.source, probed);
-        next.admin = old.admin == BackendState.DRAINING ? null : old.admin;
-        next.state = lb.visibleState(next);
+        next.health.inheritAdmin(old.health);
+        next.state = next.health.visible();
         String what = "replaced backend " + spec.id() + " (" + lb.describe(old.spec) + " -> " + lb.describe(spec) + ")";
-        if (next.health == BackendState.UP) {
+        if (next.health.health() == BackendState.UP) {
             swap(old, next);
             return what;
         }
@@ -157,6 +157,7 @@ final class MembershipChanges {
     void swap(BackendHandle old, BackendHandle next) {
         lb.replacements.remove(next.id(), next);
         lb.members.put(next.id(), next);
+        lb.slowStart.start(next);
         lb.refresh();
         lb.retire(old);
         lb.emit(BackendEvent.Type.REMOVED, old, "replaced by " + next.address());
@@ -172,13 +173,9 @@ final class MembershipChanges {
     private void cancelRemoval(BackendHandle handle, String reason) {
         handle.removing = false;
         lb.completeRemovals(handle, false);
-        if (handle.admin == BackendState.DRAINING) {
-            handle.admin = null;
+        if (handle.health.admin() == BackendState.DRAINING) {
             lb.completeDrains(handle);
-            BackendState now = lb.visibleState(handle);
-            handle.state = now;
-            lb.refresh();
-            lb.emit(lb.typeOf(now), handle, now == BackendState.UP ? reason : reason + "; " + handle.downReason);
+            lb.health.setAdmin(handle, null, reason);
         }
     }
 }

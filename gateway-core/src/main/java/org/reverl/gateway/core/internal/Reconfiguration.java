@@ -2,12 +2,10 @@ package org.reverl.gateway.core.internal;
 
 import static java.util.Objects.requireNonNull;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.SelectionStrategy;
 import org.reverl.gateway.core.GatewayConfig;
@@ -53,7 +51,7 @@ final class Reconfiguration {
                 probedNext.put(
                         h,
                         healthChanged
-                                ? DefaultLoadBalancer.probes(nextProbe, next, h.spec)
+                                ? ActiveProbes.checks(nextProbe, next, h.spec)
                                 : h.probed); // throws: no change
             }
             lb.config = next;
@@ -68,28 +66,20 @@ final class Reconfiguration {
             if (breakerSettingsChanged(before, next)) {
                 lb.breakerConfig = nextBreaker;
                 for (BackendHandle h : all) {
-                    lb.cancelHalfOpenTimer(h);
-                    h.breaker = CircuitBreaker.of(h.id(), lb.breakerConfig);
-                    h.breakerState = CircuitBreaker.State.CLOSED;
-                    if (h.health == BackendState.EJECTED) {
-                        lb.setHealth(h, BackendState.UP, "circuit breaker settings changed");
-                    }
+                    lb.health.replaceBreaker(h);
                 }
             }
             if (healthChanged) {
                 lb.probe = nextProbe;
                 for (BackendHandle h : all) {
                     h.probeGeneration++;
-                    DefaultLoadBalancer.cancel(h.probeTimer);
-                    h.probeTimer = null;
-                    h.probeSuccesses = 0;
-                    h.probeFailures = 0;
+                    ActiveProbes.cancel(h);
                     h.probed = probedNext.get(h);
                     if (h.probed) {
+                        h.health.probesRestarted();
                         lb.scheduleProbe(h, 0);
-                    } else if (h.health == BackendState.DOWN && !h.terminated) {
-                        h.awaitingFirstProbe = false;
-                        lb.setHealth(h, BackendState.UP, "no health check");
+                    } else {
+                        lb.health.probesStopped(h);
                     }
                 }
             }
