@@ -32,11 +32,13 @@ final class BackendHealth {
     private BackendState health = BackendState.UP;
     /** null (enabled), DRAINING or MAINTENANCE. */
     private BackendState admin;
+
     private Ejection ejection = Ejection.NONE;
     /** When a timed ejection ends, on the owner's nano ticker. */
     private long ejectedUntilNanos;
     /** The backend terminated for good (a stopped local backend): nothing brings it back. */
     private boolean terminated;
+
     private boolean awaitingFirstProbe;
     private int probeSuccesses;
     private int probeFailures;

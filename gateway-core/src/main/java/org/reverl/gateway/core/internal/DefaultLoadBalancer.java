@@ -2,10 +2,8 @@ package org.reverl.gateway.core.internal;
 
 import static java.util.Objects.requireNonNull;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,12 +12,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.reverl.gateway.api.Attempts;
 import org.reverl.gateway.api.Backend;
-import org.reverl.gateway.api.BackendEvent;
 import org.reverl.gateway.api.BackendEventListener;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.BackendState;
@@ -67,8 +62,6 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     /** Extra picks asked of the strategy when its pick was tried already, before scanning the eligible set. */
     private static final int REPICKS = 3;
 
-    private static final BackendHandle[] NO_HANDLES = new BackendHandle[0];
-
     final String name;
     /** Control thread writes (reconfigure). */
     volatile GatewayConfig config;
@@ -82,9 +75,11 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     final ActiveProbes probes = new ActiveProbes(this);
     final HealthControl health = new HealthControl(this);
     final SlowStart slowStart = new SlowStart(this);
+    final Rotation rotation = new Rotation(this);
+    final Drains drains = new Drains(this);
     final Clock clock;
+    final Events events;
     final RetryBudget retryBudget;
-    private final CopyOnWriteArrayList<BackendEventListener> listeners = new CopyOnWriteArrayList<>();
 
     /** Control thread only. */
     final Map<String, BackendHandle> members = new LinkedHashMap<>();
@@ -93,15 +88,13 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
 
     /** The active probe, or null without health checks. */
     volatile LivenessProbe probe;
-    /** Control thread only. */
-    private ControlLoop.Timer drainTimer;
-    /** Control thread writes. */
-    private volatile boolean panic;
 
-    private volatile BackendHandle[] memberSnapshot = NO_HANDLES;
-    private volatile BackendHandle[] eligibleSnapshot = NO_HANDLES;
+    /** The snapshots the hot path reads; {@link Rotation} writes them on the control thread. */
+    volatile BackendHandle[] memberSnapshot = Rotation.NO_HANDLES;
+
+    volatile BackendHandle[] eligibleSnapshot = Rotation.NO_HANDLES;
     /** Empty while any backend is eligible; else the down and ejected ones, the likeliest to be back first. */
-    private volatile BackendHandle[] lastResortSnapshot = NO_HANDLES;
+    volatile BackendHandle[] lastResortSnapshot = Rotation.NO_HANDLES;
 
     private volatile boolean closed;
 
@@ -121,6 +114,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         this.name = config.name();
         this.strategy = requireNonNull(strategy, "strategy");
         this.clock = requireNonNull(clock, "clock");
+        this.events = new Events(clock);
         this.breakerConfig = breakerConfig(config);
         this.retryBudget =
                 new RetryBudget(config.retryBudgetPercent(), config.minRetryConcurrency(), this::requestsInFlight);
@@ -186,8 +180,8 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
                 throw new IllegalArgumentException("backend '" + spec.id() + "': already a member (expected: a new id;"
                         + " members: " + members.keySet() + ")");
             }
-            BackendHandle handle = newHandle(spec, attachment, source, probed);
-            admit(handle);
+            BackendHandle handle = changes.newHandle(spec, attachment, source, probed);
+            changes.admit(handle);
             return handle;
         });
     }
@@ -195,42 +189,6 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     /** Whether the active probe checks {@code spec}; throws if it cannot (see {@link ActiveProbes#checks}). */
     boolean probes(BackendSpec spec) {
         return ActiveProbes.checks(probe, config, spec);
-    }
-
-    /** Control thread: a handle not yet a member, in its initial health state. */
-    BackendHandle newHandle(BackendSpec spec, Object attachment, String source, boolean probed) {
-        // No event consumer on the breaker: with one, resilience4j builds an event object for every call it records
-        // (about 60 ns and 120 B). The lease reports a state change instead (breakerMayHaveChanged).
-        BackendHealth health =
-                probed && !config.healthCheck().initiallyUp() ? BackendHealth.startingDown() : new BackendHealth();
-        BackendHandle handle =
-                new BackendHandle(this, spec, CircuitBreaker.of(spec.id(), breakerConfig), attachment, health);
-        handle.source = source;
-        handle.probed = probed;
-        handle.state = health.visible();
-        return handle;
-    }
-
-    /** Control thread: makes a new handle a member (in place of a member with its id, if any) and starts probing it. */
-    void admit(BackendHandle handle) {
-        members.put(handle.id(), handle);
-        if (handle.health.health() == BackendState.UP) {
-            slowStart.start(handle);
-        }
-        refresh();
-        emit(
-                BackendEvent.Type.ADDED,
-                handle,
-                describe(handle.spec)
-                        + (handle.health.awaitingFirstProbe() ? "; down until its first probe passes" : ""));
-        if (handle.probed && handle.probeTimer == null) {
-            scheduleProbe(handle, 0);
-        }
-    }
-
-    static String describe(BackendSpec spec) {
-        return spec.address() + ", weight " + spec.weight()
-                + (spec.healthAddress() != null ? ", probed at " + spec.healthAddress() : "");
     }
 
     @Override
@@ -241,7 +199,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
             if (handle == null) {
                 return false;
             }
-            removeMember(handle, "");
+            changes.removeMember(handle, "");
             return true;
         });
     }
@@ -253,7 +211,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
             if (members.get(handle.id()) != handle) {
                 return false;
             }
-            removeMember(handle, "");
+            changes.removeMember(handle, "");
             return true;
         });
     }
@@ -267,53 +225,9 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
             }
             CompletableFuture<Boolean> removed = new CompletableFuture<>();
             handle.removals.add(removed);
-            startRemoval(handle);
+            changes.startRemoval(handle);
             return removed;
         });
-    }
-
-    /** Control thread: ends a member; requests in flight on it complete normally. */
-    private void removeMember(BackendHandle handle, String reason) {
-        members.remove(handle.id());
-        cancelReplacement(handle.id());
-        retire(handle);
-        refresh();
-        emit(BackendEvent.Type.REMOVED, handle, reason);
-        completeRemovals(handle, true);
-        completeDrains(handle);
-    }
-
-    /** Control thread: stops everything that acts on a handle leaving (removed, replaced, or a replacement dropped). */
-    void retire(BackendHandle handle) {
-        handle.state = BackendState.REMOVED;
-        handle.admitting = false;
-        handle.removing = false;
-        handle.probeGeneration++;
-        ActiveProbes.cancel(handle);
-        health.cancelTimers(handle);
-        slowStart.stop(handle);
-    }
-
-    void cancelReplacement(String id) {
-        BackendHandle pending = replacements.remove(id);
-        if (pending != null) {
-            retire(pending);
-        }
-    }
-
-    /** Control thread: drain, then remove once idle (see {@link #checkDrains}), unless listed again or enabled first. */
-    void startRemoval(BackendHandle handle) {
-        handle.removing = true;
-        setAdmin(handle, BackendState.DRAINING);
-        checkDrains();
-    }
-
-    static void completeRemovals(BackendHandle handle, boolean removed) {
-        List<CompletableFuture<Boolean>> waiting = new ArrayList<>(handle.removals);
-        handle.removals.clear();
-        for (CompletableFuture<Boolean> f : waiting) {
-            f.complete(removed);
-        }
     }
 
     // ---------------------------------------------------------------- reconfigure: see Reconfiguration
@@ -360,7 +274,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
             CompletableFuture<Void> drained = new CompletableFuture<>();
             handle.drains.add(drained);
             setAdmin(handle, BackendState.DRAINING);
-            checkDrains();
+            drains.check();
             return drained;
         });
     }
@@ -383,8 +297,8 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
                 return null;
             }
             handle.removing = false;
-            completeRemovals(handle, false);
-            completeDrains(handle);
+            Drains.completeRemovals(handle, false);
+            Drains.completeDrains(handle);
             health.setAdmin(handle, null, "enabled");
             return null;
         });
@@ -453,146 +367,14 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         health.breakerMayHaveChanged(handle);
     }
 
-    // ---------------------------------------------------------------- active health checks: see ActiveProbes
-
-    void scheduleProbe(BackendHandle handle, long delayNanos) {
-        probes.schedule(handle, delayNanos);
-    }
-
     /** A last-resort lease on this backend succeeded: it may be back; see {@link HealthControl#lastResortSucceeded}. */
     void lastResortSucceeded(BackendHandle handle) {
         postToControl(() -> health.lastResortSucceeded(handle));
     }
 
-    // ---------------------------------------------------------------- drains, publication
-
-    private void checkDrains() {
-        boolean pending = false;
-        for (BackendHandle h : List.copyOf(members.values())) {
-            if (!h.drains.isEmpty() || h.removing) {
-                if (h.inFlight() == 0) {
-                    completeDrains(h);
-                    if (h.removing) {
-                        removeMember(h, "drained");
-                    }
-                } else {
-                    pending = true;
-                }
-            }
-        }
-        if (pending && drainTimer == null) {
-            drainTimer = control.schedule(this::drainTick, TimeUnit.MILLISECONDS.toNanos(10));
-        }
-    }
-
-    private void drainTick() {
-        drainTimer = null;
-        checkDrains();
-    }
-
-    static void completeDrains(BackendHandle handle) {
-        for (CompletableFuture<Void> f : handle.drains) {
-            f.complete(null);
-        }
-        handle.drains.clear();
-    }
-
-    /**
-     * Control thread: recomputes who admits new requests (normal eligibility, half-open trials, panic mode) and
-     * republishes when anything changed.
-     */
-    void refresh() {
-        int candidates = 0;
-        int healthy = 0;
-        for (BackendHandle h : members.values()) {
-            if (h.health.enabled()) {
-                candidates++;
-                if (normallyAdmits(h)) {
-                    healthy++;
-                }
-            }
-        }
-        int threshold = config.panicThresholdPercent();
-        boolean panicNow = threshold > 0 && candidates > 0 && healthy * 100L < (long) threshold * candidates;
-        if (panicNow != panic) {
-            panic = panicNow;
-            if (panicNow) {
-                log.warn(
-                        "load balancer '{}' panics: {} of {} backends eligible (threshold {}%): spreading over all {}",
-                        name, healthy, candidates, threshold, candidates);
-            } else {
-                log.info("load balancer '{}' leaves panic: {} of {} backends eligible", name, healthy, candidates);
-            }
-        }
-        for (BackendHandle h : members.values()) {
-            h.admitting = normallyAdmits(h) || (panicNow && h.health.enabled());
-        }
-        slowStart.eligibilityChanged();
-        republish();
-    }
-
-    private static boolean normallyAdmits(BackendHandle h) {
-        return h.health.admits(h.breaker.getState() == CircuitBreaker.State.HALF_OPEN);
-    }
-
     /** Whether panic mode is on: too few backends eligible, so all are offered. */
     public boolean inPanic() {
-        return panic;
-    }
-
-    /** Control thread: recomputes the member and eligible snapshots and hands the eligible set to the strategy. */
-    void republish() {
-        BackendHandle[] all = members.values().toArray(NO_HANDLES);
-        List<Backend> eligible = new ArrayList<>(all.length);
-        for (BackendHandle h : all) {
-            if (h.admitting) {
-                eligible.add(h);
-            }
-        }
-        memberSnapshot = all;
-        eligibleSnapshot = eligible.toArray(NO_HANDLES);
-        strategy.update(List.copyOf(eligible));
-        publishLastResort();
-    }
-
-    /**
-     * Control thread: while nothing is eligible, the backends a request may still try as a last resort: enabled, not
-     * terminated, down or ejected; those with a probe passed on their way back first, then in member order.
-     */
-    void publishLastResort() {
-        if (eligibleSnapshot.length > 0) {
-            lastResortSnapshot = NO_HANDLES;
-            return;
-        }
-        List<BackendHandle> returning = new ArrayList<>();
-        List<BackendHandle> others = new ArrayList<>();
-        for (BackendHandle h : members.values()) {
-            BackendHealth health = h.health;
-            if (health.enabled() && health.health() != BackendState.UP) {
-                (health.health() == BackendState.DOWN && health.probeSuccesses() > 0 ? returning : others).add(h);
-            }
-        }
-        returning.addAll(others);
-        lastResortSnapshot = returning.toArray(NO_HANDLES);
-    }
-
-    void emit(BackendEvent.Type type, BackendHandle handle, String reason) {
-        BackendEvent event = new BackendEvent(type, handle.id(), handle.state, reason, clock.instant());
-        switch (type) {
-            case DOWN:
-            case EJECTED:
-                log.warn("{}", event.describe());
-                break;
-            default:
-                log.info("{}", event.describe());
-        }
-        for (BackendEventListener listener : listeners) {
-            try {
-                listener.onEvent(event);
-            } catch (RuntimeException e) {
-                log.warn("backend event listener {} failed on '{}'", listener, event.describe(), e);
-            }
-        }
+        return rotation.inPanic();
     }
 
     @Override
@@ -618,12 +400,12 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
 
     @Override
     public void addListener(BackendEventListener listener) {
-        listeners.add(requireNonNull(listener, "listener"));
+        events.add(listener);
     }
 
     @Override
     public boolean removeListener(BackendEventListener listener) {
-        return listeners.remove(listener);
+        return events.remove(listener);
     }
 
     // ---------------------------------------------------------------- hot path
@@ -734,26 +516,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         if (closed) {
             return new NoBackendAvailableException(attempts.toList(), "gateway '" + name + "' is closed");
         }
-        BackendHandle[] all = memberSnapshot;
-        int eligible = eligibleSnapshot.length;
-        String why;
-        if (all.length == 0) {
-            why = "gateway '" + name + "' has no backends";
-        } else if (eligible == 0) {
-            StringBuilder sb = new StringBuilder("no eligible backend among ")
-                    .append(all.length)
-                    .append(" (");
-            for (int i = 0; i < all.length; i++) {
-                sb.append(i > 0 ? ", " : "")
-                        .append(all[i].id())
-                        .append(' ')
-                        .append(all[i].state.name().toLowerCase(java.util.Locale.ROOT));
-            }
-            why = sb.append(')').toString();
-        } else {
-            why = "every eligible backend was tried";
-        }
-        return new NoBackendAvailableException(attempts.toList(), why);
+        return new NoBackendAvailableException(attempts.toList(), rotation.whyNoBackend());
     }
 
     @Override

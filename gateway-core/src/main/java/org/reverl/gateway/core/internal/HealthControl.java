@@ -214,15 +214,14 @@ final class HealthControl {
     void apply(BackendHandle handle, BackendHealth.Change change) {
         if (change.ejectionEndsAfterNanos() >= 0) {
             cancel(ejectionTimers.remove(handle));
-            ejectionTimers.put(
-                    handle, lb.control.schedule(() -> ejectionDue(handle), change.ejectionEndsAfterNanos()));
+            ejectionTimers.put(handle, lb.control.schedule(() -> ejectionDue(handle), change.ejectionEndsAfterNanos()));
         }
         switch (change.kind()) {
             case LAST_RESORT_ORDER:
-                lb.publishLastResort(); // on its way back: offer it first
+                lb.rotation.publishLastResort(); // on its way back: offer it first
                 return;
             case ELIGIBILITY:
-                lb.refresh();
+                lb.rotation.refresh();
                 return;
             case TRANSITION:
                 transition(handle, change);
@@ -248,12 +247,16 @@ final class HealthControl {
             lb.slowStart.stop(handle);
         }
         handle.state = handle.health.visible();
-        lb.refresh();
+        lb.rotation.refresh();
         if (change.event() != null) {
-            lb.emit(change.event(), handle, change.reason());
+            lb.events.emit(change.event(), handle, change.reason());
         } else {
             DefaultLoadBalancer.log.debug(
-                    "backend {}: health {} ({}) while {}", handle, change.healthAfter(), change.reason(), change.after());
+                    "backend {}: health {} ({}) while {}",
+                    handle,
+                    change.healthAfter(),
+                    change.reason(),
+                    change.after());
         }
     }
 

@@ -50,9 +50,7 @@ final class Reconfiguration {
             for (BackendHandle h : all) {
                 probedNext.put(
                         h,
-                        healthChanged
-                                ? ActiveProbes.checks(nextProbe, next, h.spec)
-                                : h.probed); // throws: no change
+                        healthChanged ? ActiveProbes.checks(nextProbe, next, h.spec) : h.probed); // throws: no change
             }
             lb.config = next;
             if (!before.strategy().equals(next.strategy())
@@ -77,13 +75,13 @@ final class Reconfiguration {
                     h.probed = probedNext.get(h);
                     if (h.probed) {
                         h.health.probesRestarted();
-                        lb.scheduleProbe(h, 0);
+                        lb.probes.schedule(h, 0);
                     } else {
                         lb.health.probesStopped(h);
                     }
                 }
             }
-            lb.refresh();
+            lb.rotation.refresh();
             return null;
         });
     }

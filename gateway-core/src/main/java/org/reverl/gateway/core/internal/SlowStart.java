@@ -164,7 +164,7 @@ final class SlowStart {
             changed |= h.effectiveWeight != before;
         }
         if (changed) {
-            lb.republish();
+            lb.rotation.republish();
         }
         if (!ramps.isEmpty()) {
             scheduleTick(lb.config.slowStart().toMillis());
