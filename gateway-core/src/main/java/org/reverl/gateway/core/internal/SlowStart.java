@@ -33,6 +33,9 @@ final class SlowStart {
     /** Strategies whose share of picks follows the effective weights: they need no skipped picks. */
     static final Set<String> WEIGHTED_PICKS = Set.of("weighted_round_robin", "ring_hash", "maglev");
 
+    private static final String NO_FULL_BACKEND =
+            "no backend in rotation serves at full share yet (the pool starts, or every backend in it is new)";
+
     /** The share a ramp starts at. */
     static final double START_SHARE = 0.1;
 
@@ -45,7 +48,7 @@ final class SlowStart {
     private ControlLoop.Timer tick;
     /** Whether skipping a ramp was logged since the last ramp that ran. */
     private boolean skipLogged;
-    /** Why the last ramp was skipped, for tests and logs. */
+    /** Why the last ramp was skipped or ended early, for tests and logs. */
     private String lastSkip = "";
 
     SlowStart(DefaultLoadBalancer lb) {
@@ -105,7 +108,7 @@ final class SlowStart {
             for (BackendHandle h : ended) {
                 stop(h);
             }
-            skipped(ended);
+            ended(ended);
         }
         long now = lb.clock.millis();
         for (Map.Entry<BackendHandle, Long> e : ramps.entrySet()) {
@@ -113,7 +116,7 @@ final class SlowStart {
         }
     }
 
-    /** Why the last ramp was skipped; empty if none was. */
+    /** Why the last ramp was skipped or ended early; empty if none was. */
     String lastSkip() {
         return lastSkip;
     }
@@ -123,13 +126,19 @@ final class SlowStart {
         return ramps.containsKey(handle);
     }
 
+    /** New backends came into rotation at full share: nothing serves at full share next to them. Logged once. */
     private void skipped(List<BackendHandle> handles) {
-        lastSkip = "slow start skipped for " + handles + ": no backend in rotation serves at full share yet (the pool"
-                + " starts, or every backend in it is new)";
+        lastSkip = "slow start skipped for " + handles + ": " + NO_FULL_BACKEND;
         if (!skipLogged) {
             skipLogged = true;
             DefaultLoadBalancer.log.info("load balancer '{}': {}", lb.name, lastSkip);
         }
+    }
+
+    /** New backends' ramps ended early: the backends at full share next to them left rotation. */
+    private void ended(List<BackendHandle> handles) {
+        lastSkip = "slow start ended for " + handles + ": " + NO_FULL_BACKEND;
+        DefaultLoadBalancer.log.info("load balancer '{}': {}", lb.name, lastSkip);
     }
 
     /** A member other than {@code except}, in rotation, that has taken requests and is not ramping. */
