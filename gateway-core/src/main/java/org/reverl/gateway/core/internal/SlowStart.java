@@ -1,6 +1,7 @@
 package org.reverl.gateway.core.internal;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,17 +12,17 @@ import java.util.Set;
  * Slow start: a backend that comes into rotation (back up, or new to a pool that already serves traffic) takes a share
  * of traffic that grows linearly from a tenth to all of it over {@code slowStart}.
  *
- * <p>The share acts two ways, so that it holds for every strategy: the backend's {@linkplain BackendHandle#effectiveWeight
- * effective weight} ramps (what weighted strategies follow), and, for strategies whose picks do not follow weights
- * ({@code round_robin}, {@code least_conn} when idle, plugins), the load balancer turns a pick of the backend down
- * with probability {@code 1 - share} and picks again ({@link BackendHandle#acceptPermille}), which gives it {@code
- * share} of what a full backend gets.
+ * <p>The share acts two ways, so that it holds for every strategy: the backend's {@linkplain
+ * BackendHandle#effectiveWeight effective weight} ramps (what weighted strategies follow), and, for strategies whose
+ * picks do not follow weights ({@code round_robin}, {@code least_conn} when idle, plugins), the load balancer turns a
+ * pick of the backend down with probability {@code 1 - share} and picks again ({@link BackendHandle#acceptPermille}),
+ * which gives it {@code share} of what a full backend gets.
  *
  * <p>A ramp only makes sense against backends that already serve at full share. A new backend (one coming into
- * rotation for the first time) is therefore not ramped when no other backend in rotation has taken requests and is not ramping itself, the
- * case when a pool starts or every member was replaced; when that comes about during a ramp, new backends' ramps end.
- * Either way the reason is logged once. A backend back from down or ejected ramps in any case (by weight; by skipped
- * picks only next to full backends).
+ * rotation for the first time) is therefore not ramped when no other backend in rotation has taken requests and is
+ * not ramping itself, the case when a pool starts or every member was replaced; when that comes about during a ramp,
+ * new backends' ramps end. Both are logged with the reason. A backend back from down or ejected ramps in any case (by
+ * weight; by turned-down picks only next to full backends).
  *
  * <p>Control thread only; the ramp advances on a timer of the control loop, the clock is the load balancer's.
  */
@@ -43,7 +44,7 @@ final class SlowStart {
     /** Ramping backends, by when their ramp started (clock millis). */
     private final Map<BackendHandle, Long> ramps = new LinkedHashMap<>();
     /** New backends among {@link #ramps}. */
-    private final Set<BackendHandle> fresh = new java.util.HashSet<>();
+    private final Set<BackendHandle> fresh = new HashSet<>();
 
     private ControlLoop.Timer tick;
     /** Whether skipping a ramp was logged since the last ramp that ran. */
@@ -57,13 +58,13 @@ final class SlowStart {
 
     /** {@code handle} comes into rotation: ramp it, unless no ramp can take effect. */
     void start(BackendHandle handle) {
+        boolean isNew = !handle.wasInRotation;
+        handle.wasInRotation = true;
         long window = lb.config.slowStart().toMillis();
         if (window <= 0) {
             full(handle);
             return;
         }
-        boolean isNew = !handle.wasInRotation;
-        handle.wasInRotation = true;
         if (isNew && !anyEstablished(handle)) {
             full(handle);
             skipped(List.of(handle));

@@ -35,12 +35,17 @@ class HealthTimelineTest {
     private final List<String> events = new ArrayList<>();
     /** Probe results by backend id; a missing entry is alive, a null value never completes. */
     private final Map<String, ProbeResult> script = new HashMap<>();
+    /** Backends whose probe throws instead of returning a stage. */
+    private final java.util.Set<String> throwing = new java.util.HashSet<>();
 
     private final List<String> probed = new ArrayList<>();
     private DefaultLoadBalancer lb;
 
     private final LivenessProbe probe = (backend, timeout) -> {
         probed.add(backend.id());
+        if (throwing.contains(backend.id())) {
+            throw new IllegalStateException("probe bug");
+        }
         if (!script.containsKey(backend.id())) {
             return CompletableFuture.completedFuture(ProbeResult.up());
         }
@@ -259,10 +264,13 @@ class HealthTimelineTest {
     }
 
     @Test
-    void drain_completesOnceIdle_checkedOnTheLoopsTimer() {
+    void drain_noNewRequests_completesOnceIdle_checkedOnTheLoopsTimer_thenRemovable() {
         lb(GatewayConfig.defaults(), "b1", "b2");
         Lease onB1 = lb.acquire(RequestContext.NONE, new Attempts());
+        assertThat(onB1.backend().id()).isEqualTo("b1");
         CompletableFuture<Void> drained = lb.drain("b1").toCompletableFuture();
+        assertThat(state("b1")).isEqualTo(BackendState.DRAINING);
+        assertThat(picks(4)).containsOnly("b2");
         step(1_000);
         assertThat(drained).isNotDone();
         onB1.onSuccess(1_000);
@@ -270,6 +278,7 @@ class HealthTimelineTest {
         assertThat(drained).isNotDone();
         step(10);
         assertThat(drained).isDone();
-        assertThat(events).containsExactly("backend b1 is draining: 1 in flight");
+        assertThat(lb.remove("b1")).isTrue();
+        assertThat(events).containsExactly("backend b1 is draining: 1 in flight", "backend b1 is removed");
     }
 }

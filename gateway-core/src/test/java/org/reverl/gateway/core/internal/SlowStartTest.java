@@ -167,6 +167,25 @@ class SlowStartTest {
     }
 
     @Test
+    void returningBackend_rampsItsWeightFromATenthToFull_evenAlone() {
+        lb("round_robin");
+        add("b1");
+        BackendHandle b1 = handle("b1");
+        assertThat(b1.effectiveWeight()).isEqualTo(10); // added up: no ramp
+        lb.eject(b1, Duration.ofSeconds(1), "outlier");
+        loop.advance(Duration.ofSeconds(1));
+        assertThat(lb.slowStart.ramping(b1)).isTrue();
+        assertThat(b1.effectiveWeight()).isEqualTo(1);
+        assertThat(b1.acceptPermille).as("alone: no pick is turned down").isEqualTo(SlowStart.FULL);
+
+        loop.advance(Duration.ofSeconds(50));
+        assertThat(b1.effectiveWeight()).isEqualTo(5);
+        loop.advance(Duration.ofSeconds(60));
+        assertThat(b1.effectiveWeight()).isEqualTo(10);
+        assertThat(lb.slowStart.ramping(b1)).isFalse();
+    }
+
+    @Test
     void zeroWindow_noRamp() {
         GatewayConfig config = GatewayConfig.builder().build();
         lb = new DefaultLoadBalancer(
