@@ -27,6 +27,17 @@ interface ControlLoop {
     /** Stops the loop; queued tasks and timers are dropped. */
     void shutdown();
 
+    /** Runs {@code task} on the calling thread: its result, or its error (a checked one wrapped). */
+    static <T> T callInline(Callable<T> task) {
+        try {
+            return task.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A scheduled task. */
     @FunctionalInterface
     interface Timer {

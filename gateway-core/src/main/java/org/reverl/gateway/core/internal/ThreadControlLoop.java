@@ -42,7 +42,7 @@ final class ThreadControlLoop implements ControlLoop {
     @Override
     public <T> T call(Callable<T> task) {
         if (Thread.currentThread() == thread) {
-            return callInline(task);
+            return ControlLoop.callInline(task);
         }
         Future<T> future;
         try {
@@ -74,16 +74,6 @@ final class ThreadControlLoop implements ControlLoop {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
-        }
-    }
-
-    private static <T> T callInline(Callable<T> task) {
-        try {
-            return task.call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 

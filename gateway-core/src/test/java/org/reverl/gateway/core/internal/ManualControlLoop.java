@@ -30,13 +30,7 @@ final class ManualControlLoop implements ControlLoop {
 
     @Override
     public <T> T call(Callable<T> task) {
-        try {
-            return task.call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return ControlLoop.callInline(task);
     }
 
     @Override
