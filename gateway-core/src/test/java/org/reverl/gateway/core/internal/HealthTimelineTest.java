@@ -151,7 +151,29 @@ class HealthTimelineTest {
     }
 
     @Test
-    void initiallyDown_upOnTheFirstPassingProbe() {
+    void probe_thatThrows_isAFailureWithItsReason_otherProbesGoOn_andBothRecover() {
+        lb(GatewayConfig.builder().healthCheck(checks().fall(1).build()).build(), "b1", "b2", "b3");
+        throwing.add("b1");
+        script.put("b2", null);
+        step(0);
+        assertThat(state("b1")).isEqualTo(BackendState.DOWN);
+        step(1000);
+        assertThat(state("b2")).isEqualTo(BackendState.DOWN);
+        assertThat(state("b3")).isEqualTo(BackendState.UP);
+        assertThat(events)
+                .containsExactly(
+                        "backend b1 is down: probe failed: IllegalStateException: probe bug",
+                        "backend b2 is down: probe timed out after 1000ms");
+
+        throwing.clear();
+        script.clear();
+        step(200 + 50); // down interval, then rise at the fast interval
+        assertThat(state("b1")).isEqualTo(BackendState.UP);
+        assertThat(state("b2")).isEqualTo(BackendState.UP);
+    }
+
+    @Test
+    void initiallyDown_aLastResortOnceMeanwhile_upOnTheFirstPassingProbe() {
         script.put("b1", ProbeResult.down("connection refused"));
         lb(
                 GatewayConfig.builder()
@@ -160,10 +182,52 @@ class HealthTimelineTest {
                 "b1");
         step(0);
         assertThat(state("b1")).isEqualTo(BackendState.DOWN);
+        // nothing eligible: the down backend is offered once as a last resort, then nothing
+        Attempts attempts = new Attempts();
+        Lease lastResort = lb.acquire(RequestContext.NONE, attempts);
+        assertThat(lastResort.lastResort()).isTrue();
+        lastResort.onFailure(1_000, new java.io.IOException("connection refused"));
+        attempts.record(lastResort.backend(), "connection refused");
+        assertThat(lb.acquire(RequestContext.NONE, attempts)).isNull();
+
         script.remove("b1");
-        step(200);
+        step(199);
+        assertThat(state("b1")).isEqualTo(BackendState.DOWN);
+        step(1);
         assertThat(state("b1")).isEqualTo(BackendState.UP);
         assertThat(events).containsExactly("backend b1 is up: probe passed");
+    }
+
+    @Test
+    void panicThreshold_tooFewEligible_spreadsOverAll_untilEnoughAreBack() {
+        lb(
+                GatewayConfig.builder()
+                        .healthCheck(checks().fall(1).build())
+                        .panicThresholdPercent(50)
+                        .build(),
+                "b1",
+                "b2",
+                "b3",
+                "b4");
+        script.put("b1", ProbeResult.down("connection refused"));
+        step(0);
+        assertThat(state("b1")).isEqualTo(BackendState.DOWN);
+        assertThat(picks(8)).doesNotContain("b1"); // 3 of 4 eligible: no panic
+        assertThat(lb.inPanic()).isFalse();
+
+        script.put("b2", ProbeResult.down("connection refused"));
+        script.put("b3", ProbeResult.down("connection refused"));
+        step(2000);
+        assertThat(state("b2")).isEqualTo(BackendState.DOWN);
+        assertThat(state("b3")).isEqualTo(BackendState.DOWN);
+        // 1 of 4 eligible, below 50%: spread over all four rather than overload b4
+        assertThat(lb.inPanic()).isTrue();
+        assertThat(picks(8)).containsOnly("b1", "b2", "b3", "b4").contains("b1", "b2", "b3", "b4");
+
+        script.clear();
+        step(250);
+        assertThat(lb.inPanic()).isFalse();
+        assertThat(lb.backends()).allMatch(b -> b.state() == BackendState.UP);
     }
 
     @Test
@@ -196,6 +260,60 @@ class HealthTimelineTest {
         assertThat(events)
                 .containsExactly(
                         "backend b1 is ejected: connection refused", "backend b1 is restored: trial calls succeeded");
+    }
+
+    @Test
+    void breaker_failureRateEjects_failedTrialsKeepItOut_untilTheNextWait() {
+        lb(
+                GatewayConfig.builder()
+                        .breakerSlidingWindowSize(2)
+                        .breakerMinimumNumberOfCalls(2)
+                        .breakerWaitDurationInOpenState(Duration.ofSeconds(5))
+                        .breakerPermittedCallsInHalfOpenState(1)
+                        .build(),
+                "b1",
+                "b2");
+        Attempts notB2 = new Attempts();
+        notB2.record(lb.backend("b2").orElseThrow(), "tried");
+        for (int i = 0; i < 2; i++) {
+            lb.acquire(RequestContext.NONE, notB2).onFailure(1_000, new java.io.IOException("reset"));
+        }
+        loop.runPending();
+        assertThat(state("b1")).isEqualTo(BackendState.EJECTED);
+
+        step(5_000); // half-open: one trial call, which fails
+        Lease trial = lb.acquire(RequestContext.NONE, notB2);
+        assertThat(trial.backend().id()).isEqualTo("b1");
+        trial.onFailure(1_000, new java.io.IOException("reset"));
+        loop.runPending();
+        assertThat(picks(4)).containsOnly("b2");
+        step(4_999);
+        assertThat(picks(4)).containsOnly("b2");
+        step(1);
+        lb.acquire(RequestContext.NONE, notB2).onSuccess(1_000);
+        loop.runPending();
+        assertThat(state("b1")).isEqualTo(BackendState.UP);
+        assertThat(events)
+                .containsExactly(
+                        "backend b1 is ejected: circuit breaker open: failure rate 100% over 2 calls",
+                        "backend b1 is restored: trial calls succeeded");
+    }
+
+    @Test
+    void lastResortSuccess_onADownBackend_probesItAtOnce_notAfterTheDownInterval() {
+        script.put("b1", ProbeResult.down("connection refused"));
+        lb(GatewayConfig.builder().healthCheck(checks().fall(1).build()).build(), "b1");
+        step(0);
+        assertThat(state("b1")).isEqualTo(BackendState.DOWN);
+        script.remove("b1");
+        int before = probed.size();
+        Lease lastResort = lb.acquire(RequestContext.NONE, new Attempts());
+        assertThat(lastResort.lastResort()).isTrue();
+        lastResort.onSuccess(1_000);
+        step(0);
+        assertThat(probed).hasSize(before + 1); // probed now, not 200 ms later
+        step(50); // rise at the fast interval
+        assertThat(state("b1")).isEqualTo(BackendState.UP);
     }
 
     @Test
