@@ -49,11 +49,13 @@ import org.slf4j.LoggerFactory;
  * (a shared {@link LastResortLease}, so this allocates nothing either).
  *
  * <h2>Parts</h2>
- * This class keeps the members, who is in rotation (publication, panic mode, drains) and the hot path. The control
- * thread itself is a {@link ControlLoop}; each backend's health is a {@link BackendHealth} state machine, driven by
- * {@link HealthControl} (events, breaker sync, timers); slow start is {@link SlowStart}; multi-step membership changes
- * (reconcile, upsert, weight, replacement) are {@link MembershipChanges}; active health checks are {@link
- * ActiveProbes}; reloading engine settings is {@link Reconfiguration}. All of them run on the one control thread.
+ * This class keeps the members, the public entry points and the hot path. The control thread itself is a {@link
+ * ControlLoop}; each backend's health is a {@link BackendHealth} state machine, fed its events by {@link HealthControl}
+ * (which also keeps breakers in sync and owns the health timers); who is in rotation, and the snapshots the hot path
+ * reads, is {@link Rotation}; slow start is {@link SlowStart}; draining is {@link Drains}; events are {@link Events};
+ * making, admitting, retiring and replacing members, reconcile and upsert are {@link MembershipChanges}; active health
+ * checks are {@link ActiveProbes}; reloading engine settings is {@link Reconfiguration}. All of them run on the one
+ * control thread.
  */
 public final class DefaultLoadBalancer implements LoadBalancer, Membership {
 
@@ -115,31 +117,11 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         this.strategy = requireNonNull(strategy, "strategy");
         this.clock = requireNonNull(clock, "clock");
         this.events = new Events(clock);
-        this.breakerConfig = breakerConfig(config);
+        this.breakerConfig = HealthControl.breakerConfig(config);
         this.retryBudget =
                 new RetryBudget(config.retryBudgetPercent(), config.minRetryConcurrency(), this::requestsInFlight);
         this.control = requireNonNull(control, "control");
         strategy.update(List.of());
-    }
-
-    static CircuitBreakerConfig breakerConfig(GatewayConfig c) {
-        return CircuitBreakerConfig.custom()
-                // Chosen by measurement (benchmarks: BreakerBenchmark, resilience4j 2.4.0): COUNT_BASED SYNCHRONIZED
-                // records a call in about 16 ns with 0 B; LOCK_FREE allocates about 200 B per call and is 3x slower;
-                // TIME_BASED is 3x slower; the window size (20 or 100) makes no difference.
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSynchronizationStrategy(
-                        CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.SYNCHRONIZED)
-                .slidingWindowSize(c.breakerSlidingWindowSize())
-                .minimumNumberOfCalls(c.breakerMinimumNumberOfCalls())
-                .failureRateThreshold(c.breakerFailureRateThreshold())
-                .waitDurationInOpenState(c.breakerWaitDurationInOpenState())
-                .permittedNumberOfCallsInHalfOpenState(c.breakerPermittedCallsInHalfOpenState())
-                // the control thread moves OPEN to HALF_OPEN itself: an ejected backend gets no calls that could do it
-                .automaticTransitionFromOpenToHalfOpenEnabled(false)
-                // refusals happen per request: no stack traces
-                .writableStackTraceEnabled(false)
-                .build();
     }
 
     @Override

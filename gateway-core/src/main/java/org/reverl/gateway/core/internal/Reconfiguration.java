@@ -60,7 +60,7 @@ final class Reconfiguration {
                         "load balancer '{}': strategy {} {}", lb.name, next.strategy(), next.strategyOptions());
             }
             lb.retryBudget.configure(next.retryBudgetPercent(), next.minRetryConcurrency());
-            CircuitBreakerConfig nextBreaker = DefaultLoadBalancer.breakerConfig(next);
+            CircuitBreakerConfig nextBreaker = HealthControl.breakerConfig(next);
             if (breakerSettingsChanged(before, next)) {
                 lb.breakerConfig = nextBreaker;
                 for (BackendHandle h : all) {
