@@ -1,12 +1,8 @@
 package org.reverl.gateway.core.internal;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.core.OutlierConfig;
 
 /**
@@ -31,11 +27,11 @@ final class OutlierHost implements OutlierDetector.Host {
     static OutlierDetector detector(DefaultLoadBalancer lb, OutlierConfig config) {
         return new OutlierDetector(
                 config,
-                () -> TimeUnit.MILLISECONDS.toNanos(lb.clock.millis()),
+                lb.control::nanoTime,
                 (task, delayNanos) -> {
                     try {
-                        ScheduledFuture<?> f = lb.control.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-                        return () -> f.cancel(false);
+                        ControlLoop.Timer t = lb.control.schedule(task, delayNanos);
+                        return t::cancel;
                     } catch (RejectedExecutionException closing) {
                         return () -> {};
                     }
@@ -66,18 +62,14 @@ final class OutlierHost implements OutlierDetector.Host {
     @Override
     public boolean eject(OutlierStats stats, String reason) {
         BackendHandle h = member(stats);
-        if (h == null || h.health != BackendState.UP || h.terminated) {
-            return false;
-        }
-        lb.setHealth(h, BackendState.EJECTED, reason);
-        return true;
+        return h != null && lb.health.ejectOutlier(h, reason);
     }
 
     @Override
     public void ejectAgain(OutlierStats stats, String reason) {
         BackendHandle h = member(stats);
         if (h != null) {
-            lb.refresh();
+            lb.rotation.refresh();
             DefaultLoadBalancer.log.warn("backend {} is ejected again: {}", h.id(), reason);
         }
     }
@@ -85,20 +77,16 @@ final class OutlierHost implements OutlierDetector.Host {
     @Override
     public void admitTrial(OutlierStats stats) {
         if (member(stats) != null) {
-            lb.refresh();
+            lb.rotation.refresh();
         }
     }
 
     @Override
     public void restore(OutlierStats stats, String reason) {
         BackendHandle h = member(stats);
-        if (h == null) {
-            return;
-        }
-        if (h.health == BackendState.EJECTED && h.breaker.getState() == CircuitBreaker.State.CLOSED) {
-            lb.setHealth(h, BackendState.UP, reason); // an open breaker keeps it out until its own trial calls pass
-        } else {
-            lb.refresh();
+        if (h != null) {
+            lb.health.outlierRestored(h, reason); // an open breaker keeps it out until its own trial calls pass
+            lb.rotation.refresh();
         }
     }
 }
