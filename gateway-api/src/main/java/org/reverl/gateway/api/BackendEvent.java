@@ -31,7 +31,10 @@ public record BackendEvent(Type type, String backendId, BackendState state, Stri
          * detection found it answering server errors or far slower than its pool; trial calls decide when it returns.
          */
         EJECTED("is ejected"),
-        /** Its trial calls succeeded (its breaker closed again, or outlier detection's trial passed), or an ejection ended. */
+        /**
+         * Its trial calls succeeded (its breaker closed again, or outlier detection's trial passed), or its ejection
+         * ended.
+         */
         RESTORED("is restored"),
         /** An operator drains it: no new requests, in-flight ones finish. */
         DRAINING("is draining"),
