@@ -99,7 +99,7 @@ final class DataPath implements AutoCloseable {
         };
         HttpProxyConfig c =
                 config.apply(HttpProxyConfig.builder().observer(observer)).build();
-        settings = new ProxySettings(lb, Transports.NIO, c, false, ticker, (address, loop, timeout, init) -> {
+        settings = new ProxySettings(ProxySettings.single(lb, c), Transports.NIO, c, false, ticker, (address, loop, timeout, init) -> {
             EmbeddedChannel ch = new EmbeddedChannel();
             ch.freezeTime();
             connections.add(ch);
