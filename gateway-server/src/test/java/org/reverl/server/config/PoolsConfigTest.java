@@ -70,6 +70,15 @@ class PoolsConfigTest {
     }
 
     @Test
+    void theExampleInTheRepository_loads() throws Exception {
+        ReverlConfig c = loader.load(Path.of("..", "examples", "pools.yaml"));
+        assertThat(c.pools().keySet()).containsExactly("web", "api", "static");
+        assertThat(c.routing().routes()).hasSize(5);
+        assertThat(c.routing().defaultPool()).isEqualTo("web");
+        assertThat(c.pools().get("api").responseTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
     void singlePoolForm_isThePoolDefault_withADefaultRoute() throws Exception {
         ReverlConfig c = parse("""
                 listeners: [ { address: 127.0.0.1:0 } ]
