@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -28,19 +30,15 @@ import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.core.DiscoveryFollower;
 import org.reverl.gateway.core.DiscoveryStatus;
-import org.reverl.gateway.core.LoadBalancers;
 import org.reverl.gateway.http.HttpProxyConfig;
 import org.reverl.gateway.http.HttpProxyServer;
 import org.reverl.gateway.http.Router;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.reverl.gateway.http.TlsSettings;
 import org.reverl.server.admin.AdminServer;
 import org.reverl.server.admin.AdminSettings;
 import org.reverl.server.config.ConfigException;
 import org.reverl.server.config.ConfigLoader;
 import org.reverl.server.config.ReverlConfig;
-import org.reverl.server.metrics.DiscoveryMeters;
 import org.reverl.server.metrics.ServerMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -238,7 +236,9 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     @Override
     public String defaultPoolName() {
         ServerPools p = pools;
-        return p == null ? config.defaultPool().name() : p.defaultPool().config().name();
+        return p == null
+                ? config.defaultPool().name()
+                : p.defaultPool().config().name();
     }
 
     @Override
@@ -313,7 +313,8 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
             changes.add("routes applied (" + next.routing().routes().size() + " route(s), "
                     + (next.routing().defaultPool() == null
                             ? "no match: " + next.routing().noMatchStatus()
-                            : "default pool " + next.routing().defaultPool()) + ")");
+                            : "default pool " + next.routing().defaultPool())
+                    + ")");
         }
         pools.retire(gone, next.shutdownTimeout(), changes);
         if (!next.admin().equals(running.admin())) {
@@ -509,7 +510,8 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     private static ArrayNode backends(YAMLMapper mapper, ServerPools.Running pool) {
         ArrayNode backends = mapper.createArrayNode();
         for (Backend b : pool.lb().backends()) {
-            if (b.state() == BackendState.DRAINING || pool.discovery() != null && pool.discovery().owns(b.id())) {
+            if (b.state() == BackendState.DRAINING
+                    || pool.discovery() != null && pool.discovery().owns(b.id())) {
                 continue; // on its way out, or the registry's
             }
             ObjectNode n = backends.addObject();
@@ -537,7 +539,6 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         }
         return backends;
     }
-
 
     private static PosixFileAttributes posix(Path p) throws IOException {
         try {

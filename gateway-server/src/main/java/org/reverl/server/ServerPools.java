@@ -113,7 +113,8 @@ final class ServerPools implements AutoCloseable {
                 String prefix = running.size() == 1 && next.pools().size() == 1 ? "" : "pool " + p.name() + ": ";
                 if (!p.gateway().equals(r.config().gateway())) {
                     LoadBalancers.reconfigure(r.lb(), p.gateway(), registry);
-                    changes.add(prefix + "engine settings applied (strategy " + p.gateway().strategy() + ", health "
+                    changes.add(prefix + "engine settings applied (strategy "
+                            + p.gateway().strategy() + ", health "
                             + (p.gateway().healthCheck() == null
                                     ? "off"
                                     : p.gateway().healthCheck().probe()) + ")");
@@ -201,8 +202,8 @@ final class ServerPools implements AutoCloseable {
                     "reverl-pool-close");
             closer.setDaemon(true);
             closer.start();
-            changes.add("removed pool " + r.config().name() + " (closes when its requests are done, within " + grace
-                    + ")");
+            changes.add(
+                    "removed pool " + r.config().name() + " (closes when its requests are done, within " + grace + ")");
         }
     }
 
@@ -224,11 +225,6 @@ final class ServerPools implements AutoCloseable {
         Map<String, Running> p = pools;
         Running r = p.get(defaultPool);
         return r != null ? r : p.values().iterator().next();
-    }
-
-    /** Whether backend {@code id} of {@code pool} came from discovery. */
-    boolean discovered(Running pool, String id) {
-        return pool.discovery() != null && pool.discovery().owns(id);
     }
 
     /** Whether some pool has a backend up. */

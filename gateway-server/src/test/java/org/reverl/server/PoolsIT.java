@@ -117,8 +117,8 @@ class PoolsIT {
 
     private HttpResponse<String> admin(String method, String path) throws Exception {
         return client.send(
-                HttpRequest.newBuilder(URI.create(
-                                "http://127.0.0.1:" + server.adminAddress().orElseThrow().getPort() + path))
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                + server.adminAddress().orElseThrow().getPort() + path))
                         .header("Content-Type", "application/json")
                         .method(method, HttpRequest.BodyPublishers.noBody())
                         .build(),

@@ -119,8 +119,8 @@ public final class Router {
                     problems.add(Checks.message(
                             "routes[" + i + "]",
                             r.describe(),
-                            "a route that can match; routes[" + j + "] (" + routes.get(j).describe()
-                                    + ") takes every request it would"));
+                            "a route that can match; routes[" + j + "] ("
+                                    + routes.get(j).describe() + ") takes every request it would"));
                     break;
                 }
             }
@@ -145,7 +145,8 @@ public final class Router {
 
     @Override
     public String toString() {
-        return "Router" + List.of(routes) + (defaultPool == null ? " else " + noMatchStatus : " else " + defaultPool.name());
+        return "Router" + List.of(routes)
+                + (defaultPool == null ? " else " + noMatchStatus : " else " + defaultPool.name());
     }
 
     /** Builds a {@link Router}. Not thread-safe. */

@@ -9,8 +9,8 @@ import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.reverl.gateway.core.LoadBalancers;
 import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.core.LoadBalancers;
 
 /** The matching rules of routes and the checks of a routing table, without sockets. */
 class RouterTest {
@@ -72,8 +72,10 @@ class RouterTest {
         assertThat(r.matches("POST", "h", "/api/x", canary)).isTrue();
         assertThat(r.matches("GET", "h", "/api/x", canary)).isFalse();
         assertThat(r.matches("POST", "h", "/web", canary)).isFalse();
-        assertThat(r.matches("POST", "h", "/api/x", new DefaultHttpHeaders().add("X-Canary", "ON"))).isFalse();
-        assertThat(Route.builder().pool("all").build().matches("PUT", null, "/x", NONE)).isTrue();
+        assertThat(r.matches("POST", "h", "/api/x", new DefaultHttpHeaders().add("X-Canary", "ON")))
+                .isFalse();
+        assertThat(Route.builder().pool("all").build().matches("PUT", null, "/x", NONE))
+                .isTrue();
     }
 
     @Test
@@ -108,8 +110,14 @@ class RouterTest {
         // more specific first is the right order: nothing is shadowed
         assertThat(Router.problems(
                         List.of(
-                                Route.builder().host("api.example.com").pool("api").build(),
-                                Route.builder().host("*.example.com").pool("web").build(),
+                                Route.builder()
+                                        .host("api.example.com")
+                                        .pool("api")
+                                        .build(),
+                                Route.builder()
+                                        .host("*.example.com")
+                                        .pool("web")
+                                        .build(),
                                 Route.builder().path("/api/").pool("api").build(),
                                 Route.builder().path("/api").pool("web").build()),
                         Set.of("web", "api"),
@@ -129,12 +137,15 @@ class RouterTest {
                     .route(Route.builder().path("/api").pool("api").build())
                     .route(Route.builder().host("www.example.com").pool("web").build());
             Router noDefault = b.build();
-            assertThat(noDefault.route("GET", "www.example.com", "/api/x", NONE)).isSameAs(api);
+            assertThat(noDefault.route("GET", "www.example.com", "/api/x", NONE))
+                    .isSameAs(api);
             assertThat(noDefault.route("GET", "www.example.com", "/x", NONE)).isSameAs(web);
             assertThat(noDefault.route("GET", "other.example.com", "/x", NONE)).isNull();
             assertThat(noDefault.noMatchStatus()).isEqualTo(404);
-            assertThat(b.defaultPool("web").build().route("GET", null, "/x", NONE)).isSameAs(web);
-            assertThatThrownBy(() -> Router.builder().pool(web).defaultPool("nope").build())
+            assertThat(b.defaultPool("web").build().route("GET", null, "/x", NONE))
+                    .isSameAs(web);
+            assertThatThrownBy(
+                            () -> Router.builder().pool(web).defaultPool("nope").build())
                     .hasMessage("defaultPool: \"nope\" (expected: one of [web])");
         } finally {
             lb.close();
@@ -149,11 +160,24 @@ class RouterTest {
             ProxyPool web = ProxyPool.of("web", lb, HttpProxyConfig.builder().build());
             Router router = Router.builder()
                     .pool(web)
-                    .route(Route.builder().host("api.example.com").path("/v1").pool("web").build())
-                    .route(Route.builder().host("*.example.com").header("x-canary", "on").pool("web").build())
-                    .route(Route.builder().path("/static/").method("GET").pool("web").build())
+                    .route(Route.builder()
+                            .host("api.example.com")
+                            .path("/v1")
+                            .pool("web")
+                            .build())
+                    .route(Route.builder()
+                            .host("*.example.com")
+                            .header("x-canary", "on")
+                            .pool("web")
+                            .build())
+                    .route(Route.builder()
+                            .path("/static/")
+                            .method("GET")
+                            .pool("web")
+                            .build())
                     .build();
-            HttpHeaders headers = new DefaultHttpHeaders().add("x-canary", "off").add("accept", "*/*");
+            HttpHeaders headers =
+                    new DefaultHttpHeaders().add("x-canary", "off").add("accept", "*/*");
             String[] hosts = {"API.example.com:8080", "www.example.com", "other.test", null};
             String[] uris = {"/v1/users?id=7", "/static/app.js", "/v2", "/"};
             com.sun.management.ThreadMXBean threads =

@@ -31,12 +31,19 @@ class RoutesIT {
         apiLb = LoadBalancers.builder()
                 .backend(BackendSpec.of("api-1", "http://" + api.address()))
                 .build();
-        config = HttpProxyConfig.builder().listen("127.0.0.1", 0).ioThreads(2).http2(true).build();
+        config = HttpProxyConfig.builder()
+                .listen("127.0.0.1", 0)
+                .ioThreads(2)
+                .http2(true)
+                .build();
         proxy = HttpProxyServer.start(
                 Router.builder()
                         .pool(ProxyPool.of("web", webLb, config))
                         .pool(ProxyPool.of("api", apiLb, config))
-                        .route(Route.builder().host("api.example.com").pool("api").build())
+                        .route(Route.builder()
+                                .host("api.example.com")
+                                .pool("api")
+                                .build())
                         .route(Route.builder().path("/api").pool("api").build())
                         .route(Route.builder().host("*.example.com").pool("web").build())
                         .build(),
@@ -64,7 +71,9 @@ class RoutesIT {
     void http11_routedByHostAndPath_noMatchIs404FromNoBackend() throws Exception {
         assertThat(get("API.example.com:8080", "/")).startsWith("HTTP/1.1 200 ").endsWith("api-1");
         assertThat(get("www.example.com", "/")).startsWith("HTTP/1.1 200 ").endsWith("web-1");
-        assertThat(get("www.example.com", "/api/users")).startsWith("HTTP/1.1 200 ").endsWith("api-1");
+        assertThat(get("www.example.com", "/api/users"))
+                .startsWith("HTTP/1.1 200 ")
+                .endsWith("api-1");
         assertThat(get("www.example.com", "/apis")).startsWith("HTTP/1.1 200 ").endsWith("web-1");
         int before = web.requests.size() + api.requests.size();
         assertThat(get("other.test", "/")).startsWith("HTTP/1.1 404 ");
@@ -116,7 +125,8 @@ class RoutesIT {
     @Test
     void route_swapAppliesToTheNextRequestOfAnOpenConnection() throws Exception {
         try (H2Client h2 = new H2Client(proxy.localAddress())) {
-            assertThat(h2.send(H2Client.get("/")).get(5, TimeUnit.SECONDS).status()).isEqualTo(404);
+            assertThat(h2.send(H2Client.get("/")).get(5, TimeUnit.SECONDS).status())
+                    .isEqualTo(404);
             proxy.route(Router.builder()
                     .pool(ProxyPool.of("web", webLb, config))
                     .defaultPool("web")
@@ -128,7 +138,8 @@ class RoutesIT {
                     .route(Route.builder().path("/only").pool("web").build())
                     .noMatchStatus(421)
                     .build());
-            assertThat(h2.send(H2Client.get("/")).get(5, TimeUnit.SECONDS).status()).isEqualTo(421);
+            assertThat(h2.send(H2Client.get("/")).get(5, TimeUnit.SECONDS).status())
+                    .isEqualTo(421);
         }
     }
 }

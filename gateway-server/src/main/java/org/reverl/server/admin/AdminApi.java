@@ -363,8 +363,7 @@ final class AdminApi {
             }
             throw new ApiError(400, e.getMessage()); // e.g. an address the probe cannot check
         }
-        return new AdminExchange.Reply(
-                201, JSON, bytes(views.backend(b)), Map.of("Location", base + "/" + spec.id()));
+        return new AdminExchange.Reply(201, JSON, bytes(views.backend(b)), Map.of("Location", base + "/" + spec.id()));
     }
 
     private ApiError conflict(String id, LoadBalancer lb) {

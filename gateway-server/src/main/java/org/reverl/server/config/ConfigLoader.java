@@ -105,9 +105,8 @@ public final class ConfigLoader {
         List<ReverlConfig.Listener> listeners = listeners(r, top, baseDir);
         HttpProxyConfig proxy = proxy(r, top, baseDir);
         boolean poolsForm = top.has("pools");
-        Map<String, ReverlConfig.Pool> pools = poolsForm
-                ? pools(r, top, baseDir, proxy)
-                : singlePool(r, top, baseDir, proxy);
+        Map<String, ReverlConfig.Pool> pools =
+                poolsForm ? pools(r, top, baseDir, proxy) : singlePool(r, top, baseDir, proxy);
         ReverlConfig.Routing routing = routing(r, top, pools.keySet(), poolsForm);
         ReverlConfig.Admin admin = admin(r, top, baseDir);
         TreeReader.Obj metricsObj = top.obj("metrics");
@@ -136,8 +135,7 @@ public final class ConfigLoader {
         List<BackendSpec> backends = backends(r, top, baseDir, top.has("discovery"));
         GatewayConfig gateway = gateway(r, top);
         checkProbeAddresses(r, top, gateway, backends);
-        return Map.of(
-                ProxyPool.DEFAULT, ReverlConfig.Pool.of(ProxyPool.DEFAULT, backends, gateway, discovery, proxy));
+        return Map.of(ProxyPool.DEFAULT, ReverlConfig.Pool.of(ProxyPool.DEFAULT, backends, gateway, discovery, proxy));
     }
 
     /**

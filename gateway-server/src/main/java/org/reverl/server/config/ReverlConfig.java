@@ -174,8 +174,7 @@ public record ReverlConfig(
 
         /** The data path's view of this pool, over {@code lb}. */
         public ProxyPool proxyPool(org.reverl.gateway.api.LoadBalancer lb) {
-            return new ProxyPool(
-                    name, lb, connectTimeout, responseTimeout, upstreamIdleTimeout, gateway.maxAttempts());
+            return new ProxyPool(name, lb, connectTimeout, responseTimeout, upstreamIdleTimeout, gateway.maxAttempts());
         }
     }
 

@@ -30,6 +30,7 @@ final class BackendMeters {
     final Backend backend;
     /** The name of the backend's pool. */
     final String pool;
+
     private final List<Meter> meters = new ArrayList<>();
     private final Timer latency;
     /** Responses by status class; index {@code status / 100}, 2 to 5. */

@@ -156,7 +156,8 @@ public final class ServerMetrics implements AutoCloseable {
                 m.remove(registry);
             }
         }
-        for (Meter meter : new ArrayList<>(registry.find(EVENTS).tag("pool", f.pool).meters())) {
+        for (Meter meter :
+                new ArrayList<>(registry.find(EVENTS).tag("pool", f.pool).meters())) {
             registry.remove(meter);
         }
     }

@@ -95,8 +95,8 @@ class AdminUnderLoadIT {
                     .isEqualTo(servedByB2);
 
             String scrape = server.admin("GET", "/metrics", null).body();
-            OptionalDouble b4Responses =
-                    Scrape.value(scrape, "reverl_backend_responses_total{backend=\"b4\",pool=\"default\",status=\"2xx\"}");
+            OptionalDouble b4Responses = Scrape.value(
+                    scrape, "reverl_backend_responses_total{backend=\"b4\",pool=\"default\",status=\"2xx\"}");
             assertThat(b4Responses).isPresent();
             assertThat(b4Responses.getAsDouble()).isGreaterThanOrEqualTo(20);
             assertThat(Scrape.value(scrape, "reverl_backend_state{backend=\"b4\",pool=\"default\"}"))

@@ -98,18 +98,13 @@ class PoolsConfigTest {
         assertThat(parse("""
                         listeners: [ { address: 127.0.0.1:0 } ]
                         pools: { web: { backends: [ { id: b1, address: 127.0.0.1:9001 } ] } }
-                        """)
-                        .routing()
-                        .defaultPool())
-                .isEqualTo("web");
-        assertErrors(
-                """
+                        """).routing().defaultPool()).isEqualTo("web");
+        assertErrors("""
                 listeners: [ { address: 127.0.0.1:0 } ]
                 pools:
                   web: { backends: [ { id: b1, address: 127.0.0.1:9001 } ] }
                   api: { backends: [ { id: b2, address: 127.0.0.1:9002 } ] }
-                """,
-                "routes: missing (expected: routes to the pools [web, api], or a defaultPool)");
+                """, "routes: missing (expected: routes to the pools [web, api], or a defaultPool)");
     }
 
     @Test

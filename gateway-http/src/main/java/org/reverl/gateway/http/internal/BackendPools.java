@@ -257,7 +257,8 @@ final class BackendPools {
                 idle.addFirst(b);
                 b.parkIdle();
                 if (sweep == null) {
-                    sweep = loop.schedule(sweepTask, proxyPool.upstreamIdleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                    sweep = loop.schedule(
+                            sweepTask, proxyPool.upstreamIdleTimeout().toNanos(), TimeUnit.NANOSECONDS);
                 }
             } else {
                 b.close();
@@ -352,7 +353,9 @@ final class BackendPools {
             long now = settings.ticker.nanoTime();
             BackendHandler b;
             while ((b = idle.peekLast()) != null
-                    && (removed || now - b.parkedAt >= proxyPool.upstreamIdleTimeout().toNanos())) {
+                    && (removed
+                            || now - b.parkedAt
+                                    >= proxyPool.upstreamIdleTimeout().toNanos())) {
                 idle.pollLast();
                 b.close();
             }
