@@ -93,27 +93,21 @@ class RoutesIT {
         assertThat(replies).containsSubsequence("HTTP/1.1 200 ", "web-1", "HTTP/1.1 404 ", "HTTP/1.1 200 ", "api-1");
     }
 
+    private static H2Client.Reply get(H2Client h2, String authority, String path) throws Exception {
+        return h2.send(new DefaultHttp2Headers()
+                        .method("GET")
+                        .scheme("http")
+                        .authority(authority)
+                        .path(path))
+                .get(5, TimeUnit.SECONDS);
+    }
+
     @Test
     void http2_streamsRoutedTheSameWay() throws Exception {
         try (H2Client h2 = new H2Client(proxy.localAddress())) {
-            H2Client.Reply byHost = h2.send(new DefaultHttp2Headers()
-                            .method("GET")
-                            .scheme("http")
-                            .authority("api.example.com")
-                            .path("/"))
-                    .get(5, TimeUnit.SECONDS);
-            H2Client.Reply byPath = h2.send(new DefaultHttp2Headers()
-                            .method("GET")
-                            .scheme("http")
-                            .authority("www.example.com")
-                            .path("/api/x"))
-                    .get(5, TimeUnit.SECONDS);
-            H2Client.Reply web1 = h2.send(new DefaultHttp2Headers()
-                            .method("GET")
-                            .scheme("http")
-                            .authority("www.example.com")
-                            .path("/"))
-                    .get(5, TimeUnit.SECONDS);
+            H2Client.Reply byHost = get(h2, "api.example.com", "/");
+            H2Client.Reply byPath = get(h2, "www.example.com", "/api/x");
+            H2Client.Reply web1 = get(h2, "www.example.com", "/");
             H2Client.Reply none = h2.send(H2Client.get("/")).get(5, TimeUnit.SECONDS); // authority h2.test
             assertThat(byHost).isEqualTo(new H2Client.Reply(200, "api-1"));
             assertThat(byPath).isEqualTo(new H2Client.Reply(200, "api-1"));

@@ -53,6 +53,18 @@ import org.reverl.server.admin.AdminSettings;
  * <pre>
  * discovery: { source: dns, name: _http._tcp.web.example }
  * </pre>
+ *
+ * <p>Several pools take the place of the top-level backends and engine sections, each read by the same section
+ * readers under {@code pools.<name>}, and routes send requests to them (see {@link org.reverl.gateway.http.Route}):
+ * <pre>
+ * pools:
+ *   web: { backends: [...], strategy: { name: least_conn } }
+ *   api: { backends: [...], timeouts: { response: 5s } }
+ * routes:
+ *   - { host: api.example.com, pool: api }
+ *   - { path: /api, pool: api }
+ * defaultPool: web
+ * </pre>
  */
 public final class ConfigLoader {
 
