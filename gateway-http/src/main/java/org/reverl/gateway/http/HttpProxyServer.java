@@ -44,9 +44,9 @@ public final class HttpProxyServer implements AutoCloseable {
     private LoadBalancer lb;
 
     private final RouterRef router;
-    /** The load balancers whose removed backends' connections are forgotten; guarded by {@code this}. */
-    private final java.util.Set<LoadBalancer> followed =
-            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** The load balancers whose removed backends' connections are forgotten, and how; guarded by {@code this}. */
+    private final java.util.Map<LoadBalancer, org.reverl.gateway.api.BackendEventListener> followed =
+            new java.util.IdentityHashMap<>();
 
     private volatile HttpProxyConfig config;
     private final Initializer initializer;
@@ -182,17 +182,31 @@ public final class HttpProxyServer implements AutoCloseable {
         return router.get();
     }
 
-    /** A removed backend's idle connections are closed on every event loop, and its pools forgotten. */
+    /**
+     * A removed backend's idle connections are closed on every event loop, and its pools forgotten. A load balancer
+     * {@code r} no longer routes to is no longer followed (the idle connections to its backends time out).
+     */
     private synchronized void follow(Router r) {
+        java.util.Set<LoadBalancer> routed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (ProxyPool p : r.pools().values()) {
-            if (followed.add(p.lb())) {
-                p.lb().addListener(event -> {
+            routed.add(p.lb());
+            followed.computeIfAbsent(p.lb(), lb -> {
+                org.reverl.gateway.api.BackendEventListener l = event -> {
                     if (event.type() == BackendEvent.Type.REMOVED && !group.isShuttingDown()) {
                         initializer.current.settings().forget(event.backendId(), group);
                     }
-                });
-            }
+                };
+                lb.addListener(l);
+                return l;
+            });
         }
+        followed.entrySet().removeIf(e -> {
+            if (routed.contains(e.getKey())) {
+                return false;
+            }
+            e.getKey().removeListener(e.getValue());
+            return true;
+        });
     }
 
     /**
