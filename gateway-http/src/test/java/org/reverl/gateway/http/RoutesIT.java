@@ -3,6 +3,7 @@ package org.reverl.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -114,6 +115,24 @@ class RoutesIT {
             assertThat(web1).isEqualTo(new H2Client.Reply(200, "web-1"));
             assertThat(none.status()).isEqualTo(404);
         }
+    }
+
+    @Test
+    void backendTimeouts_arePerPool() throws Exception {
+        proxy.route(Router.builder()
+                .pool(new ProxyPool(
+                        "web",
+                        webLb,
+                        config.connectTimeout(),
+                        Duration.ofMillis(300),
+                        config.upstreamIdleTimeout(),
+                        config.maxAttempts()))
+                .pool(ProxyPool.of("api", apiLb, config))
+                .route(Route.builder().host("api.example.com").pool("api").build())
+                .defaultPool("web")
+                .build());
+        assertThat(get("x.test", "/slow?ms=1000")).startsWith("HTTP/1.1 504 ");
+        assertThat(get("api.example.com", "/slow?ms=1000")).startsWith("HTTP/1.1 200 ");
     }
 
     @Test
