@@ -18,6 +18,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,8 +34,8 @@ import org.reverl.server.config.ConfigLoader;
 
 /**
  * A server with two pools behind one listener, routed by Host and by path prefix, with real backends: answers, 404 for
- * what no route matches, the admin API and metrics per pool, and a reload that adds a pool and a route, then removes a
- * pool.
+ * what no route matches, the admin API and metrics per pool, reloads that add a pool and a route, then remove a pool,
+ * also under load.
  */
 class PoolsIT {
 
@@ -169,6 +176,56 @@ class PoolsIT {
                 .untilAsserted(() -> assertThat(admin("GET", "/metrics").body())
                         .contains("reverl_backend_responses_total{backend=\"api-1\",pool=\"api\",status=\"2xx\"} 1.0")
                         .contains("reverl_backend_state{backend=\"web-1\",pool=\"web\"} 0.0"));
+    }
+
+    /** Reloads that add and remove pools while clients keep asking: every request is answered 200. */
+    @Test
+    void reloadUnderLoad_addingAndRemovingPools_dropsNoRequest() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        AtomicInteger answered = new AtomicInteger();
+        ExecutorService clients = Executors.newFixedThreadPool(3);
+        toClose.add(clients::shutdownNow);
+        String[] hosts = {"api.example.com", "www.example.com", "static.example.com"};
+        List<Future<?>> running = new ArrayList<>();
+        for (String host : hosts) {
+            running.add(clients.submit(() -> {
+                for (int i = 0; i < 5_000 && !stop.get(); i++) {
+                    try {
+                        String r = get(host, "/");
+                        if (!r.startsWith("HTTP/1.1 200 ")) {
+                            failures.add(host + ": " + r.lines().findFirst().orElse(r));
+                        }
+                        answered.incrementAndGet();
+                    } catch (IOException e) {
+                        failures.add(host + ": " + e);
+                    }
+                }
+            }));
+        }
+        String withStatic = head() + "defaultPool: web\n" + webAndApi()
+                + "  static:\n"
+                + "    backends: [ { id: static-1, address: \"" + static1.address() + "\" } ]\n"
+                + "routes:\n  - { host: static.example.com, pool: static }\n"
+                + ROUTES.substring("routes:\n".length());
+        String withoutApi = head() + "defaultPool: web\npools:\n"
+                + "  web:\n"
+                + "    backends: [ { id: web-1, address: \"" + web1.address() + "\" } ]\n"
+                + "  static:\n"
+                + "    backends: [ { id: static-1, address: \"" + static1.address() + "\" } ]\n"
+                + "routes:\n  - { host: static.example.com, pool: static }\n";
+        for (int round = 0; round < 6; round++) {
+            int before = answered.get();
+            await().atMost(Duration.ofSeconds(10)).until(() -> answered.get() >= before + 30);
+            Files.writeString(file, round % 2 == 0 ? withStatic : withoutApi);
+            assertThat(server.reload().applied()).isTrue();
+        }
+        stop.set(true);
+        for (Future<?> f : running) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        assertThat(failures).isEmpty();
+        assertThat(answered.get()).isGreaterThan(180);
     }
 
     @Test
