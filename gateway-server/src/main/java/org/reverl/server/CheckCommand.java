@@ -27,6 +27,26 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         try {
             ReverlConfig c = new ConfigLoader(ProviderRegistry.load()).load(config);
+            if (c.pools().size() > 1) {
+                int backends = 0;
+                for (ReverlConfig.Pool p : c.pools().values()) {
+                    backends += p.backends().size();
+                }
+                spec.commandLine()
+                        .getOut()
+                        .printf(
+                                "%s: OK: %d listener(s), %d pools %s with %d backend(s), %d route(s), default pool %s%n",
+                                config,
+                                c.listeners().size(),
+                                c.pools().size(),
+                                c.pools().keySet(),
+                                backends,
+                                c.routing().routes().size(),
+                                c.routing().defaultPool() == null
+                                        ? "none (no match: " + c.routing().noMatchStatus() + ")"
+                                        : c.routing().defaultPool());
+                return ExitCodes.OK;
+            }
             spec.commandLine()
                     .getOut()
                     .printf(

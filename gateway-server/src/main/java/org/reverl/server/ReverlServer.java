@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -28,23 +30,22 @@ import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.core.DiscoveryFollower;
 import org.reverl.gateway.core.DiscoveryStatus;
-import org.reverl.gateway.core.LoadBalancers;
 import org.reverl.gateway.http.HttpProxyConfig;
 import org.reverl.gateway.http.HttpProxyServer;
+import org.reverl.gateway.http.Router;
 import org.reverl.gateway.http.TlsSettings;
 import org.reverl.server.admin.AdminServer;
 import org.reverl.server.admin.AdminSettings;
 import org.reverl.server.config.ConfigException;
 import org.reverl.server.config.ConfigLoader;
 import org.reverl.server.config.ReverlConfig;
-import org.reverl.server.metrics.DiscoveryMeters;
 import org.reverl.server.metrics.ServerMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running Reverl server: the load balancer with the configured backends, one proxy per listener, configuration
- * reload and save, and graceful shutdown. The admin API and metrics operate on it through {@link ServerControl}.
+ * The running Reverl server: its pools (a load balancer each, with the configured backends), the router that sends
+ * each request to a pool, one proxy per listener, configuration reload and save, and graceful shutdown. The admin API and metrics operate on it through {@link ServerControl}.
  *
  * <p>Thread-safe. {@link #reload()} and {@link #saveConfig()} are serialized with each other.
  */
@@ -55,7 +56,10 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     /** Reverl's version. */
     public static final String VERSION = "0.1.0";
 
+    /** The default pool's load balancer, as given; the pools own it once started. */
     private final LoadBalancer lb;
+
+    private volatile ServerPools pools;
     private final ConfigLoader loader;
     private final Path configFile;
     /** The listeners, in configuration order; changed by reload. */
@@ -67,13 +71,13 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     private volatile boolean closed;
     private volatile InetSocketAddress adminAddress;
     private volatile Path adminSocket;
-    private volatile DiscoveryFollower discovery;
 
     /** The membership source of the configuration file's backends: a reload manages those, and only those. */
     public static final String CONFIG_SOURCE = "config";
 
     /**
-     * A server over {@code lb} (built from {@code config.gateway()}, without backends yet); not started.
+     * A server over {@code lb} (built from {@code config.gateway()}, the default pool's engine settings, without
+     * backends yet) for the default pool, and load balancers of its own for the other pools; not started.
      *
      * @param configFile the file the configuration came from, or {@code null}: then reload and save are refused
      */
@@ -85,7 +89,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     }
 
     /**
-     * Adds the configured backends and starts one proxy per listener.
+     * Starts the pools with their configured backends, and one proxy per listener.
      *
      * @throws IllegalStateException if a listener cannot be bound or its TLS material cannot be loaded; whatever was
      *     started is stopped again
@@ -94,23 +98,15 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         ReverlConfig c = config;
         try {
             // metrics first: they follow ADDED events, so they see every backend
-            ServerMetrics metrics = ServerMetrics.create(lb);
+            ServerMetrics metrics = ServerMetrics.create(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
             closeWithServer(metrics);
             observer = metrics.observer();
-            LoadBalancers.membership(lb).reconcile(CONFIG_SOURCE, c.backends());
-            if (c.discovery() != null) {
-                // after the file's backends: a discovered backend with the id of one of them is skipped
-                DiscoveryFollower f = DiscoveryFollower.start(
-                        loader.registry()
-                                .newSource(c.discovery().source(), c.discovery().options()),
-                        lb,
-                        e -> {});
-                closeWithServer(f);
-                discovery = f;
-                DiscoveryMeters.bind(metrics.registry(), f);
-            }
+            ServerPools started = new ServerPools(loader.registry(), metrics);
+            pools = started;
+            started.start(c, lb);
+            Router router = started.router(c.routing());
             for (ReverlConfig.Listener listener : c.listeners()) {
-                proxies.add(HttpProxyServer.start(lb, proxyConfig(c, listener, observer)));
+                proxies.add(HttpProxyServer.start(router, proxyConfig(c, listener, observer)));
             }
             if (c.admin().enabled()) {
                 AdminServer admin = AdminServer.start(adminSettings(c), this, metrics);
@@ -227,21 +223,37 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         return proxies.get(index).config().isTls();
     }
 
+    /** The default pool's load balancer: the routing table's default pool, or the first pool. */
     @Override
     public LoadBalancer loadBalancer() {
-        return lb;
+        ServerPools p = pools;
+        return p == null ? lb : p.defaultPool().lb();
+    }
+
+    @Override
+    public Map<String, LoadBalancer> pools() {
+        ServerPools p = pools;
+        if (p == null) {
+            return Map.of(config.defaultPool().name(), lb);
+        }
+        Map<String, LoadBalancer> m = new LinkedHashMap<>();
+        p.all().forEach((name, r) -> m.put(name, r.lb()));
+        return m;
+    }
+
+    @Override
+    public String defaultPoolName() {
+        ServerPools p = pools;
+        return p == null
+                ? config.defaultPool().name()
+                : p.defaultPool().config().name();
     }
 
     @Override
     public java.util.Optional<DiscoveryStatus> discovery() {
-        DiscoveryFollower f = discovery;
+        ServerPools p = pools;
+        DiscoveryFollower f = p == null ? null : p.defaultPool().discovery();
         return f == null ? java.util.Optional.empty() : java.util.Optional.of(f.status());
-    }
-
-    /** Whether backend {@code id} came from discovery: save leaves such backends out of the file. */
-    private boolean discovered(String id) {
-        DiscoveryFollower f = discovery;
-        return f != null && f.owns(id);
     }
 
     @Override
@@ -251,15 +263,8 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
 
     @Override
     public boolean ready() {
-        if (closed || proxies.isEmpty()) {
-            return false;
-        }
-        for (Backend b : lb.backends()) {
-            if (b.state() == BackendState.UP) {
-                return true;
-            }
-        }
-        return false;
+        ServerPools p = pools;
+        return !closed && !proxies.isEmpty() && p != null && p.anyUp();
     }
 
     // ---------------------------------------------------------------- reload and save
@@ -268,9 +273,12 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
      * Reloads the configuration file. Everything that can change while running is applied, in this order, and a file
      * with errors changes nothing:
      * <ol>
-     *   <li>the engine (strategy and options, health, breaker, retry), which refuses, before changing anything, a
-     *       probe that cannot check a member;
-     *   <li>the backends, by difference, through the one membership path (source {@value #CONFIG_SOURCE});
+     *   <li>the pools: new ones start; in each pool that stays, the engine (strategy and options, health, breaker,
+     *       retry), which refuses, before changing anything, a probe that cannot check a member, then the backends, by
+     *       difference, through the one membership path (source {@value #CONFIG_SOURCE});
+     *   <li>the routes and the pools' backend timeouts, swapped atomically on every listener: each request is routed
+     *       by the old table or the new one as a whole;
+     *   <li>removed pools drain and close once their requests are done (within {@code shutdownTimeout});
      *   <li>each listener that stays gets the new timeouts, limits, trusted proxies, access log and TLS certificate for
      *       its new connections; new listeners start, removed ones stop accepting and close after {@code
      *       shutdownTimeout}.
@@ -297,37 +305,31 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         ReverlConfig running = config;
         List<String> changes = new ArrayList<>();
         List<String> restart = new ArrayList<>();
-        if (!next.gateway().equals(running.gateway())) {
-            try {
-                LoadBalancers.reconfigure(lb, next.gateway(), loader.registry());
-            } catch (IllegalArgumentException e) {
-                return new ReloadResult(false, List.of(), List.of(), List.of(e.getMessage()));
-            }
-            changes.add("engine settings applied (strategy " + next.gateway().strategy() + ", health "
-                    + (next.gateway().healthCheck() == null
-                            ? "off"
-                            : next.gateway().healthCheck().probe()) + ")");
-        }
+        List<ServerPools.Running> gone;
         try {
-            changes.addAll(LoadBalancers.membership(lb)
-                    .reconcile(CONFIG_SOURCE, next.backends())
-                    .changes());
+            gone = pools.apply(next, changes, restart);
         } catch (IllegalArgumentException e) {
             return new ReloadResult(false, changes, List.of(), List.of(e.getMessage()));
         }
         if (next.proxy().ioThreads() != running.proxy().ioThreads()) {
             restart.add("ioThreads");
         }
-        ReverlConfig effective = withRunning(next, running);
-        changes.addAll(applyListeners(effective));
+        ReverlConfig effective = withRunning(next, running, pools.configs());
+        Router router = pools.router(effective.routing());
+        changes.addAll(applyListeners(effective, router));
+        if (!next.routing().equals(running.routing())) {
+            changes.add("routes applied (" + next.routing().routes().size() + " route(s), "
+                    + (next.routing().defaultPool() == null
+                            ? "no match: " + next.routing().noMatchStatus()
+                            : "default pool " + next.routing().defaultPool())
+                    + ")");
+        }
+        pools.retire(gone, next.shutdownTimeout(), changes);
         if (!next.admin().equals(running.admin())) {
             restart.add("admin");
         }
         if (next.metrics() != running.metrics()) {
             restart.add("metrics");
-        }
-        if (!java.util.Objects.equals(next.discovery(), running.discovery())) {
-            restart.add("discovery");
         }
         config = effective;
         log.info(
@@ -338,28 +340,28 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         return new ReloadResult(true, changes, restart, List.of());
     }
 
-    /** {@code next} with what needs a restart kept as it runs. */
-    private static ReverlConfig withRunning(ReverlConfig next, ReverlConfig running) {
+    /** {@code next} with what needs a restart kept as it runs, and the pools as they run. */
+    private static ReverlConfig withRunning(
+            ReverlConfig next, ReverlConfig running, Map<String, ReverlConfig.Pool> pools) {
         HttpProxyConfig proxy =
                 next.proxy().toBuilder().ioThreads(running.proxy().ioThreads()).build();
         return new ReverlConfig(
                 next.listeners(),
-                next.backends(),
-                next.gateway(),
+                pools,
+                next.routing(),
                 proxy,
                 running.admin(),
                 running.metrics(),
                 next.accessLog(),
-                next.shutdownTimeout(),
-                running.discovery());
+                next.shutdownTimeout());
     }
 
     /**
      * Brings the listeners to {@code next}'s: the same address is reconfigured in place (new connections get the new
-     * settings), a new address starts, an address no longer listed stops accepting and closes after the shutdown
-     * timeout.
+     * settings) and routed by {@code router} from its next request, a new address starts, an address no longer listed
+     * stops accepting and closes after the shutdown timeout.
      */
-    private List<String> applyListeners(ReverlConfig next) {
+    private List<String> applyListeners(ReverlConfig next, Router router) {
         List<String> changes = new ArrayList<>();
         Map<InetSocketAddress, HttpProxyServer> running = new LinkedHashMap<>();
         for (HttpProxyServer p : proxies) {
@@ -391,13 +393,14 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
             } catch (RuntimeException e) {
                 changes.add("listener " + format(listener.address()) + " kept as it was: " + e.getMessage());
                 if (p != null) {
+                    p.route(router);
                     ordered.add(p);
                 }
                 continue;
             }
             if (p == null) {
                 try {
-                    ordered.add(HttpProxyServer.start(lb, pc));
+                    ordered.add(HttpProxyServer.start(router, pc));
                     changes.add("started listener " + format(listener.address()));
                 } catch (Exception e) { // Netty rethrows a failed bind's IOException unchecked
                     changes.add("listener " + format(listener.address()) + " not started: " + e.getMessage());
@@ -413,6 +416,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
                         changes.add("listener " + format(listener.address()) + " kept as it was: " + e.getMessage());
                     }
                 }
+                p.route(router);
                 ordered.add(p);
             }
         }
@@ -446,7 +450,8 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     /** Whether backends are reached with TLS material read from files: the proxy's or a backend's own. */
     private static boolean readsTlsFiles(ReverlConfig c) {
         return !c.proxy().backendTls().files().isEmpty()
-                || c.backends().stream()
+                || c.pools().values().stream()
+                        .flatMap(p -> p.backends().stream())
                         .anyMatch(b -> b.tags().containsKey(org.reverl.gateway.http.BackendTlsOptions.CA));
     }
 
@@ -474,8 +479,8 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     }
 
     /**
-     * Writes the live backends into the configuration file in place of its {@code backends} section, leaving the other
-     * sections as they are (comments are not kept). The file keeps its mode, owner and group; a symbolic link is
+     * Writes the live backends into the configuration file in place of its {@code backends} section (with pools, each
+     * running pool's {@code pools.<name>.backends}), leaving the other sections as they are (comments are not kept). The file keeps its mode, owner and group; a symbolic link is
      * followed and its target written; the new content goes to a temporary file created with mode 0600 in the same
      * directory, which then atomically replaces the target: a reader sees the old file or the new one.
      */
@@ -490,36 +495,22 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         if (!(tree instanceof ObjectNode)) {
             throw new IOException(configFile + ": not a YAML mapping any more");
         }
-        ArrayNode backends = mapper.createArrayNode();
-        for (Backend b : lb.backends()) {
-            if (b.state() == BackendState.DRAINING || discovered(b.id())) {
-                continue; // on its way out, or the registry's
-            }
-            ObjectNode n = backends.addObject();
-            n.put("id", b.id());
-            n.put("address", fileAddress(b.address()));
-            if (b.weight() != BackendSpec.DEFAULT_WEIGHT) {
-                n.put("weight", b.weight());
-            }
-            String health = b.spec().healthAddress();
-            if (health != null) {
-                BackendAddress h = BackendAddress.parse(health, BackendAddress.Scheme.TCP);
-                ObjectNode hn = n.putObject("health");
-                switch (h.scheme()) {
-                    case PID:
-                        hn.put("pid", Long.parseLong(h.value()));
-                        break;
-                    case PIDFILE:
-                        hn.put("pidfile", h.value());
-                        break;
-                    default:
-                        hn.put("address", h.hostPort());
-                        break;
+        int saved = 0;
+        JsonNode poolsNode = tree.get("pools");
+        if (poolsNode instanceof ObjectNode) {
+            for (ServerPools.Running r : pools.all().values()) {
+                JsonNode pool = poolsNode.get(r.config().name());
+                if (pool instanceof ObjectNode) {
+                    ArrayNode backends = backends(mapper, r);
+                    ((ObjectNode) pool).set("backends", backends);
+                    saved += backends.size();
                 }
             }
-            saveTlsOptions(n, b);
+        } else {
+            ArrayNode backends = backends(mapper, pools.defaultPool());
+            ((ObjectNode) tree).set("backends", backends);
+            saved = backends.size();
         }
-        ((ObjectNode) tree).set("backends", backends);
         PosixFileAttributes attributes = posix(target);
         Path tmp = attributes != null
                 ? Files.createTempFile(
@@ -552,8 +543,42 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         } finally {
             Files.deleteIfExists(tmp);
         }
-        log.info("saved {} backends to {}", backends.size(), target);
+        log.info("saved {} backends to {}", saved, target);
         return configFile;
+    }
+
+    /** The live backends of {@code pool} as the file lists them: not those draining, nor the registry's. */
+    private static ArrayNode backends(YAMLMapper mapper, ServerPools.Running pool) {
+        ArrayNode backends = mapper.createArrayNode();
+        for (Backend b : pool.lb().backends()) {
+            if (b.state() == BackendState.DRAINING
+                    || pool.discovery() != null && pool.discovery().owns(b.id())) {
+                continue; // on its way out, or the registry's
+            }
+            ObjectNode n = backends.addObject();
+            n.put("id", b.id());
+            n.put("address", fileAddress(b.address()));
+            if (b.weight() != BackendSpec.DEFAULT_WEIGHT) {
+                n.put("weight", b.weight());
+            }
+            String health = b.spec().healthAddress();
+            if (health != null) {
+                BackendAddress h = BackendAddress.parse(health, BackendAddress.Scheme.TCP);
+                ObjectNode hn = n.putObject("health");
+                switch (h.scheme()) {
+                    case PID:
+                        hn.put("pid", Long.parseLong(h.value()));
+                        break;
+                    case PIDFILE:
+                        hn.put("pidfile", h.value());
+                        break;
+                    default:
+                        hn.put("address", h.hostPort());
+                        break;
+                }
+            }
+        }
+        return backends;
     }
 
     private static PosixFileAttributes posix(Path p) throws IOException {
@@ -600,14 +625,11 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     }
 
     private int inFlight() {
-        int sum = 0;
-        for (Backend b : lb.backends()) {
-            sum += b.inFlight();
-        }
-        return sum;
+        ServerPools p = pools;
+        return p == null ? 0 : p.inFlight();
     }
 
-    /** Closes at once: proxies, then the extras (admin, demo backends), then the load balancer. Idempotent. */
+    /** Closes at once: proxies, then the extras (admin, demo backends), then the pools. Idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -624,6 +646,10 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
                 log.warn("closing {} failed", extras.get(i), e);
             }
         }
-        lb.close();
+        ServerPools p = pools;
+        if (p != null) {
+            p.close();
+        }
+        lb.close(); // closed with its pool already, unless the server never started
     }
 }

@@ -13,8 +13,21 @@ import org.reverl.gateway.api.LoadBalancer;
  */
 public interface ServerControl {
 
-    /** The engine of the data path: list, add, drain, remove, maintenance and enable backends through it. */
+    /**
+     * The engine of the default pool (the only one of a server configured with one list of backends): list, add,
+     * drain, remove, maintenance and enable backends through it.
+     */
     LoadBalancer loadBalancer();
+
+    /** Every pool's engine by pool name, in configuration order. */
+    default java.util.Map<String, LoadBalancer> pools() {
+        return java.util.Map.of(defaultPoolName(), loadBalancer());
+    }
+
+    /** The name of the pool {@link #loadBalancer()} belongs to. */
+    default String defaultPoolName() {
+        return org.reverl.gateway.http.ProxyPool.DEFAULT;
+    }
 
     /**
      * Re-reads the configuration file and applies everything that can change while running (backends by difference,

@@ -9,7 +9,7 @@ public final class Scrape {
 
     /**
      * The value of the sample {@code series}, written as in the scrape, e.g. {@code
-     * reverl_backend_errors_total{backend="b1",kind="5xx"}} (labels in alphabetical order); empty if there is none.
+     * reverl_backend_errors_total{backend="b1",kind="5xx",pool="default"}} (labels in alphabetical order); empty if there is none.
      */
     public static OptionalDouble value(String scrape, String series) {
         for (String line : scrape.split("\n")) {

@@ -16,6 +16,7 @@ import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.http.internal.ConnectionLimiter;
 import org.reverl.gateway.http.internal.FrontendInitializer;
 import org.reverl.gateway.http.internal.ProxySettings;
+import org.reverl.gateway.http.internal.RouterRef;
 import org.reverl.gateway.http.internal.Ticker;
 import org.reverl.gateway.http.internal.Transports;
 import org.slf4j.Logger;
@@ -23,20 +24,30 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running HTTP/1.1 reverse proxy: accepts clients on one address (TLS optional) and sends each request through a
- * {@link LoadBalancer} to one of its backends ({@code host:port}, {@code tcp://host:port} or {@code http://host:port}
+ * {@link LoadBalancer} (one, or the pool a {@link Router} chose for the request) to one of its backends ({@code host:port}, {@code tcp://host:port} or {@code http://host:port}
  * addresses), with keep-alive connection pools, streaming bodies, failover and the proxy duties of RFC 9110/9112.
  *
  * <p>Native epoll where available, NIO otherwise. {@link #config()}{@code .ioThreads()} event loops each accept,
  * serve their clients and own their backend connections.
  *
  * <p>Thread-safe. {@link #close()} stops listening, closes all connections and the event loops; it does not close the
- * load balancer, which the caller owns.
+ * load balancers, which the caller owns.
  */
 public final class HttpProxyServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HttpProxyServer.class);
 
-    private final LoadBalancer lb;
+    /**
+     * The one load balancer the server was started with, until {@link #route} gives it a router; {@code null} when it
+     * was started with a router. Guarded by {@code this}.
+     */
+    private LoadBalancer lb;
+
+    private final RouterRef router;
+    /** The load balancers whose removed backends' connections are forgotten, and how; guarded by {@code this}. */
+    private final java.util.Map<LoadBalancer, org.reverl.gateway.api.BackendEventListener> followed =
+            new java.util.IdentityHashMap<>();
+
     private volatile HttpProxyConfig config;
     private final Initializer initializer;
     private final ConnectionLimiter limiter;
@@ -47,6 +58,7 @@ public final class HttpProxyServer implements AutoCloseable {
 
     private HttpProxyServer(
             LoadBalancer lb,
+            RouterRef router,
             HttpProxyConfig config,
             Initializer initializer,
             ConnectionLimiter limiter,
@@ -55,6 +67,7 @@ public final class HttpProxyServer implements AutoCloseable {
             Transports transport,
             String tlsProvider) {
         this.lb = lb;
+        this.router = router;
         this.config = config;
         this.initializer = initializer;
         this.limiter = limiter;
@@ -65,23 +78,36 @@ public final class HttpProxyServer implements AutoCloseable {
     }
 
     /**
-     * Starts listening.
+     * Starts listening; every request goes to {@code lb}, with the backend timeouts and attempts of {@code config}
+     * (which {@link #reconfigure} changes).
      *
      * @throws IllegalStateException if the address cannot be bound or the TLS settings cannot be loaded
      */
     public static HttpProxyServer start(LoadBalancer lb, HttpProxyConfig config) {
         requireNonNull(lb, "lb");
         requireNonNull(config, "config");
+        return start(lb, Router.single(ProxyPool.of(ProxyPool.DEFAULT, lb, config)), config);
+    }
+
+    /**
+     * Starts listening; each request goes to the pool {@code router} picks for it, with that pool's backend timeouts
+     * and attempts. {@link #route} swaps the router.
+     *
+     * @throws IllegalStateException if the address cannot be bound or the TLS settings cannot be loaded
+     * @since 0.3
+     */
+    public static HttpProxyServer start(Router router, HttpProxyConfig config) {
+        requireNonNull(router, "router");
+        requireNonNull(config, "config");
+        return start(null, router, config);
+    }
+
+    private static HttpProxyServer start(LoadBalancer lb, Router initial, HttpProxyConfig config) {
         Transports transport = Transports.best();
-        Initializer initializer = new Initializer(frontend(lb, transport, config, null));
+        RouterRef router = new RouterRef(initial);
+        Initializer initializer = new Initializer(frontend(router, transport, config, null));
         ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "reverl-io");
-        // a removed backend's idle connections are closed on every event loop, and its pools forgotten
-        lb.addListener(event -> {
-            if (event.type() == BackendEvent.Type.REMOVED && !group.isShuttingDown()) {
-                initializer.current.settings().forget(event.backendId(), group);
-            }
-        });
         try {
             Channel ch = new ServerBootstrap()
                     .group(group)
@@ -98,7 +124,8 @@ public final class HttpProxyServer implements AutoCloseable {
                     .channel();
             String tlsProvider = tlsProvider(config);
             HttpProxyServer server =
-                    new HttpProxyServer(lb, config, initializer, limiter, group, ch, transport, tlsProvider);
+                    new HttpProxyServer(lb, router, config, initializer, limiter, group, ch, transport, tlsProvider);
+            server.follow(initial);
             log.info(
                     "listening on {}://{} ({}, {} io thread(s){})",
                     config.isTls() ? "https" : "http",
@@ -115,7 +142,7 @@ public final class HttpProxyServer implements AutoCloseable {
 
     /** The pipeline for new connections under {@code config}: its TLS context, limits, timeouts and fresh pools. */
     private static FrontendInitializer frontend(
-            LoadBalancer lb, Transports transport, HttpProxyConfig config, ProxySettings previous) {
+            RouterRef router, Transports transport, HttpProxyConfig config, ProxySettings previous) {
         SslContext ssl = null;
         io.netty.util.Mapping<String, SslContext> sni = null;
         if (config.tls() != null) {
@@ -126,7 +153,7 @@ public final class HttpProxyServer implements AutoCloseable {
                 throw new IllegalStateException("tls: " + e.getMessage(), e);
             }
         }
-        ProxySettings settings = new ProxySettings(lb, transport, config, ssl != null, Ticker.SYSTEM, previous);
+        ProxySettings settings = new ProxySettings(router, transport, config, ssl != null, Ticker.SYSTEM, previous);
         return new FrontendInitializer(settings, ssl, sni, config.accessLog(), config.http2());
     }
 
@@ -137,9 +164,57 @@ public final class HttpProxyServer implements AutoCloseable {
     }
 
     /**
+     * Swaps the router: the next request of every connection, new or open, is routed by {@code next}. Requests under
+     * way finish in the pool they were routed to. The load balancers stay the caller's: one no longer routed to may be
+     * closed once its requests are done.
+     *
+     * @since 0.3
+     */
+    public synchronized void route(Router next) {
+        requireNonNull(next, "next");
+        follow(next);
+        router.set(next);
+        lb = null;
+    }
+
+    /** The router requests go through now. */
+    public Router router() {
+        return router.get();
+    }
+
+    /**
+     * A removed backend's idle connections are closed on every event loop, and its pools forgotten. A load balancer
+     * {@code r} no longer routes to is no longer followed (the idle connections to its backends time out).
+     */
+    private synchronized void follow(Router r) {
+        java.util.Set<LoadBalancer> routed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (ProxyPool p : r.pools().values()) {
+            routed.add(p.lb());
+            followed.computeIfAbsent(p.lb(), lb -> {
+                org.reverl.gateway.api.BackendEventListener l = event -> {
+                    if (event.type() == BackendEvent.Type.REMOVED && !group.isShuttingDown()) {
+                        initializer.current.settings().forget(event.backendId(), group);
+                    }
+                };
+                lb.addListener(l);
+                return l;
+            });
+        }
+        followed.entrySet().removeIf(e -> {
+            if (routed.contains(e.getKey())) {
+                return false;
+            }
+            e.getKey().removeListener(e.getValue());
+            return true;
+        });
+    }
+
+    /**
      * Applies {@code next} to the connections accepted from now on: TLS certificate (or TLS on or off), limits,
      * timeouts, trusted proxies, attempts, observer and access log. Connections already open keep the settings they
-     * started with (a TLS session keeps its certificate) until they close. The listen address and the number of I/O
+     * started with (a TLS session keeps its certificate) until they close. A server started with one load balancer
+     * takes the backend timeouts and attempts for its next requests from {@code next} too; one started with a router
+     * keeps its pools'. The listen address and the number of I/O
      * threads cannot change on a running server.
      *
      * @throws IllegalArgumentException if {@code next} listens elsewhere or has another thread count
@@ -156,7 +231,10 @@ public final class HttpProxyServer implements AutoCloseable {
                     "the running listen address " + hostPort(running.listen()) + " and ioThreads " + running.ioThreads()
                             + "; start another server for another address"));
         }
-        initializer.current = frontend(lb, transport, next, initializer.current.settings());
+        initializer.current = frontend(router, transport, next, initializer.current.settings());
+        if (lb != null) {
+            router.set(Router.single(ProxyPool.of(ProxyPool.DEFAULT, lb, next)));
+        }
         limiter.setMax(next.maxConnections());
         config = next;
         tlsProvider = tlsProvider(next);

@@ -76,6 +76,11 @@ final class H2Client implements AutoCloseable {
 
     /** Sends a GET on a new stream; completes with the whole response. */
     CompletableFuture<Reply> send(String path) {
+        return send(get(path));
+    }
+
+    /** Sends a request without a body on a new stream; completes with the whole response. */
+    CompletableFuture<Reply> send(Http2Headers headers) {
         CompletableFuture<Reply> reply = new CompletableFuture<>();
         StringBuilder body = new StringBuilder();
         int[] status = {0};
@@ -113,7 +118,7 @@ final class H2Client implements AutoCloseable {
                         return;
                     }
                     Http2StreamChannel s = (Http2StreamChannel) f.getNow();
-                    s.writeAndFlush(new DefaultHttp2HeadersFrame(get(path), true));
+                    s.writeAndFlush(new DefaultHttp2HeadersFrame(headers, true));
                 });
         return reply;
     }

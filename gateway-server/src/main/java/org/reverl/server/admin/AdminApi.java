@@ -61,6 +61,9 @@ final class AdminApi {
             "/backends/{id}/drain",
             "/backends/{id}/maintenance",
             "/backends/{id}/enable",
+            "/pools",
+            "/pools/{pool}",
+            "/pools/{pool}/backends...",
             "/reload",
             "/config/save");
 
@@ -172,45 +175,76 @@ final class AdminApi {
             return save(ex);
         }
         if (seg[0].equals("backends")) {
+            AdminExchange.Reply r = backends(ex, control.loadBalancer(), seg, 1, "/backends");
+            if (r != null) {
+                return r;
+            }
+        }
+        if (seg[0].equals("pools")) {
             if (seg.length == 1) {
-                allow(method, "GET", "POST");
-                return method.equals("GET") ? list() : add(ex);
+                allow(method, "GET");
+                return json(200, pools());
             }
-            String id = seg[1];
+            String name = seg[1];
+            LoadBalancer lb = pool(name);
             if (seg.length == 2) {
-                allow(method, "GET", "PATCH", "DELETE");
-                switch (method) {
-                    case "PATCH":
-                        return patch(ex, id);
-                    case "DELETE":
-                        return delete(ex, id);
-                    default:
-                        return json(200, views.backend(find(id)));
-                }
+                allow(method, "GET");
+                return json(200, pool(name, lb, true));
             }
-            if (seg.length == 3) {
-                switch (seg[2]) {
-                    case "drain":
-                        allow(method, "POST");
-                        return drain(ex, id);
-                    case "maintenance":
-                        allow(method, "POST");
-                        find(id);
-                        audit(ex, "maintenance " + id);
-                        lb().maintenance(id);
-                        return json(200, views.backend(find(id)));
-                    case "enable":
-                        allow(method, "POST");
-                        find(id);
-                        audit(ex, "enable " + id);
-                        lb().enable(id);
-                        return json(200, views.backend(find(id)));
-                    default:
-                        break;
+            if (seg[2].equals("backends")) {
+                AdminExchange.Reply r = backends(ex, lb, seg, 3, "/pools/" + name + "/backends");
+                if (r != null) {
+                    return r;
                 }
             }
         }
         throw new ApiError(404, "no such endpoint: " + ApiError.abbreviate(path) + " (expected: one of " + PATHS + ")");
+    }
+
+    /**
+     * The backend endpoints of one pool: {@code seg[from]} on is what follows {@code base} ({@code /backends} for the
+     * default pool, {@code /pools/<name>/backends}); {@code null} when the path is none of them.
+     */
+    private AdminExchange.Reply backends(AdminExchange ex, LoadBalancer lb, String[] seg, int from, String base) {
+        String method = ex.method();
+        if (seg.length == from) {
+            allow(method, "GET", "POST");
+            return method.equals("GET") ? list(lb) : add(ex, lb, base);
+        }
+        String id = seg[from];
+        if (seg.length == from + 1) {
+            allow(method, "GET", "PATCH", "DELETE");
+            switch (method) {
+                case "PATCH":
+                    return patch(ex, lb, id);
+                case "DELETE":
+                    return delete(ex, lb, id);
+                default:
+                    return json(200, views.backend(find(lb, id)));
+            }
+        }
+        if (seg.length == from + 2) {
+            switch (seg[from + 1]) {
+                case "drain":
+                    allow(method, "POST");
+                    return drain(ex, lb, id);
+                case "maintenance":
+                    allow(method, "POST");
+                    find(lb, id);
+                    audit(ex, "maintenance " + id);
+                    lb.maintenance(id);
+                    return json(200, views.backend(find(lb, id)));
+                case "enable":
+                    allow(method, "POST");
+                    find(lb, id);
+                    audit(ex, "enable " + id);
+                    lb.enable(id);
+                    return json(200, views.backend(find(lb, id)));
+                default:
+                    break;
+            }
+        }
+        return null;
     }
 
     AdminExchange.Reply error(ApiError e) {
@@ -252,17 +286,58 @@ final class AdminApi {
 
     // ---------------------------------------------------------------- endpoints
 
-    private LoadBalancer lb() {
-        return control.loadBalancer();
+    /** The load balancer of pool {@code name}. */
+    private LoadBalancer pool(String name) {
+        LoadBalancer lb = control.pools().get(name);
+        if (lb == null) {
+            List<String> names = new ArrayList<>(control.pools().keySet());
+            throw new ApiError(
+                    404,
+                    "pool '" + ApiError.abbreviate(name) + "': no such pool (expected: one of " + names + ")",
+                    "pool",
+                    TextNode.valueOf(name),
+                    "one of " + names);
+        }
+        return lb;
     }
 
-    private Membership membership() {
-        return LoadBalancers.membership(lb());
-    }
-
-    private AdminExchange.Reply list() {
+    private ObjectNode pools() {
         ArrayNode arr = mapper.createArrayNode();
-        for (Backend b : lb().backends()) {
+        control.pools().forEach((name, lb) -> arr.add(pool(name, lb, false)));
+        ObjectNode n = obj();
+        n.put("defaultPool", control.defaultPoolName());
+        n.set("pools", arr);
+        return n;
+    }
+
+    /** A pool: its name, whether it is the default one, counts by state, and with {@code detail} its backends. */
+    private ObjectNode pool(String name, LoadBalancer lb, boolean detail) {
+        ObjectNode n = obj();
+        n.put("name", name);
+        n.put("default", name.equals(control.defaultPoolName()));
+        int up = 0;
+        List<Backend> members = lb.backends();
+        for (Backend b : members) {
+            up += b.state() == org.reverl.gateway.api.BackendState.UP ? 1 : 0;
+        }
+        n.put("backends", members.size());
+        n.put("up", up);
+        if (detail) {
+            ArrayNode arr = n.putArray("members");
+            for (Backend b : members) {
+                arr.add(views.backend(b));
+            }
+        }
+        return n;
+    }
+
+    private static Membership membership(LoadBalancer lb) {
+        return LoadBalancers.membership(lb);
+    }
+
+    private AdminExchange.Reply list(LoadBalancer lb) {
+        ArrayNode arr = mapper.createArrayNode();
+        for (Backend b : lb.backends()) {
             arr.add(views.backend(b));
         }
         ObjectNode n = obj();
@@ -273,24 +348,22 @@ final class AdminApi {
         return json(200, n);
     }
 
-    private AdminExchange.Reply add(AdminExchange ex) {
+    private AdminExchange.Reply add(AdminExchange ex, LoadBalancer lb, String base) {
         BackendSpec spec = BackendInput.parse(reader, ex.body());
-        LoadBalancer lb = lb();
         if (lb.backend(spec.id()).isPresent()) {
             throw conflict(spec.id(), lb);
         }
         audit(ex, "add " + spec.id() + " at " + spec.address() + ", weight " + spec.weight());
         Backend b;
         try {
-            b = membership().add(SOURCE, spec);
+            b = membership(lb).add(SOURCE, spec);
         } catch (IllegalArgumentException e) {
             if (lb.backend(spec.id()).isPresent()) {
                 throw conflict(spec.id(), lb); // added by someone else meanwhile
             }
             throw new ApiError(400, e.getMessage()); // e.g. an address the probe cannot check
         }
-        return new AdminExchange.Reply(
-                201, JSON, bytes(views.backend(b)), Map.of("Location", "/backends/" + spec.id()));
+        return new AdminExchange.Reply(201, JSON, bytes(views.backend(b)), Map.of("Location", base + "/" + spec.id()));
     }
 
     private ApiError conflict(String id, LoadBalancer lb) {
@@ -302,24 +375,24 @@ final class AdminApi {
                 "a new id");
     }
 
-    private AdminExchange.Reply patch(AdminExchange ex, String id) {
-        find(id);
+    private AdminExchange.Reply patch(AdminExchange ex, LoadBalancer lb, String id) {
+        find(lb, id);
         int weight = BackendInput.parseWeightPatch(reader, ex.body(), id);
         audit(ex, "set weight of " + id + " to " + weight);
-        return json(200, views.backend(membership().setWeight(id, weight)));
+        return json(200, views.backend(membership(lb).setWeight(id, weight)));
     }
 
-    private AdminExchange.Reply drain(AdminExchange ex, String id) {
-        find(id);
+    private AdminExchange.Reply drain(AdminExchange ex, LoadBalancer lb, String id) {
+        find(lb, id);
         audit(ex, "drain " + id);
-        CompletionStage<Void> stage = lb().drain(id);
-        Backend b = find(id);
+        CompletionStage<Void> stage = lb.drain(id);
+        Backend b = find(lb, id);
         views.drainStarted(b, stage);
         return json(202, views.backend(b));
     }
 
-    private AdminExchange.Reply delete(AdminExchange ex, String id) {
-        Backend b = find(id);
+    private AdminExchange.Reply delete(AdminExchange ex, LoadBalancer lb, String id) {
+        Backend b = find(lb, id);
         String drain = ex.queryParam("drain");
         if (drain != null && !drain.equals("true") && !drain.equals("false")) {
             throw ApiError.field("drain", TextNode.valueOf(drain), "true or false");
@@ -327,14 +400,14 @@ final class AdminApi {
         if ("true".equals(drain)) {
             audit(ex, "drain and remove " + id);
             // removes exactly this backend once idle: not a new one that took its id meanwhile
-            views.drainStarted(b, membership().drainAndRemove(b));
+            views.drainStarted(b, membership(lb).drainAndRemove(b));
             ObjectNode n = obj();
             n.put("removal", "after drain");
             n.set("backend", views.backend(b));
             return json(202, n);
         }
         audit(ex, "remove " + id);
-        if (!membership().remove(b)) {
+        if (!membership(lb).remove(b)) {
             throw new ApiError(409, "backend '" + id + "': changed while being removed (expected: try again)");
         }
         ObjectNode n = obj();
@@ -381,8 +454,7 @@ final class AdminApi {
 
     // ---------------------------------------------------------------- JSON
 
-    private Backend find(String id) {
-        LoadBalancer lb = lb();
+    private Backend find(LoadBalancer lb, String id) {
         Optional<Backend> b = lb.backend(id);
         if (b.isEmpty()) {
             throw new ApiError(

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.GatewayConfig;
@@ -24,7 +25,9 @@ import org.reverl.gateway.core.ProviderRegistry;
 import org.reverl.gateway.http.BackendTlsOptions;
 import org.reverl.gateway.http.BackendTlsSettings;
 import org.reverl.gateway.http.HttpProxyConfig;
+import org.reverl.gateway.http.ProxyPool;
 import org.reverl.gateway.http.RetryOn;
+import org.reverl.gateway.http.Router;
 import org.reverl.gateway.http.TlsSettings;
 import org.reverl.server.admin.AdminSettings;
 
@@ -52,6 +55,18 @@ import org.reverl.server.admin.AdminSettings;
  * <p>Backends may also, or instead, come from a discovery source, whose options sit beside its name:
  * <pre>
  * discovery: { source: dns, name: _http._tcp.web.example }
+ * </pre>
+ *
+ * <p>Several pools take the place of the top-level backends and engine sections, each read by the same section
+ * readers under {@code pools.<name>}, and routes send requests to them (see {@link org.reverl.gateway.http.Route}):
+ * <pre>
+ * pools:
+ *   web: { backends: [...], strategy: { name: least_conn } }
+ *   api: { backends: [...], timeouts: { response: 5s } }
+ * routes:
+ *   - { host: api.example.com, pool: api }
+ *   - { path: /api, pool: api }
+ * defaultPool: web
  * </pre>
  */
 public final class ConfigLoader {
@@ -103,11 +118,11 @@ public final class ConfigLoader {
         TreeReader.Obj top = r.root(root);
 
         List<ReverlConfig.Listener> listeners = listeners(r, top, baseDir);
-        ReverlConfig.Discovery discovery = discovery(r, top);
-        List<BackendSpec> backends = backends(r, top, baseDir, top.has("discovery"));
-        GatewayConfig gateway = gateway(r, top);
-        checkProbeAddresses(r, gateway, backends);
         HttpProxyConfig proxy = proxy(r, top, baseDir);
+        boolean poolsForm = top.has("pools");
+        Map<String, ReverlConfig.Pool> pools =
+                poolsForm ? pools(r, top, baseDir, proxy) : singlePool(r, top, baseDir, proxy);
+        ReverlConfig.Routing routing = routing(r, top, pools.keySet(), poolsForm);
         ReverlConfig.Admin admin = admin(r, top, baseDir);
         TreeReader.Obj metricsObj = top.obj("metrics");
         boolean metrics = metricsObj.bool("enabled", true);
@@ -119,8 +134,138 @@ public final class ConfigLoader {
         if (!r.errors().isEmpty()) {
             throw new ConfigException(source, r.errors());
         }
-        return new ReverlConfig(
-                listeners, backends, gateway, proxy, admin, metrics, accessLog, shutdownTimeout, discovery);
+        return new ReverlConfig(listeners, pools, routing, proxy, admin, metrics, accessLog, shutdownTimeout);
+    }
+
+    // ---------------------------------------------------------------- pools and routes
+
+    /** The pool sections, which sit at the top in the single-pool form and in each {@code pools.<name>} otherwise. */
+    private static final List<String> POOL_KEYS =
+            List.of("backends", "discovery", "strategy", "health", "breaker", "retry", "outlier");
+
+    /** The form without {@code pools:}: the top-level backends and engine settings are the pool {@code default}. */
+    private Map<String, ReverlConfig.Pool> singlePool(
+            TreeReader r, TreeReader.Obj top, Path baseDir, HttpProxyConfig proxy) {
+        ReverlConfig.Discovery discovery = discovery(r, top);
+        List<BackendSpec> backends = backends(r, top, baseDir, top.has("discovery"));
+        GatewayConfig gateway = gateway(r, top);
+        checkProbeAddresses(r, top, gateway, backends);
+        return Map.of(ProxyPool.DEFAULT, ReverlConfig.Pool.of(ProxyPool.DEFAULT, backends, gateway, discovery, proxy));
+    }
+
+    /**
+     * {@code pools: { <name>: { backends, discovery, strategy, health, breaker, retry, timeouts } }}: each pool is read
+     * by the same section readers as the single-pool form; its {@code timeouts} (connect, response, upstreamIdle)
+     * default to the top-level ones.
+     */
+    private Map<String, ReverlConfig.Pool> pools(
+            TreeReader r, TreeReader.Obj top, Path baseDir, HttpProxyConfig proxy) {
+        for (String key : POOL_KEYS) {
+            if (top.has(key)) {
+                r.error(key, "not with pools", "inside a pool, e.g. pools.<name>." + key);
+            }
+        }
+        Map<String, ReverlConfig.Pool> pools = new java.util.LinkedHashMap<>();
+        Map<String, TreeReader.Obj> given = top.mappings("pools");
+        if (given.isEmpty() && r.errors().stream().noneMatch(e -> e.startsWith("pools"))) {
+            r.error("pools", "{}", "at least one pool, e.g. web: { backends: [...] }");
+        }
+        for (Map.Entry<String, TreeReader.Obj> e : given.entrySet()) {
+            TreeReader.Obj p = e.getValue();
+            try {
+                ProxyPool.checkName(e.getKey());
+            } catch (IllegalArgumentException ex) {
+                r.error(p.path, '"' + e.getKey() + '"', "a pool name of 1-64 characters of [a-z0-9_-]");
+                continue;
+            }
+            ReverlConfig.Discovery discovery = discovery(r, p);
+            List<BackendSpec> backends = backends(r, p, baseDir, p.has("discovery"));
+            GatewayConfig gateway = gateway(r, p);
+            checkProbeAddresses(r, p, gateway, backends);
+            TreeReader.Obj t = p.obj("timeouts");
+            Duration connect = t.duration("connect", proxy.connectTimeout(), false);
+            Duration response = t.duration("response", proxy.responseTimeout(), false);
+            Duration upstreamIdle = t.duration("upstreamIdle", proxy.upstreamIdleTimeout(), false);
+            t.rejectUnknownKeys();
+            RetryOn retryOn = retryOn(r, p.obj("retry"));
+            p.rejectUnknownKeys();
+            pools.put(
+                    e.getKey(),
+                    new ReverlConfig.Pool(
+                            e.getKey(), backends, gateway, discovery, connect, response, upstreamIdle, retryOn));
+        }
+        return pools;
+    }
+
+    /**
+     * {@code routes: [ { host, path, method, header: { name, value }, pool } ]}, {@code defaultPool} and {@code
+     * routing: { noMatch: 404 }}. Without routes and a default pool, a single pool takes every request; several pools
+     * need one or the other.
+     */
+    private ReverlConfig.Routing routing(TreeReader r, TreeReader.Obj top, Set<String> pools, boolean poolsForm) {
+        List<org.reverl.gateway.http.Route> routes = new ArrayList<>();
+        boolean complete = true;
+        for (TreeReader.Obj o : top.objects("routes")) {
+            org.reverl.gateway.http.Route route = route(r, o, pools);
+            complete &= route != null;
+            if (route != null) {
+                routes.add(route);
+            }
+        }
+        String defaultPool = top.string("defaultPool", null);
+        TreeReader.Obj routing = top.obj("routing");
+        int noMatch = routing.integer("noMatch", Router.DEFAULT_NO_MATCH_STATUS, 400, 599);
+        routing.rejectUnknownKeys();
+        if (defaultPool == null && !top.has("routes")) {
+            if (pools.size() == 1) {
+                defaultPool = pools.iterator().next();
+            } else if (poolsForm && !pools.isEmpty()) {
+                r.error("routes", "missing", "routes to the pools " + pools + ", or a defaultPool");
+            }
+        }
+        if (complete) {
+            r.errors().addAll(Router.problems(routes, pools, defaultPool));
+        }
+        return new ReverlConfig.Routing(routes, defaultPool, noMatch);
+    }
+
+    /** One route, or {@code null} if it has errors (reported). */
+    private static org.reverl.gateway.http.Route route(TreeReader r, TreeReader.Obj o, Set<String> pools) {
+        org.reverl.gateway.http.Route.Builder b = org.reverl.gateway.http.Route.builder();
+        int before = r.errors().size();
+        String host = o.string("host", null);
+        String path = o.string("path", null);
+        String method = o.string("method", null);
+        String headerName = null;
+        String headerValue = null;
+        if (o.has("header")) {
+            TreeReader.Obj h = o.obj("header");
+            headerName = h.requiredString("name", "a field name such as X-Canary");
+            headerValue = h.requiredString("value", "the value the field must have");
+            h.rejectUnknownKeys();
+        }
+        String pool = o.requiredString("pool", "one of " + pools);
+        o.rejectUnknownKeys();
+        try {
+            if (host != null) {
+                b.host(host);
+            }
+            if (path != null) {
+                b.path(path);
+            }
+            if (method != null) {
+                b.method(method);
+            }
+            if (headerName != null && headerValue != null) {
+                b.header(headerName, headerValue);
+            }
+            if (pool != null) {
+                b.pool(pool);
+            }
+        } catch (IllegalArgumentException e) {
+            r.errors().add(o.path + '.' + e.getMessage());
+        }
+        return r.errors().size() == before ? b.build() : null;
     }
 
     // ---------------------------------------------------------------- sections
@@ -327,7 +472,7 @@ public final class ConfigLoader {
         List<BackendSpec> list = new ArrayList<>();
         if (!top.has("backends") && !discovery) {
             r.error(
-                    "backends",
+                    top.at("backends"),
                     "missing",
                     "a list of backends, e.g. - { id: web-1, address: 127.0.0.1:9001 }, or a discovery section");
         }
@@ -477,7 +622,8 @@ public final class ConfigLoader {
     }
 
     /** Every backend's probe address must be one the configured probe can check. */
-    private void checkProbeAddresses(TreeReader r, GatewayConfig gateway, List<BackendSpec> backends) {
+    private void checkProbeAddresses(
+            TreeReader r, TreeReader.Obj pool, GatewayConfig gateway, List<BackendSpec> backends) {
         HealthCheckConfig hc = gateway.healthCheck();
         if (hc == null) {
             return;
@@ -499,9 +645,9 @@ public final class ConfigLoader {
                 forms.add(s.isNetwork() ? "address: host:port" : s.text() + ": ...");
             }
             r.error(
-                    "backends[" + i + "].health",
+                    pool.at("backends") + "[" + i + "].health",
                     b.healthAddress() == null ? "missing" : '"' + b.healthAddress() + '"',
-                    "{ " + String.join(" } or { ", forms) + " } for health.probe: " + hc.probe());
+                    "{ " + String.join(" } or { ", forms) + " } for " + pool.at("health.probe") + ": " + hc.probe());
         }
     }
 

@@ -10,42 +10,80 @@ import java.util.Map;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.http.HttpProxyConfig;
+import org.reverl.gateway.http.ProxyPool;
+import org.reverl.gateway.http.RetryOn;
+import org.reverl.gateway.http.Router;
 
 /**
  * A validated server configuration: what {@link ConfigLoader} makes of a YAML file. Immutable.
  *
+ * <p>Backends live in named pools, and the routing table sends each request to one of them. A file with one list of
+ * backends (the form without {@code pools:}) is one pool named {@value ProxyPool#DEFAULT} and a default route to it;
+ * {@link #backends()}, {@link #gateway()} and {@link #discovery()} are the {@linkplain #defaultPool() default pool}'s.
+ *
  * @param listeners where the proxy listens, plain or with TLS; at least one
- * @param backends the backend web servers, in order
- * @param gateway strategy, health, breaker and failover settings of the engine
- * @param proxy the data path's timeouts and limits (its listen address and TLS come from each listener)
+ * @param pools the pools by name, in file order; at least one
+ * @param routing which pool each request goes to
+ * @param proxy the data path's timeouts and limits (its listen address and TLS come from each listener; each pool has
+ *     its own backend timeouts)
  * @param admin the admin API and status page
  * @param metrics whether Prometheus metrics are served on the admin port
  * @param accessLog whether each proxied request is logged
  * @param shutdownTimeout how long in-flight requests may take to finish on SIGTERM
- * @param discovery where more backends come from, or {@code null} for none
  */
 public record ReverlConfig(
         List<Listener> listeners,
-        List<BackendSpec> backends,
-        GatewayConfig gateway,
+        Map<String, Pool> pools,
+        Routing routing,
         HttpProxyConfig proxy,
         Admin admin,
         boolean metrics,
         boolean accessLog,
-        Duration shutdownTimeout,
-        Discovery discovery) {
+        Duration shutdownTimeout) {
 
-    /** Copies. */
+    /** Copies; checks that the routing table's pools exist. */
     public ReverlConfig {
         listeners = List.copyOf(listeners);
-        backends = List.copyOf(backends);
-        requireNonNull(gateway, "gateway");
+        pools = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(pools));
+        if (pools.isEmpty()) {
+            throw new IllegalArgumentException("pools: {} (expected: at least one pool)");
+        }
+        requireNonNull(routing, "routing");
+        List<String> problems = Router.problems(routing.routes(), pools.keySet(), routing.defaultPool());
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(problems.get(0));
+        }
         requireNonNull(proxy, "proxy");
         requireNonNull(admin, "admin");
         requireNonNull(shutdownTimeout, "shutdownTimeout");
     }
 
-    /** A configuration without discovery. */
+    /**
+     * One pool named {@value ProxyPool#DEFAULT} with {@code backends}, {@code gateway} and {@code discovery}, the
+     * backend timeouts of {@code proxy}, and a default route to it.
+     */
+    public ReverlConfig(
+            List<Listener> listeners,
+            List<BackendSpec> backends,
+            GatewayConfig gateway,
+            HttpProxyConfig proxy,
+            Admin admin,
+            boolean metrics,
+            boolean accessLog,
+            Duration shutdownTimeout,
+            Discovery discovery) {
+        this(
+                listeners,
+                Map.of(ProxyPool.DEFAULT, Pool.of(ProxyPool.DEFAULT, backends, gateway, discovery, proxy)),
+                Routing.to(ProxyPool.DEFAULT),
+                proxy,
+                admin,
+                metrics,
+                accessLog,
+                shutdownTimeout);
+    }
+
+    /** One pool without discovery, and a default route to it. */
     public ReverlConfig(
             List<Listener> listeners,
             List<BackendSpec> backends,
@@ -56,6 +94,114 @@ public record ReverlConfig(
             boolean accessLog,
             Duration shutdownTimeout) {
         this(listeners, backends, gateway, proxy, admin, metrics, accessLog, shutdownTimeout, null);
+    }
+
+    /**
+     * The pool the admin API's {@code /backends} and the single-pool accessors speak of: the routing table's default
+     * pool, or else the first one.
+     */
+    public Pool defaultPool() {
+        String name = routing.defaultPool();
+        return name != null ? pools.get(name) : pools.values().iterator().next();
+    }
+
+    /** The {@linkplain #defaultPool() default pool}'s backends. */
+    public List<BackendSpec> backends() {
+        return defaultPool().backends();
+    }
+
+    /** The {@linkplain #defaultPool() default pool}'s engine settings. */
+    public GatewayConfig gateway() {
+        return defaultPool().gateway();
+    }
+
+    /** The {@linkplain #defaultPool() default pool}'s discovery source, or {@code null}. */
+    public Discovery discovery() {
+        return defaultPool().discovery();
+    }
+
+    /** This configuration with {@code proxy}, {@code admin}, {@code metrics} in place of its own. */
+    public ReverlConfig with(HttpProxyConfig proxy, Admin admin, boolean metrics) {
+        return new ReverlConfig(listeners, pools, routing, proxy, admin, metrics, accessLog, shutdownTimeout);
+    }
+
+    /**
+     * A named pool of backends: its own engine (strategy, health, breaker, retry), backends, discovery source and the
+     * timeouts of its backends.
+     *
+     * @param name {@code [a-z0-9][a-z0-9_-]*}
+     * @param backends the backends listed in the file, in order
+     * @param gateway strategy, health, breaker and failover settings
+     * @param discovery where more backends come from, or {@code null}
+     * @param connectTimeout how long connecting to a backend may take
+     * @param responseTimeout how long a backend may take to start answering
+     * @param upstreamIdleTimeout how long an idle kept-alive connection to a backend is kept
+     * @param retryOn the answered statuses after which an idempotent request goes to another backend ({@code retry.on})
+     */
+    public record Pool(
+            String name,
+            List<BackendSpec> backends,
+            GatewayConfig gateway,
+            Discovery discovery,
+            Duration connectTimeout,
+            Duration responseTimeout,
+            Duration upstreamIdleTimeout,
+            RetryOn retryOn) {
+
+        /** Copies. */
+        public Pool {
+            ProxyPool.checkName(name);
+            backends = List.copyOf(backends);
+            requireNonNull(gateway, "gateway");
+            requireNonNull(connectTimeout, "connectTimeout");
+            requireNonNull(responseTimeout, "responseTimeout");
+            requireNonNull(upstreamIdleTimeout, "upstreamIdleTimeout");
+            requireNonNull(retryOn, "retryOn");
+        }
+
+        /** A pool with the backend timeouts and {@code retryOn} of {@code proxy}. */
+        public static Pool of(
+                String name,
+                List<BackendSpec> backends,
+                GatewayConfig gateway,
+                Discovery discovery,
+                HttpProxyConfig proxy) {
+            return new Pool(
+                    name,
+                    backends,
+                    gateway,
+                    discovery,
+                    proxy.connectTimeout(),
+                    proxy.responseTimeout(),
+                    proxy.upstreamIdleTimeout(),
+                    proxy.retryOn());
+        }
+
+        /** The data path's view of this pool, over {@code lb}. */
+        public ProxyPool proxyPool(org.reverl.gateway.api.LoadBalancer lb) {
+            return new ProxyPool(
+                    name, lb, connectTimeout, responseTimeout, upstreamIdleTimeout, gateway.maxAttempts(), retryOn);
+        }
+    }
+
+    /**
+     * Which pool each request goes to: the first route that matches, else the default pool, else the no-match status.
+     *
+     * @param routes in order
+     * @param defaultPool the pool of the requests no route matches, or {@code null}
+     * @param noMatchStatus the status of a request no route matches without a default pool
+     */
+    public record Routing(List<org.reverl.gateway.http.Route> routes, String defaultPool, int noMatchStatus) {
+
+        /** Copies. */
+        public Routing {
+            routes = List.copyOf(routes);
+        }
+
+        /** No routes: every request goes to {@code pool}. */
+        public static Routing to(String pool) {
+            return new Routing(List.of(), pool, Router.DEFAULT_NO_MATCH_STATUS);
+        }
     }
 
     /**

@@ -276,6 +276,30 @@ final class TreeReader {
             known.add(key);
         }
 
+        /** A mapping of names to mappings, in file order, e.g. {@code pools: { web: {...}, api: {...} }}. */
+        Map<String, Obj> mappings(String key) {
+            JsonNode v = get(key);
+            Map<String, Obj> map = new LinkedHashMap<>();
+            if (v == null) {
+                return map;
+            }
+            if (!v.isObject()) {
+                error(at(key), show(v), "a mapping of names to mappings");
+                return map;
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String p = at(key) + '.' + e.getKey();
+                if (!e.getValue().isObject()) {
+                    error(p, show(e.getValue()), "a mapping");
+                    map.put(e.getKey(), new Obj(p, null));
+                } else {
+                    map.put(e.getKey(), new Obj(p, e.getValue()));
+                }
+            }
+            return map;
+        }
+
         /** Reports every key of this mapping that was never asked for. Call after reading all fields. */
         void rejectUnknownKeys() {
             if (node == null) {

@@ -28,6 +28,9 @@ final class BackendMeters {
     };
 
     final Backend backend;
+    /** The name of the backend's pool. */
+    final String pool;
+
     private final List<Meter> meters = new ArrayList<>();
     private final Timer latency;
     /** Responses by status class; index {@code status / 100}, 2 to 5. */
@@ -39,9 +42,10 @@ final class BackendMeters {
 
     private final Counter retries;
 
-    BackendMeters(MeterRegistry registry, Backend backend) {
+    BackendMeters(MeterRegistry registry, Backend backend, String pool) {
         this.backend = backend;
-        Tags tags = Tags.of("backend", backend.id());
+        this.pool = pool;
+        Tags tags = Tags.of("backend", backend.id(), "pool", pool);
         latency = add(Timer.builder(ServerMetrics.LATENCY)
                 .description("Time from taking the backend for a request to the end of its response")
                 .tags(tags)

@@ -24,9 +24,10 @@ import org.reverl.gateway.api.BackendEventListener;
 import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.http.ProxyObserver;
+import org.reverl.gateway.http.ProxyPool;
 
 /**
- * Reverl's metrics over one {@link LoadBalancer} and the proxy in front of it, in a Prometheus registry.
+ * Reverl's metrics over the {@link LoadBalancer} of each pool and the proxy in front of them, in a Prometheus registry.
  *
  * <pre>{@code
  * ServerMetrics metrics = ServerMetrics.create(lb);
@@ -35,7 +36,8 @@ import org.reverl.gateway.http.ProxyObserver;
  * }</pre>
  *
  * <h2>Meters (Prometheus names)</h2>
- * Per backend, label {@code backend} (the id):
+ * Per backend, labels {@code backend} (the id) and {@code pool} (the pool's name; {@code default} for a server with
+ * one list of backends):
  * <ul>
  *   <li>{@code reverl_backend_responses_total{status="2xx|3xx|4xx|5xx"}}: responses relayed whole;
  *   <li>{@code reverl_backend_latency_seconds}: histogram of response times (buckets 1 ms to 60 s), with {@code _max};
@@ -74,11 +76,12 @@ public final class ServerMetrics implements AutoCloseable {
     /** The statuses the proxy writes by itself; registered up front so they read 0 before the first. */
     private static final int[] PROXY_STATUSES = {400, 408, 414, 431, 502, 503, 504};
 
-    private final LoadBalancer lb;
+    /** The pools followed: each load balancer's pool name and listener. */
+    private final Map<LoadBalancer, Followed> pools = new ConcurrentHashMap<>();
+
     private final PrometheusMeterRegistry registry;
     private final Map<Backend, BackendMeters> backends = new ConcurrentHashMap<>();
     private final AtomicReferenceArray<Counter> rejections = new AtomicReferenceArray<>(600);
-    private final BackendEventListener listener = this::onEvent;
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private final ProxyObserver observer = new Observer();
     private final Counter[] proxyErrors = new Counter[ProxyObserver.ProxyError.values().length];
@@ -86,8 +89,7 @@ public final class ServerMetrics implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicInteger();
     private final Counter tunnels;
 
-    private ServerMetrics(LoadBalancer lb, PrometheusMeterRegistry registry) {
-        this.lb = lb;
+    private ServerMetrics(PrometheusMeterRegistry registry) {
         this.registry = registry;
         for (ProxyObserver.ProxyError error : ProxyObserver.ProxyError.values()) {
             proxyErrors[error.ordinal()] = Counter.builder(PROXY_ERRORS)
@@ -104,16 +106,74 @@ public final class ServerMetrics implements AutoCloseable {
                 .register(registry);
     }
 
-    /** Metrics over {@code lb}, in a new Prometheus registry; follows its members from now on. */
+    /** Metrics over {@code lb}, the pool {@code default}, in a new Prometheus registry; follows its members from now on. */
     public static ServerMetrics create(LoadBalancer lb) {
         return create(lb, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     }
 
     /** Metrics over {@code lb} in {@code registry}, e.g. one that other parts of the application also use. */
     public static ServerMetrics create(LoadBalancer lb, PrometheusMeterRegistry registry) {
-        ServerMetrics m = new ServerMetrics(requireNonNull(lb, "lb"), requireNonNull(registry, "registry"));
+        ServerMetrics m = create(registry);
+        m.follow(ProxyPool.DEFAULT, requireNonNull(lb, "lb"));
+        return m;
+    }
+
+    /** Metrics of the proxy and the JVM, in {@code registry}; {@link #follow} adds the pools. */
+    public static ServerMetrics create(PrometheusMeterRegistry registry) {
+        ServerMetrics m = new ServerMetrics(requireNonNull(registry, "registry"));
         m.start();
         return m;
+    }
+
+    /**
+     * Follows the members of the pool {@code pool}, whose load balancer is {@code lb}, from now on: their meters carry
+     * {@code pool} as a label. Idempotent for the same load balancer.
+     */
+    public void follow(String pool, LoadBalancer lb) {
+        requireNonNull(pool, "pool");
+        requireNonNull(lb, "lb");
+        Followed f = new Followed(pool, lb);
+        if (pools.putIfAbsent(lb, f) != null) {
+            return;
+        }
+        // listen first, then register the members there already: none is missed, ADDED of one of them is a no-op
+        lb.addListener(f);
+        for (Backend b : lb.backends()) {
+            meters(pool, b);
+        }
+    }
+
+    /** Stops following {@code lb} (its pool was removed): its members' meters are removed. */
+    public void unfollow(LoadBalancer lb) {
+        Followed f = pools.remove(lb);
+        if (f == null) {
+            return;
+        }
+        lb.removeListener(f);
+        for (BackendMeters m : new ArrayList<>(backends.values())) {
+            if (m.pool.equals(f.pool) && !isFollowed(m.backend)) {
+                backends.remove(m.backend, m);
+                m.remove(registry);
+            }
+        }
+        for (Meter meter :
+                new ArrayList<>(registry.find(EVENTS).tag("pool", f.pool).meters())) {
+            registry.remove(meter);
+        }
+    }
+
+    private boolean isFollowed(Backend b) {
+        return poolOf(b) != null;
+    }
+
+    /** The pool of {@code b} among the followed ones, or {@code null}. */
+    private String poolOf(Backend b) {
+        for (Followed f : pools.values()) {
+            if (f.lb.backend(b.id()).orElse(null) == b) {
+                return f.pool;
+            }
+        }
+        return null;
     }
 
     private void start() {
@@ -125,11 +185,6 @@ public final class ServerMetrics implements AutoCloseable {
         new UptimeMetrics().bindTo(registry);
         for (int status : PROXY_STATUSES) {
             rejection(status);
-        }
-        // listen first, then register the members there already: none is missed, ADDED of one of them is a no-op
-        lb.addListener(listener);
-        for (Backend b : lb.backends()) {
-            meters(b);
         }
     }
 
@@ -154,22 +209,34 @@ public final class ServerMetrics implements AutoCloseable {
         return m == null ? BackendStats.EMPTY : m.stats();
     }
 
-    /** Stops following the load balancer and releases the JVM meters; the registry keeps its last values. */
+    /** Stops following the load balancers and releases the JVM meters; the registry keeps its last values. */
     @Override
     public void close() {
-        lb.removeListener(listener);
+        for (Followed f : pools.values()) {
+            f.lb.removeListener(f);
+        }
         gcMetrics.close();
     }
 
+    /** The meters of {@code b}, from the data path: registered by now, but for a backend that just joined. */
     private BackendMeters meters(Backend b) {
+        BackendMeters m = backends.get(b);
+        if (m != null || b.state() == BackendState.REMOVED) {
+            return m; // none for an outcome arriving after its backend left: its meters are gone with it
+        }
+        String pool = poolOf(b);
+        return pool == null ? null : meters(pool, b);
+    }
+
+    private BackendMeters meters(String pool, Backend b) {
         BackendMeters m = backends.get(b);
         if (m != null) {
             return m;
         }
         if (b.state() == BackendState.REMOVED) {
-            return null; // an outcome arriving after its backend left: its meters are gone with it
+            return null;
         }
-        return backends.computeIfAbsent(b, key -> new BackendMeters(registry, key));
+        return backends.computeIfAbsent(b, key -> new BackendMeters(registry, key, pool));
     }
 
     private Counter rejection(int status) {
@@ -185,30 +252,43 @@ public final class ServerMetrics implements AutoCloseable {
         return c;
     }
 
-    /** On the control thread, one event at a time. */
-    private void onEvent(BackendEvent e) {
-        String type = e.type().name().toLowerCase(Locale.ROOT);
-        switch (e.type()) {
-            case ADDED:
-                lb.backend(e.backendId()).ifPresent(this::meters);
-                return;
-            case REMOVED:
-                removeMeters(e.backendId());
-                return;
-            default:
-                registry.counter(EVENTS, "backend", e.backendId(), "type", type).increment();
+    /** One pool's load balancer and the listener of its events. */
+    private final class Followed implements BackendEventListener {
+        final String pool;
+        final LoadBalancer lb;
+
+        Followed(String pool, LoadBalancer lb) {
+            this.pool = pool;
+            this.lb = lb;
+        }
+
+        /** On the pool's control thread, one event at a time. */
+        @Override
+        public void onEvent(BackendEvent e) {
+            String type = e.type().name().toLowerCase(Locale.ROOT);
+            switch (e.type()) {
+                case ADDED:
+                    lb.backend(e.backendId()).ifPresent(b -> meters(pool, b));
+                    return;
+                case REMOVED:
+                    removeMeters(pool, e.backendId());
+                    return;
+                default:
+                    registry.counter(EVENTS, "backend", e.backendId(), "pool", pool, "type", type)
+                            .increment();
+            }
         }
     }
 
-    private void removeMeters(String id) {
+    private void removeMeters(String pool, String id) {
         for (BackendMeters m : new ArrayList<>(backends.values())) {
-            if (m.backend.id().equals(id) && m.backend.state() == BackendState.REMOVED) {
+            if (m.pool.equals(pool) && m.backend.id().equals(id) && m.backend.state() == BackendState.REMOVED) {
                 backends.remove(m.backend, m);
                 m.remove(registry);
             }
         }
-        List<Meter> events =
-                new ArrayList<>(registry.find(EVENTS).tag("backend", id).meters());
+        List<Meter> events = new ArrayList<>(
+                registry.find(EVENTS).tag("backend", id).tag("pool", pool).meters());
         for (Meter meter : events) {
             registry.remove(meter);
         }

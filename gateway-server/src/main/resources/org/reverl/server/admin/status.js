@@ -1,4 +1,5 @@
-// Reverl status page: renders GET /backends every second and GET /history every two, and acts through the admin API.
+// Reverl status page: renders GET /backends (or, with a pool chosen, GET /pools/<pool>/backends) every second and
+// GET /history every two, and acts through the admin API.
 // No library, nothing from elsewhere. With a token, open the page as /#token=<token>: the fragment never leaves the
 // browser; the page sends it as a bearer token.
 'use strict';
@@ -9,6 +10,8 @@
   const SVG = 'http://www.w3.org/2000/svg';
   // one actions cell per backend, kept across refreshes so a weight being typed is not lost
   const actionCells = new Map();
+  // the backends of the default pool, or of the pool chosen in the header (shown when there are several)
+  let base = '/backends';
 
   function cell(row, name, text, numeric) {
     const td = document.createElement('td');
@@ -46,11 +49,11 @@
   }
 
   function actionsFor(id) {
-    let td = actionCells.get(id);
+    let td = actionCells.get(base + '/' + id);
     if (td) return td;
     td = document.createElement('td');
     td.className = 'actions';
-    const path = '/backends/' + encodeURIComponent(id);
+    const path = base + '/' + encodeURIComponent(id);
     td.append(
       button('drain', 'drain', () => call('POST', path + '/drain')),
       button('maintenance', 'maintenance', () => call('POST', path + '/maintenance')),
@@ -66,7 +69,7 @@
       if (!Number.isInteger(w) || w < 1) { problem('weight: "' + weight.value + '" (expected: 1-10000)'); return; }
       call('PATCH', path, { weight: w });
     }));
-    actionCells.set(id, td);
+    actionCells.set(base + '/' + id, td);
     return td;
   }
 
@@ -160,13 +163,13 @@
 
   async function refresh() {
     try {
-      const r = await fetch('/backends', { headers: auth, cache: 'no-store' });
+      const r = await fetch(base, { headers: auth, cache: 'no-store' });
       if (r.status === 401) {
         problem('The admin API needs a token: open this page as /#token=<token>.');
         return;
       }
       if (!r.ok) {
-        problem('GET /backends: ' + r.status);
+        problem('GET ' + base + ': ' + r.status);
         return;
       }
       render(await r.json());
@@ -184,6 +187,30 @@
     }
   }
 
+  async function refreshPools() {
+    try {
+      const r = await fetch('/pools', { headers: auth, cache: 'no-store' });
+      if (!r.ok) return;
+      const data = await r.json();
+      const select = $('pool');
+      const names = data.pools.map((p) => p.name);
+      if (names.join() !== Array.from(select.options, (o) => o.value).join()) {
+        select.replaceChildren(...names.map((n) => new Option(n + (n === data.defaultPool ? ' (default)' : ''), n)));
+        select.value = base === '/backends' ? data.defaultPool : decodeURIComponent(base.split('/')[2]);
+      }
+      select.hidden = names.length < 2;
+    } catch (e) {
+      // the table reports an API that does not answer
+    }
+  }
+
+  $('pool').addEventListener('change', (e) => {
+    base = '/pools/' + encodeURIComponent(e.target.value) + '/backends';
+    refresh();
+  });
+
+  refreshPools();
+  setInterval(refreshPools, 5000);
   refresh();
   refreshHistory();
   setInterval(refresh, 1000);

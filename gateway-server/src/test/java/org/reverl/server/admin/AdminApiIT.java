@@ -364,7 +364,8 @@ class AdminApiIT {
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
         assertThat(page.body()).contains("<script src=\"/status.js\"></script>").doesNotContain("https://");
-        assertThat(server.admin("GET", "/status.js", null).body()).contains("fetch('/backends'");
+        assertThat(server.admin("GET", "/status.js", null).body())
+                .contains("let base = '/backends';", "fetch(base,", "fetch('/pools'");
         assertThat(server.admin("GET", "/status.css", null).statusCode()).isEqualTo(200);
     }
 

@@ -95,11 +95,11 @@ class AdminUnderLoadIT {
                     .isEqualTo(servedByB2);
 
             String scrape = server.admin("GET", "/metrics", null).body();
-            OptionalDouble b4Responses =
-                    Scrape.value(scrape, "reverl_backend_responses_total{backend=\"b4\",status=\"2xx\"}");
+            OptionalDouble b4Responses = Scrape.value(
+                    scrape, "reverl_backend_responses_total{backend=\"b4\",pool=\"default\",status=\"2xx\"}");
             assertThat(b4Responses).isPresent();
             assertThat(b4Responses.getAsDouble()).isGreaterThanOrEqualTo(20);
-            assertThat(Scrape.value(scrape, "reverl_backend_state{backend=\"b4\"}"))
+            assertThat(Scrape.value(scrape, "reverl_backend_state{backend=\"b4\",pool=\"default\"}"))
                     .hasValue(0);
             assertThat(scrape).doesNotContain("backend=\"b2\"");
             assertThat(JSON.readTree(server.admin("GET", "/backends", null).body())

@@ -310,8 +310,8 @@ class ConfigLoaderTest {
                                         "admin.token: missing (expected: a token when admin.address is not loopback"
                                                 + " (0.0.0.0:8081))",
                                         "colour: unknown key (expected: one of [accessLog, admin, backendTls, backends, breaker,"
-                                                + " discovery, forwarded, health, http2, ioThreads, limits, listeners, metrics, outlier, queue,"
-                                                + " retry,"
+                                                + " defaultPool, discovery, forwarded, health, http2, ioThreads, limits, listeners,"
+                                                + " metrics, outlier, pools, queue, retry, routes, routing,"
                                                 + " shutdownTimeout, strategy, timeouts, trustedProxies])"))
                 .hasMessageStartingWith("reverl.yaml: 18 errors:");
     }

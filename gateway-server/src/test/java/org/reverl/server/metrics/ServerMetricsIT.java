@@ -51,15 +51,15 @@ class ServerMetricsIT {
         }
         assertThat(server.get("/fail").statusCode()).isEqualTo(500); // b1, round robin
 
-        awaitSample("reverl_backend_responses_total{backend=\"b1\",status=\"2xx\"}", 2);
-        awaitSample("reverl_backend_responses_total{backend=\"b2\",status=\"2xx\"}", 2);
-        awaitSample("reverl_backend_responses_total{backend=\"b1\",status=\"5xx\"}", 1);
-        awaitSample("reverl_backend_errors_total{backend=\"b1\",kind=\"5xx\"}", 1);
-        awaitSample("reverl_backend_errors_total{backend=\"b2\",kind=\"5xx\"}", 0);
-        awaitSample("reverl_backend_latency_seconds_count{backend=\"b1\"}", 3);
-        awaitSample("reverl_backend_latency_seconds_bucket{backend=\"b1\",le=\"+Inf\"}", 3);
-        awaitSample("reverl_backend_in_flight{backend=\"b1\"}", 0);
-        awaitSample("reverl_backend_state{backend=\"b1\"}", 0);
+        awaitSample("reverl_backend_responses_total{backend=\"b1\",pool=\"default\",status=\"2xx\"}", 2);
+        awaitSample("reverl_backend_responses_total{backend=\"b2\",pool=\"default\",status=\"2xx\"}", 2);
+        awaitSample("reverl_backend_responses_total{backend=\"b1\",pool=\"default\",status=\"5xx\"}", 1);
+        awaitSample("reverl_backend_errors_total{backend=\"b1\",kind=\"5xx\",pool=\"default\"}", 1);
+        awaitSample("reverl_backend_errors_total{backend=\"b2\",kind=\"5xx\",pool=\"default\"}", 0);
+        awaitSample("reverl_backend_latency_seconds_count{backend=\"b1\",pool=\"default\"}", 3);
+        awaitSample("reverl_backend_latency_seconds_bucket{backend=\"b1\",pool=\"default\",le=\"+Inf\"}", 3);
+        awaitSample("reverl_backend_in_flight{backend=\"b1\",pool=\"default\"}", 0);
+        awaitSample("reverl_backend_state{backend=\"b1\",pool=\"default\"}", 0);
         assertThat(server.metrics.scrape()).contains("jvm_memory_used_bytes");
 
         BackendStats b1 = server.metrics.stats(server.lb.backend("b1").orElseThrow());
@@ -74,10 +74,10 @@ class ServerMetricsIT {
         for (int i = 0; i < 3; i++) {
             assertThat(server.get("/").statusCode()).isEqualTo(200);
         }
-        awaitSampleAtLeast("reverl_backend_errors_total{backend=\"b1\",kind=\"connect\"}", 1);
-        awaitSampleAtLeast("reverl_backend_retries_total{backend=\"b1\"}", 1);
-        awaitSampleAtLeast("reverl_backend_events_total{backend=\"b1\",type=\"ejected\"}", 1);
-        awaitSample("reverl_backend_responses_total{backend=\"b2\",status=\"2xx\"}", 3);
+        awaitSampleAtLeast("reverl_backend_errors_total{backend=\"b1\",kind=\"connect\",pool=\"default\"}", 1);
+        awaitSampleAtLeast("reverl_backend_retries_total{backend=\"b1\",pool=\"default\"}", 1);
+        awaitSampleAtLeast("reverl_backend_events_total{backend=\"b1\",pool=\"default\",type=\"ejected\"}", 1);
+        awaitSample("reverl_backend_responses_total{backend=\"b2\",pool=\"default\",status=\"2xx\"}", 3);
     }
 
     @Test
@@ -87,23 +87,23 @@ class ServerMetricsIT {
         assertThat(server.get("/").statusCode()).isEqualTo(503);
         awaitSample("reverl_proxy_rejections_total{status=\"503\"}", 1);
         awaitSample("reverl_proxy_rejections_total{status=\"400\"}", 0);
-        awaitSample("reverl_backend_state{backend=\"b1\"}", 4);
-        awaitSample("reverl_backend_events_total{backend=\"b1\",type=\"maintenance\"}", 1);
+        awaitSample("reverl_backend_state{backend=\"b1\",pool=\"default\"}", 4);
+        awaitSample("reverl_backend_events_total{backend=\"b1\",pool=\"default\",type=\"maintenance\"}", 1);
     }
 
     @Test
     void backendDrainedRemovedAndAddedAgain_seriesFollow() throws Exception {
         server.get("/");
         server.lb.drain("b1").toCompletableFuture().get();
-        awaitSample("reverl_backend_state{backend=\"b1\"}", 3);
+        awaitSample("reverl_backend_state{backend=\"b1\",pool=\"default\"}", 3);
         server.lb.remove("b1");
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(server.metrics.scrape()).doesNotContain("backend=\"b1\""));
 
         server.lb.add(org.reverl.gateway.api.BackendSpec.of(
                 "b1", server.backends.get(0).address()));
-        awaitSample("reverl_backend_state{backend=\"b1\"}", 0);
-        awaitSample("reverl_backend_responses_total{backend=\"b1\",status=\"2xx\"}", 0);
+        awaitSample("reverl_backend_state{backend=\"b1\",pool=\"default\"}", 0);
+        awaitSample("reverl_backend_responses_total{backend=\"b1\",pool=\"default\",status=\"2xx\"}", 0);
     }
 
     @Test

@@ -24,6 +24,7 @@ import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.http.BackendTlsOptions;
+import org.reverl.gateway.http.ProxyPool;
 
 /**
  * Keep-alive connections to the backends: one pool per event loop per backend, used only by that event loop's thread,
@@ -65,8 +66,11 @@ final class BackendPools {
         this.settings = settings;
     }
 
-    /** The pool of {@code backend} on {@code loop}, the calling thread's event loop. */
-    Pool pool(Backend backend, EventLoop loop) {
+    /**
+     * The pool of {@code backend} on {@code loop}, the calling thread's event loop, with the timeouts of {@code
+     * proxyPool} (the backend's pool as the router has it now: a reload may have changed them).
+     */
+    Pool pool(Backend backend, EventLoop loop, ProxyPool proxyPool) {
         IdentityHashMap<Backend, Pool> map = pools.get();
         Pool pool = map.get(backend);
         if (pool == null) {
@@ -77,6 +81,7 @@ final class BackendPools {
             pool = new Pool(backend, loop, map, epochs.computeIfAbsent(backend, b -> new AtomicLong()), limit);
             map.put(backend, pool);
         }
+        pool.proxyPool = proxyPool;
         return pool;
     }
 
@@ -165,6 +170,12 @@ final class BackendPools {
         /** {@code host:port}, the {@code Host} sent to the backend for HTTP/1.0 requests that had none. */
         final AsciiString authority;
 
+        /**
+         * The timeouts of the backend's pool, as of the last request that took this pool; only this event loop's
+         * thread reads or writes it.
+         */
+        private ProxyPool proxyPool;
+
         private final EventLoop loop;
         private final IdentityHashMap<Backend, Pool> owner;
         private final AtomicLong epoch;
@@ -203,6 +214,11 @@ final class BackendPools {
             String host = address.getHostString();
             this.authority =
                     AsciiString.of((host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort());
+        }
+
+        /** How long connecting may take, in milliseconds. */
+        int connectTimeoutMillis() {
+            return (int) Math.min(Integer.MAX_VALUE, proxyPool.connectTimeout().toMillis());
         }
 
         /**
@@ -257,7 +273,8 @@ final class BackendPools {
                 idle.addFirst(b);
                 b.parkIdle();
                 if (sweep == null) {
-                    sweep = loop.schedule(sweepTask, settings.upstreamIdleTimeoutNanos, TimeUnit.NANOSECONDS);
+                    sweep = loop.schedule(
+                            sweepTask, proxyPool.upstreamIdleTimeout().toNanos(), TimeUnit.NANOSECONDS);
                 }
             } else {
                 b.close();
@@ -352,12 +369,14 @@ final class BackendPools {
             long now = settings.ticker.nanoTime();
             BackendHandler b;
             while ((b = idle.peekLast()) != null
-                    && (removed || now - b.parkedAt >= settings.upstreamIdleTimeoutNanos)) {
+                    && (removed
+                            || now - b.parkedAt
+                                    >= proxyPool.upstreamIdleTimeout().toNanos())) {
                 idle.pollLast();
                 b.close();
             }
             if (b != null) {
-                long next = b.parkedAt + settings.upstreamIdleTimeoutNanos - now;
+                long next = b.parkedAt + proxyPool.upstreamIdleTimeout().toNanos() - now;
                 sweep = loop.schedule(sweepTask, Math.max(next, 1_000_000L), TimeUnit.NANOSECONDS);
             } else if (removed) {
                 owner.remove(backend);
@@ -402,7 +421,10 @@ final class BackendPools {
                                     .addLast(
                                             "backend",
                                             new BackendHandler(
-                                                    pool, codec, settings.responseTimeoutNanos, settings.ticker));
+                                                    pool,
+                                                    codec,
+                                                    proxyPool.responseTimeout().toNanos(),
+                                                    settings.ticker));
                         }
                     });
             if (limit != null) {

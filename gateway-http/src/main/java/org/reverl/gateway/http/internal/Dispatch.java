@@ -5,9 +5,10 @@ import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.Lease;
 import org.reverl.gateway.api.RequestContext;
 import org.reverl.gateway.http.ProxyObserver;
+import org.reverl.gateway.http.ProxyPool;
 
 /**
- * The load balancer's side of one request: the backends it was tried on, the lease of the current try, and the
+ * The load balancer's side of one request, in the pool its route chose: the backends it was tried on, the lease of the current try, and the
  * retry-budget permits it holds. Every try ends with exactly one outcome, reported here: a success with its latency,
  * a failure that counts against the backend, or a release that does not (the client's or the proxy's own reasons).
  * One per connection, reused by each request; confined to its event loop.
@@ -16,6 +17,9 @@ final class Dispatch {
 
     private final ProxySettings settings;
     private final Attempts tried = new Attempts();
+
+    /** The pool of the current request. */
+    private ProxyPool pool;
 
     private int tries;
     /** Whether every try so far was a last-resort one: no backend was in rotation. */
@@ -29,8 +33,9 @@ final class Dispatch {
         this.settings = settings;
     }
 
-    /** A new request: nothing tried yet. */
-    void reset() {
+    /** A new request, for {@code pool} ({@code null} when no route matched: nothing will be tried). */
+    void reset(ProxyPool pool) {
+        this.pool = pool;
         tried.clear();
         tries = 0;
         onlyLastResort = true;
@@ -61,7 +66,7 @@ final class Dispatch {
      */
     Backend acquire(RequestContext request) {
         tries++;
-        Lease l = settings.lb.acquire(request, tried);
+        Lease l = pool.lb().acquire(request, tried);
         if (l == null) {
             return null;
         }
@@ -159,11 +164,11 @@ final class Dispatch {
      *     add load to a struggling fleet, so the budget (whose purpose is to stop retry storms) is not spent on it
      */
     boolean mayRetry(Backend failed, boolean free) {
-        if (tries >= settings.maxAttempts) {
+        if (tries >= pool.maxAttempts()) {
             return false;
         }
         if (!free) {
-            if (!settings.lb.tryAcquireRetry()) {
+            if (!pool.lb().tryAcquireRetry()) {
                 return false;
             }
             retriesHeld++;
@@ -185,7 +190,7 @@ final class Dispatch {
     private void releaseRetries() {
         while (retriesHeld > 0) {
             retriesHeld--;
-            settings.lb.releaseRetry();
+            pool.lb().releaseRetry();
         }
     }
 }

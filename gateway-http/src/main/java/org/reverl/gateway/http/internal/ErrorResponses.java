@@ -34,6 +34,13 @@ final class ErrorResponses {
         body(HttpResponseStatus.SERVICE_UNAVAILABLE, "no backend available");
         body(HttpResponseStatus.GATEWAY_TIMEOUT, "gateway timeout");
         body(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "http version not supported");
+        // any other error status (a router's no-match status) answers its reason phrase
+        for (int code = 400; code < 600; code++) {
+            if (BODIES[code] == null) {
+                HttpResponseStatus status = HttpResponseStatus.valueOf(code);
+                body(status, status.reasonPhrase().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
     }
 
     private ErrorResponses() {}

@@ -24,6 +24,7 @@ import org.reverl.gateway.api.BackendUnavailableException;
 import org.reverl.gateway.api.RequestContext;
 import org.reverl.gateway.api.RequestContext.HashKey;
 import org.reverl.gateway.http.ProxyObserver;
+import org.reverl.gateway.http.ProxyPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,6 +87,9 @@ final class Exchange implements RequestContext {
     private boolean idempotent;
     /** The protocols the request asks to switch to, passed on to the backend; {@code null} for a plain request. */
     private String upgrade;
+
+    /** The pool the request's route chose, or {@code null} when no route matched. */
+    private ProxyPool pool;
 
     private boolean http10;
     private boolean closeAfterResponse;
@@ -248,7 +252,9 @@ final class Exchange implements RequestContext {
         }
         // an upgrade is never sent twice: the backend may have switched, and acted on it
         idempotent = upgrade == null && isIdempotent(req.method());
-        dispatch.reset();
+        // the router of this moment; the request keeps its pool whatever a reload does meanwhile
+        pool = settings.router.get().route(req.method().name(), h.get(HttpHeaderNames.HOST), req.uri(), h);
+        dispatch.reset(pool);
         relay.reset();
         discardedStatus = 0;
 
@@ -386,6 +392,11 @@ final class Exchange implements RequestContext {
     // ---------------------------------------------------------------- attempts
 
     private void startAttempt() {
+        if (pool == null) {
+            // no route matched and there is no default pool: no backend is involved
+            failExchange(HttpResponseStatus.valueOf(settings.router.get().noMatchStatus()));
+            return;
+        }
         Backend chosen = dispatch.acquire(this);
         if (chosen == null) {
             // after a discarded answer, no backend is left to try: the client learns what the last one said
@@ -397,9 +408,9 @@ final class Exchange implements RequestContext {
                                     : HttpResponseStatus.SERVICE_UNAVAILABLE);
             return;
         }
-        BackendPools.Pool pool;
+        BackendPools.Pool connections;
         try {
-            pool = settings.pools.pool(chosen, conn.ctx().channel().eventLoop());
+            connections = settings.pools.pool(chosen, conn.ctx().channel().eventLoop(), pool);
         } catch (IllegalArgumentException e) {
             // an address this transport cannot reach: not delivered, try another
             onNotDelivered(chosen, "invalid address", false, e, ProxyObserver.Failure.CONNECT, true);
@@ -408,11 +419,10 @@ final class Exchange implements RequestContext {
         state = CONNECTING;
         // a backend out of rotation tried as a last resort gets a short connect timeout: the answer stays fast when
         // it is still gone
+        int connectMillis = connections.connectTimeoutMillis();
         upstream.open(
-                pool,
-                dispatch.lastResort()
-                        ? Math.min(settings.connectTimeoutMillis, LAST_RESORT_CONNECT_MILLIS)
-                        : settings.connectTimeoutMillis,
+                connections,
+                dispatch.lastResort() ? Math.min(connectMillis, LAST_RESORT_CONNECT_MILLIS) : connectMillis,
                 upgrade != null);
     }
 
@@ -543,7 +553,7 @@ final class Exchange implements RequestContext {
      * permit this takes). Called by the relay when a response head arrives.
      */
     boolean retriesResponse(int status) {
-        return settings.retryOn.matches(status)
+        return pool.retryOn().matches(status)
                 && !relay.started()
                 && idempotent
                 && requestComplete
@@ -654,7 +664,7 @@ final class Exchange implements RequestContext {
         }
         detachBackend();
         Backend be = dispatch.backend();
-        Duration timeout = Duration.ofNanos(settings.responseTimeoutNanos);
+        Duration timeout = pool.responseTimeout();
         dispatch.failed(
                 new BackendTimeoutException(be.id(), timeout),
                 ProxyObserver.Failure.TIMEOUT,

@@ -8,11 +8,18 @@ import java.util.Set;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.http.HttpProxyConfig;
 import org.reverl.gateway.http.ProxyObserver;
+import org.reverl.gateway.http.ProxyPool;
+import org.reverl.gateway.http.Router;
 
-/** What every connection of one proxy shares, precomputed once from its {@link HttpProxyConfig}: immutable apart from the pools. */
+/**
+ * What every connection of one proxy shares, precomputed once from its {@link HttpProxyConfig}: immutable apart from the
+ * pools and the router. The backend timeouts and attempts of a request are its {@link ProxyPool}'s.
+ */
 public final class ProxySettings {
 
-    final LoadBalancer lb;
+    /** Where each request goes. */
+    final RouterRef router;
+
     final Transports transport;
     final Ticker ticker;
     final boolean tls;
@@ -34,17 +41,12 @@ public final class ProxySettings {
     final long idleTimeoutNanos;
     final long bodyTimeoutNanos;
     final long sendTimeoutNanos;
-    final int connectTimeoutMillis;
-    final long responseTimeoutNanos;
-    final long upstreamIdleTimeoutNanos;
     final long tunnelIdleTimeoutNanos;
     /** 0 for no limit. */
     final int maxBackendConnections;
 
     final int queueSize;
     final long queueTimeoutNanos;
-    final int maxAttempts;
-    final org.reverl.gateway.http.RetryOn retryOn;
     final int maxConcurrentStreams;
     final ProxyObserver observer;
     final BackendConnector connector;
@@ -54,14 +56,18 @@ public final class ProxySettings {
     final BackendTlsContexts backendTls;
 
     /**
-     * @param lb where requests go
+     * @param lb where requests go: one pool, with the backend timeouts and attempts of {@code config}
      * @param transport epoll or NIO
      * @param config the proxy's settings
      * @param tls whether the listener terminates TLS (sets {@code X-Forwarded-Proto})
      * @param ticker the clock of every timeout and latency on the data path
      */
     public ProxySettings(LoadBalancer lb, Transports transport, HttpProxyConfig config, boolean tls, Ticker ticker) {
-        this(lb, transport, config, tls, ticker, (BackendConnector) null);
+        this(single(lb, config), transport, config, tls, ticker, (BackendConnector) null);
+    }
+
+    static RouterRef single(LoadBalancer lb, HttpProxyConfig config) {
+        return new RouterRef(Router.single(ProxyPool.of(ProxyPool.DEFAULT, lb, config)));
     }
 
     /**
@@ -70,14 +76,14 @@ public final class ProxySettings {
      * the TLS sessions to resume, when the backend TLS settings did not.
      */
     public ProxySettings(
-            LoadBalancer lb,
+            RouterRef router,
             Transports transport,
             HttpProxyConfig config,
             boolean tls,
             Ticker ticker,
             ProxySettings previous) {
         this(
-                lb,
+                router,
                 transport,
                 config,
                 tls,
@@ -88,24 +94,24 @@ public final class ProxySettings {
 
     /** As above; {@code connector} opens backend connections ({@code null}: sockets of {@code transport}). */
     ProxySettings(
-            LoadBalancer lb,
+            RouterRef router,
             Transports transport,
             HttpProxyConfig config,
             boolean tls,
             Ticker ticker,
             BackendConnector connector) {
-        this(lb, transport, config, tls, ticker, connector, null);
+        this(router, transport, config, tls, ticker, connector, null);
     }
 
     private ProxySettings(
-            LoadBalancer lb,
+            RouterRef router,
             Transports transport,
             HttpProxyConfig config,
             boolean tls,
             Ticker ticker,
             BackendConnector connector,
             BackendTlsContexts previousBackendTls) {
-        this.lb = requireNonNull(lb, "lb");
+        this.router = requireNonNull(router, "router");
         this.transport = requireNonNull(transport, "transport");
         this.ticker = requireNonNull(ticker, "ticker");
         this.tls = tls;
@@ -124,16 +130,10 @@ public final class ProxySettings {
         this.idleTimeoutNanos = config.idleTimeout().toNanos();
         this.bodyTimeoutNanos = config.bodyTimeout().toNanos();
         this.sendTimeoutNanos = config.sendTimeout().toNanos();
-        this.connectTimeoutMillis =
-                (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis());
-        this.responseTimeoutNanos = config.responseTimeout().toNanos();
-        this.upstreamIdleTimeoutNanos = config.upstreamIdleTimeout().toNanos();
         this.tunnelIdleTimeoutNanos = config.tunnelIdleTimeout().toNanos();
         this.maxBackendConnections = config.maxBackendConnections();
         this.queueSize = config.queueSize();
         this.queueTimeoutNanos = config.queueTimeout().toNanos();
-        this.maxAttempts = config.maxAttempts();
-        this.retryOn = config.retryOn();
         this.maxConcurrentStreams = config.maxConcurrentStreams();
         this.observer = config.observer();
         this.dnsServers = config.dnsServers();

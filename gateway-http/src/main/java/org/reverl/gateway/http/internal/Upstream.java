@@ -114,7 +114,7 @@ final class Upstream {
     /** Queued: room for a new connection to the backend. */
     void onConnectAllowed(BackendPools.Pool pool) {
         queuedIn = null;
-        connect(pool, settings.connectTimeoutMillis);
+        connect(pool, pool.connectTimeoutMillis());
     }
 
     /** Queued past the queue timeout. */

@@ -99,22 +99,23 @@ final class DataPath implements AutoCloseable {
         };
         HttpProxyConfig c =
                 config.apply(HttpProxyConfig.builder().observer(observer)).build();
-        settings = new ProxySettings(lb, Transports.NIO, c, false, ticker, (address, loop, timeout, init) -> {
-            EmbeddedChannel ch = new EmbeddedChannel();
-            ch.freezeTime();
-            connections.add(ch);
-            connectionPorts.add(address.getPort());
-            if (connectError != null) {
-                ch.close();
-                return ch.newFailedFuture(connectError);
-            }
-            if (refused.contains(address.getPort())) {
-                ch.close();
-                return ch.newFailedFuture(new ConnectException("Connection refused"));
-            }
-            ch.pipeline().addLast(init);
-            return ch.newSucceededFuture();
-        });
+        settings = new ProxySettings(
+                ProxySettings.single(lb, c), Transports.NIO, c, false, ticker, (address, loop, timeout, init) -> {
+                    EmbeddedChannel ch = new EmbeddedChannel();
+                    ch.freezeTime();
+                    connections.add(ch);
+                    connectionPorts.add(address.getPort());
+                    if (connectError != null) {
+                        ch.close();
+                        return ch.newFailedFuture(connectError);
+                    }
+                    if (refused.contains(address.getPort())) {
+                        ch.close();
+                        return ch.newFailedFuture(new ConnectException("Connection refused"));
+                    }
+                    ch.pipeline().addLast(init);
+                    return ch.newSucceededFuture();
+                });
         this.config = c;
         client = newClient();
     }
