@@ -577,6 +577,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
                         break;
                 }
             }
+            saveTlsOptions(n, b);
         }
         return backends;
     }
