@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole JMH suite with 1 and then 2 threads, with -prof gc, and prints one table of ns/op and B/op.
-# About 8 minutes (each strategy added to PickBenchmark adds about 40 s). Extra arguments go to JMH, e.g. a benchmark regex:
+# About 9 minutes (each strategy added to PickBenchmark adds about 40 s). Extra arguments go to JMH, e.g. a benchmark regex:
 #   benchmarks/run.sh PickBenchmark
 # Results: benchmarks/target/jmh-results/{threads-1.csv,threads-2.csv,*.log,table.md}.
 # JAVA=/path/to/java picks the JVM; NO_BUILD=1 skips the build.

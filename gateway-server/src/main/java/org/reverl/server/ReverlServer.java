@@ -173,6 +173,14 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         } else {
             tls = TlsSettings.pem(t.cert(), t.key());
         }
+        for (ReverlConfig.SniCertificate c : t.sni()) {
+            TlsSettings one = c.p12() != null
+                    ? TlsSettings.pkcs12(c.p12(), c.p12Password().toCharArray())
+                    : TlsSettings.pem(c.cert(), c.key());
+            for (String name : c.names()) {
+                tls = tls.withSniCertificate(name, one);
+            }
+        }
         return tls.withProvider(TlsSettings.Provider.valueOf(t.provider().toUpperCase(java.util.Locale.ROOT)));
     }
 
@@ -398,7 +406,9 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
                     changes.add("listener " + format(listener.address()) + " not started: " + e.getMessage());
                 }
             } else {
-                if (!pc.equals(p.config()) || listener.tls() != null) {
+                // certificate files may have been replaced on disk: read again (backend TLS contexts are kept when
+                // neither their settings nor their files changed)
+                if (!pc.equals(p.config()) || listener.tls() != null || readsTlsFiles(next)) {
                     try {
                         p.reconfigure(pc);
                         changes.add("listener " + format(listener.address()) + ": new settings for new connections");
@@ -437,10 +447,41 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         return org.reverl.server.config.ConfigValues.format(a);
     }
 
+    /** Whether backends are reached with TLS material read from files: the proxy's or a backend's own. */
+    private static boolean readsTlsFiles(ReverlConfig c) {
+        return !c.proxy().backendTls().files().isEmpty()
+                || c.pools().values().stream()
+                        .flatMap(p -> p.backends().stream())
+                        .anyMatch(b -> b.tags().containsKey(org.reverl.gateway.http.BackendTlsOptions.CA));
+    }
+
+    /** A backend's own TLS options, as {@code backends[i].tls}. */
+    private static void saveTlsOptions(ObjectNode n, Backend b) {
+        org.reverl.gateway.http.BackendTlsOptions o;
+        try {
+            o = org.reverl.gateway.http.BackendTlsOptions.fromTags(b.tags());
+        } catch (IllegalArgumentException e) {
+            return; // not from the file nor the admin API, which validate them
+        }
+        if (o.equals(org.reverl.gateway.http.BackendTlsOptions.none())) {
+            return;
+        }
+        ObjectNode tn = n.putObject("tls");
+        if (o.verify() != null) {
+            tn.put("verify", o.verify());
+        }
+        if (o.caBundle() != null) {
+            tn.put("ca", o.caBundle().toString());
+        }
+        if (o.serverName() != null) {
+            tn.put("serverName", o.serverName());
+        }
+    }
+
     /**
      * Writes the live backends into the configuration file in place of its {@code backends} section (with pools, each
-     * running pool's {@code pools.<name>.backends}), leaving the other sections as they are (comments are not kept). The file keeps its mode, owner and group; a symbolic link is
-     * followed and its target written; the new content goes to a temporary file created with mode 0600 in the same
+     * running pool's {@code pools.<name>.backends}), leaving the other sections as they are (comments are not kept).
+     * The file keeps its mode, owner and group; a symbolic link is followed and its target written; the new content goes to a temporary file created with mode 0600 in the same
      * directory, which then atomically replaces the target: a reader sees the old file or the new one.
      */
     @Override
@@ -536,6 +577,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
                         break;
                 }
             }
+            saveTlsOptions(n, b);
         }
         return backends;
     }

@@ -161,9 +161,16 @@ final class RunCommand implements Callable<Integer> {
             String b = backends.get(i);
             try {
                 BackendAddress a = BackendAddress.parse(b)
-                        .requireScheme("--backend", BackendAddress.Scheme.HTTP, BackendAddress.Scheme.TCP);
+                        .requireScheme(
+                                "--backend",
+                                BackendAddress.Scheme.HTTP,
+                                BackendAddress.Scheme.HTTPS,
+                                BackendAddress.Scheme.TCP);
+                // https stays TLS (verified against the JDK's trust store); tcp and a bare host:port are plain HTTP
                 specs.add(BackendSpec.of(
-                        "b" + (i + 1), a.withScheme(BackendAddress.Scheme.HTTP).toString()));
+                        "b" + (i + 1),
+                        (a.scheme() == BackendAddress.Scheme.HTTPS ? a : a.withScheme(BackendAddress.Scheme.HTTP))
+                                .toString()));
             } catch (BackendAddress.InvalidAddressException e) {
                 throw usage("--backend: '" + b + "' (expected: HOST:PORT with "
                         + (e.expected().startsWith("port") ? "a " + e.expected() : "valid parts: " + e.expected())

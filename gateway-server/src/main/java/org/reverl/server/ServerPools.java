@@ -135,7 +135,8 @@ final class ServerPools implements AutoCloseable {
                         r.config().discovery(),
                         p.connectTimeout(),
                         p.responseTimeout(),
-                        p.upstreamIdleTimeout());
+                        p.upstreamIdleTimeout(),
+                        p.retryOn());
                 result.put(p.name(), new Running(kept, r.lb(), r.discovery()));
             }
         } catch (RuntimeException e) {

@@ -408,6 +408,35 @@ class ReloadIT {
     }
 
     @Test
+    void saveConfig_keepsEachBackendsTlsOptions() throws Exception {
+        DemoBackends demo = DemoBackends.start(1);
+        toClose.add(demo);
+        Files.writeString(dir.resolve("ca.pem"), "x");
+        Path file = dir.resolve("reverl.yaml");
+        Files.writeString(
+                file,
+                "listeners: [ { address: \"127.0.0.1:0\" } ]\nadmin: { enabled: false }\n"
+                        + backendsYaml(List.<String[]>of(demo.endpoints().get(0)))
+                        + "  - { id: api, address: \"https://api.internal.test:8443\","
+                        + " tls: { verify: false, ca: ca.pem, serverName: api.example.test } }\n");
+        ReverlServer server = start(file);
+
+        server.saveConfig();
+
+        org.reverl.gateway.api.BackendSpec api = new ConfigLoader(ProviderRegistry.load())
+                .load(file).backends().stream()
+                        .filter(b -> b.id().equals("api"))
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(api.address()).isEqualTo("https://api.internal.test:8443");
+        assertThat(api.tags())
+                .isEqualTo(java.util.Map.of(
+                        "tls.verify", "false",
+                        "tls.ca", dir.resolve("ca.pem").toString(),
+                        "tls.serverName", "api.example.test"));
+    }
+
+    @Test
     void processProbe_fromTheConfigFile_followsARealChildProcess() throws Exception {
         Process child = new ProcessBuilder(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),

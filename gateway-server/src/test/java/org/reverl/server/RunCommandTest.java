@@ -36,6 +36,8 @@ class RunCommandTest {
                         "127.0.0.1:9001",
                         "--backend",
                         "127.0.0.1:9002",
+                        "--backend",
+                        "https://web.example:8443",
                         "--io-threads",
                         "1",
                         "--tls-self-signed",
@@ -50,7 +52,9 @@ class RunCommandTest {
         });
         assertThat(config.backends())
                 .containsExactly(
-                        BackendSpec.of("b1", "http://127.0.0.1:9001"), BackendSpec.of("b2", "http://127.0.0.1:9002"));
+                        BackendSpec.of("b1", "http://127.0.0.1:9001"),
+                        BackendSpec.of("b2", "http://127.0.0.1:9002"),
+                        BackendSpec.of("b3", "https://web.example:8443"));
         assertThat(config.proxy().ioThreads()).isEqualTo(1);
         assertThat(config.proxy().connectTimeout()).isEqualTo(Duration.ofMillis(500));
         assertThat(config.gateway().strategy()).isEqualTo("least_conn");

@@ -37,6 +37,7 @@ class ModuleRulesTest {
                         "strategy-roundrobin",
                         "strategy-leastconn",
                         "strategy-hash",
+                        "strategy-ewma",
                         "health-tcp",
                         "health-process",
                         "health-http",

@@ -28,6 +28,7 @@ import org.reverl.gateway.api.Checks;
  * @param slowStart how long a backend that comes back ramps its effective weight from 10% to 100%; zero for none
  * @param panicThresholdPercent when fewer than this share (0-100) of the members that are not administratively out
  *     are eligible, spread requests over all of them rather than overload the few; 0 turns panic mode off
+ * @param outlier passive outlier ejection on responses, or {@code null} (the default) for none
  */
 public record GatewayConfig(
         String name,
@@ -45,7 +46,8 @@ public record GatewayConfig(
         boolean errorRepliesCountAsFailures,
         HealthCheckConfig healthCheck,
         Duration slowStart,
-        int panicThresholdPercent) {
+        int panicThresholdPercent,
+        OutlierConfig outlier) {
 
     public static final String DEFAULT_NAME = "reverl";
     public static final String DEFAULT_STRATEGY = "round_robin";
@@ -123,6 +125,7 @@ public record GatewayConfig(
         private HealthCheckConfig healthCheck;
         private Duration slowStart = Duration.ZERO;
         private int panicThresholdPercent;
+        private OutlierConfig outlier;
 
         private Builder() {}
 
@@ -143,6 +146,13 @@ public record GatewayConfig(
             healthCheck = c.healthCheck;
             slowStart = c.slowStart;
             panicThresholdPercent = c.panicThresholdPercent;
+            outlier = c.outlier;
+        }
+
+        /** Passive outlier ejection on responses; {@code null} (the default) for none. */
+        public Builder outlier(OutlierConfig outlier) {
+            this.outlier = outlier;
+            return this;
         }
 
         /** Active probing; {@code null} (the default) for none. */
@@ -265,7 +275,8 @@ public record GatewayConfig(
                     errorRepliesCountAsFailures,
                     healthCheck,
                     slowStart,
-                    panicThresholdPercent);
+                    panicThresholdPercent,
+                    outlier);
         }
     }
 }

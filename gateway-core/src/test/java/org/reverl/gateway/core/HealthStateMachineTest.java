@@ -2,12 +2,9 @@ package org.reverl.gateway.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,6 +30,10 @@ import org.reverl.gateway.api.ProbeResult;
 import org.reverl.gateway.api.RequestContext;
 import org.reverl.gateway.api.SelectionStrategyProvider;
 
+/**
+ * Admin commands and health settings through the public builder. The state machine's transitions and timers are
+ * tested step by step in {@code internal.BackendHealthTest} and {@code internal.HealthTimelineTest}.
+ */
 class HealthStateMachineTest {
 
     /** Probe results per backend id, set by the test; a missing entry means alive. */
@@ -54,31 +53,6 @@ class HealthStateMachineTest {
         }
     }
 
-    /** A clock the test moves by hand. */
-    static final class ManualClock extends Clock {
-        final AtomicLong millis = new AtomicLong(1_000_000);
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public long millis() {
-            return millis.get();
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis.get());
-        }
-    }
-
     private final List<BackendEvent> events = new CopyOnWriteArrayList<>();
     private LoadBalancer lb;
 
@@ -95,15 +69,6 @@ class HealthStateMachineTest {
         }
         lb = b.build();
         return lb;
-    }
-
-    private static HealthCheckConfig.Builder fastProbes() {
-        return HealthCheckConfig.builder("scripted")
-                .interval(Duration.ofMillis(20))
-                .timeout(Duration.ofMillis(20))
-                .jitterPercent(0)
-                .rise(2)
-                .fall(3);
     }
 
     @AfterEach
@@ -126,105 +91,6 @@ class HealthStateMachineTest {
     }
 
     @Test
-    void probes_fallFailuresTakeDown_riseSuccessesBringUp_oneEventEach() {
-        lb(GatewayConfig.builder().healthCheck(fastProbes().build()).build(), Clock.systemUTC(), "b1", "b2");
-        SCRIPT.put("b1", b -> CompletableFuture.completedFuture(ProbeResult.down("connection refused")));
-
-        await().atMost(10, TimeUnit.SECONDS).until(() -> state(lb, "b1") == BackendState.DOWN);
-        for (int i = 0; i < 4; i++) {
-            Lease l = lb.acquire(RequestContext.NONE, new Attempts());
-            assertThat(l.backend().id()).isEqualTo("b2");
-            l.release();
-        }
-
-        SCRIPT.remove("b1");
-        await().atMost(10, TimeUnit.SECONDS).until(() -> state(lb, "b1") == BackendState.UP);
-
-        // events are emitted on the control thread just after the state changes
-        await().untilAsserted(() -> assertThat(transitions("b1"))
-                .containsExactly("backend b1 is down: connection refused", "backend b1 is up: 2 probes passed"));
-        assertThat(transitions("b2")).isEmpty();
-    }
-
-    @Test
-    void probe_throwsOrNeverCompletes_countsAsFailed_otherProbesGoOn() {
-        lb(
-                GatewayConfig.builder()
-                        .healthCheck(fastProbes().fall(1).build())
-                        .build(),
-                Clock.systemUTC(),
-                "b1",
-                "b2",
-                "b3");
-        SCRIPT.put("b1", b -> {
-            throw new IllegalStateException("probe bug");
-        });
-        SCRIPT.put("b2", b -> new CompletableFuture<>());
-
-        await().atMost(10, TimeUnit.SECONDS)
-                .until(() -> state(lb, "b1") == BackendState.DOWN && state(lb, "b2") == BackendState.DOWN);
-
-        // events are emitted on the control thread just after the state changes
-        await().untilAsserted(() -> assertThat(transitions("b1"))
-                .containsExactly("backend b1 is down: probe failed: IllegalStateException: probe bug"));
-        // events are emitted on the control thread just after the state changes
-        await().untilAsserted(() ->
-                assertThat(transitions("b2")).containsExactly("backend b2 is down: probe timed out after 20ms"));
-        assertThat(state(lb, "b3")).isEqualTo(BackendState.UP);
-        SCRIPT.clear();
-        await().atMost(10, TimeUnit.SECONDS)
-                .until(() -> state(lb, "b1") == BackendState.UP && state(lb, "b2") == BackendState.UP);
-    }
-
-    @Test
-    void initiallyDown_untilTheFirstProbePasses() {
-        SCRIPT.put("b1", b -> CompletableFuture.completedFuture(ProbeResult.down("connection refused")));
-        lb(
-                GatewayConfig.builder()
-                        .healthCheck(fastProbes().initiallyUp(false).build())
-                        .build(),
-                Clock.systemUTC(),
-                "b1");
-
-        assertThat(state(lb, "b1")).isEqualTo(BackendState.DOWN);
-        // nothing eligible: the down backend is offered once as a last resort, then nothing
-        Attempts attempts = new Attempts();
-        Lease lastResort = lb.acquire(RequestContext.NONE, attempts);
-        assertThat(lastResort.lastResort()).isTrue();
-        lastResort.onFailure(1_000, new java.io.IOException("connection refused"));
-        attempts.record(lastResort.backend(), "connection refused");
-        assertThat(lb.acquire(RequestContext.NONE, attempts)).isNull();
-        SCRIPT.remove("b1");
-        await().atMost(10, TimeUnit.SECONDS).until(() -> state(lb, "b1") == BackendState.UP);
-
-        assertThat(events.get(0).describe())
-                .isEqualTo("backend b1 added: test:b1, weight 10; down until its first probe passes");
-        // events are emitted on the control thread just after the state changes
-        await().untilAsserted(() -> assertThat(transitions("b1")).containsExactly("backend b1 is up: probe passed"));
-    }
-
-    @Test
-    void drain_noNewRequests_completesWhenInFlightFinish_thenRemovable() {
-        lb(GatewayConfig.defaults(), Clock.systemUTC(), "b1", "b2");
-        Lease onB1 = lb.acquire(RequestContext.NONE, new Attempts());
-        assertThat(onB1.backend().id()).isEqualTo("b1");
-
-        CompletableFuture<Void> drained = lb.drain("b1").toCompletableFuture();
-
-        assertThat(state(lb, "b1")).isEqualTo(BackendState.DRAINING);
-        assertThat(drained).isNotDone();
-        for (int i = 0; i < 4; i++) {
-            Lease l = lb.acquire(RequestContext.NONE, new Attempts());
-            assertThat(l.backend().id()).isEqualTo("b2");
-            l.release();
-        }
-        onB1.onSuccess(1_000);
-        await().atMost(10, TimeUnit.SECONDS).until(drained::isDone);
-        assertThat(lb.remove("b1")).isTrue();
-        assertThat(transitions("b1")).containsExactly("backend b1 is draining: 1 in flight", "backend b1 is removed");
-    }
-
-    @Test
     void maintenanceAndEnable_outAndBackIn() {
         lb(GatewayConfig.defaults(), Clock.systemUTC(), "b1", "b2");
 
@@ -244,69 +110,6 @@ class HealthStateMachineTest {
                 .isInstanceOf(NoSuchElementException.class)
                 .hasMessage("backend: 'nope' (expected: a member; members: [b1, b2])");
         assertThatThrownBy(() -> lb.enable("nope")).isInstanceOf(NoSuchElementException.class);
-    }
-
-    @Test
-    void slowStart_effectiveWeightRampsFromATenthToFull_withTheInjectedClock() {
-        ManualClock clock = new ManualClock();
-        lb(
-                GatewayConfig.builder()
-                        .healthCheck(fastProbes().rise(1).fall(1).build())
-                        .slowStart(Duration.ofSeconds(100))
-                        .build(),
-                clock,
-                "b1");
-        Backend b1 = lb.backend("b1").orElseThrow();
-        assertThat(b1.effectiveWeight()).isEqualTo(10); // added up: no ramp
-
-        SCRIPT.put("b1", b -> CompletableFuture.completedFuture(ProbeResult.down("connection refused")));
-        await().atMost(10, TimeUnit.SECONDS).until(() -> b1.state() == BackendState.DOWN);
-        SCRIPT.remove("b1");
-        await().atMost(10, TimeUnit.SECONDS).until(() -> b1.state() == BackendState.UP);
-        assertThat(b1.effectiveWeight()).isEqualTo(1);
-
-        clock.millis.addAndGet(50_000);
-        await().atMost(10, TimeUnit.SECONDS).until(() -> b1.effectiveWeight() == 5);
-        clock.millis.addAndGet(60_000);
-        await().atMost(10, TimeUnit.SECONDS).until(() -> b1.effectiveWeight() == 10);
-    }
-
-    @Test
-    void panicThreshold_tooFewEligible_spreadsOverAll() {
-        lb(
-                GatewayConfig.builder()
-                        .healthCheck(fastProbes().fall(1).build())
-                        .panicThresholdPercent(50)
-                        .build(),
-                Clock.systemUTC(),
-                "b1",
-                "b2",
-                "b3",
-                "b4");
-        SCRIPT.put("b1", b -> CompletableFuture.completedFuture(ProbeResult.down("connection refused")));
-        await().atMost(10, TimeUnit.SECONDS).until(() -> state(lb, "b1") == BackendState.DOWN);
-        assertThat(picks(8)).doesNotContain("b1"); // 3 of 4 eligible: no panic
-
-        SCRIPT.put("b2", SCRIPT.get("b1"));
-        SCRIPT.put("b3", SCRIPT.get("b1"));
-        await().atMost(10, TimeUnit.SECONDS)
-                .until(() -> state(lb, "b2") == BackendState.DOWN && state(lb, "b3") == BackendState.DOWN);
-
-        // 1 of 4 eligible, below 50%: spread over all four rather than overload b4
-        assertThat(picks(8)).containsOnly("b1", "b2", "b3", "b4").contains("b1", "b2", "b3", "b4");
-        SCRIPT.clear();
-        await().atMost(10, TimeUnit.SECONDS)
-                .until(() -> lb.backends().stream().allMatch(b -> b.state() == BackendState.UP));
-    }
-
-    private List<String> picks(int n) {
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            Lease l = lb.acquire(RequestContext.NONE, new Attempts());
-            ids.add(l.backend().id());
-            l.release();
-        }
-        return ids;
     }
 
     @Test

@@ -15,8 +15,9 @@ import javax.net.ssl.SSLException;
  * How an {@link HttpProxyServer} speaks TLS to {@code https://} backends. By default the backend's certificate is
  * verified against the JDK's trust store, and its name against the host of the backend's address (which is also sent
  * as SNI); {@link #withCaBundle} trusts a PEM bundle instead, {@link #withClientCertificate} presents a certificate
- * (mutual TLS), and only {@link #insecure()} turns verification off. TLS 1.2 and 1.3 only. Sessions are cached per
- * backend host and port, so new pooled connections resume them. Immutable.
+ * (mutual TLS), and only {@link #insecure()} turns verification off. A backend may differ in these by its own
+ * {@link BackendTlsOptions}. TLS 1.2 and 1.3 only. Sessions are cached per backend host and port, so new pooled
+ * connections resume them. Immutable; equal settings share one client context (and its session cache).
  *
  * @since 0.2
  */
@@ -74,6 +75,17 @@ public final class BackendTlsSettings {
         return new BackendTlsSettings(caBundle, clientCertificate, clientKey, false, provider);
     }
 
+    /**
+     * These settings with verification on or off; {@code false} is {@link #insecure()}.
+     *
+     * @since 0.2
+     */
+    public BackendTlsSettings withVerify(boolean verify) {
+        return verify == this.verify
+                ? this
+                : new BackendTlsSettings(caBundle, clientCertificate, clientKey, verify, provider);
+    }
+
     /** These settings with {@code provider}. */
     public BackendTlsSettings withProvider(TlsSettings.Provider provider) {
         return new BackendTlsSettings(
@@ -88,6 +100,21 @@ public final class BackendTlsSettings {
     /** The PEM bundle trusted instead of the JDK's trust store, or {@code null}. */
     public Path caBundle() {
         return caBundle;
+    }
+
+    /**
+     * The files these settings read when a context is built: the CA bundle, the client certificate and key, those set.
+     *
+     * @since 0.2
+     */
+    public java.util.List<Path> files() {
+        java.util.List<Path> files = new java.util.ArrayList<>(3);
+        for (Path p : new Path[] {caBundle, clientCertificate, clientKey}) {
+            if (p != null) {
+                files.add(p);
+            }
+        }
+        return java.util.List.copyOf(files);
     }
 
     /**
@@ -130,6 +157,21 @@ public final class BackendTlsSettings {
         if (!Files.isReadable(file)) {
             throw new IllegalArgumentException(what + ": " + file + " (expected: a readable file)");
         }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof BackendTlsSettings other
+                && verify == other.verify
+                && provider == other.provider
+                && java.util.Objects.equals(caBundle, other.caBundle)
+                && java.util.Objects.equals(clientCertificate, other.clientCertificate)
+                && java.util.Objects.equals(clientKey, other.clientKey);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(caBundle, clientCertificate, clientKey, verify, provider);
     }
 
     @Override

@@ -47,6 +47,8 @@ import org.reverl.gateway.api.Checks;
  * @param dnsServers the DNS servers backend host names are resolved with, in order; empty (the default) for the
  *     system's ({@code /etc/resolv.conf})
  * @param maxAttempts how many backends one request may be tried on, including the first
+ * @param retryOn the response statuses after which an idempotent request goes to another backend ({@link RetryOn});
+ *     none by default
  * @param trustedProxies addresses of proxies in front of this one whose {@code X-Forwarded-*} and {@code Forwarded}
  *     headers are kept and appended to; from anyone else they are replaced, and {@code Forwarded} and {@code X-Real-IP}
  *     removed
@@ -84,6 +86,7 @@ public record HttpProxyConfig(
         Duration queueTimeout,
         List<InetSocketAddress> dnsServers,
         int maxAttempts,
+        RetryOn retryOn,
         Set<InetAddress> trustedProxies,
         Forwarded forwarded,
         String via,
@@ -166,6 +169,7 @@ public record HttpProxyConfig(
         Checks.positive("queueTimeout", queueTimeout);
         dnsServers = List.copyOf(requireNonNull(dnsServers, "dnsServers"));
         Checks.inRange("maxAttempts", maxAttempts, 1, 16);
+        requireNonNull(retryOn, "retryOn");
         trustedProxies = Set.copyOf(requireNonNull(trustedProxies, "trustedProxies"));
         requireNonNull(forwarded, "forwarded");
         Checks.notBlank("via", via);
@@ -209,6 +213,7 @@ public record HttpProxyConfig(
         b.queueTimeout = queueTimeout;
         b.dnsServers = dnsServers;
         b.maxAttempts = maxAttempts;
+        b.retryOn = retryOn;
         b.trustedProxies.addAll(trustedProxies);
         b.forwarded = forwarded;
         b.via = via;
@@ -258,6 +263,7 @@ public record HttpProxyConfig(
         private Duration queueTimeout = DEFAULT_QUEUE_TIMEOUT;
         private List<InetSocketAddress> dnsServers = List.of();
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private RetryOn retryOn = RetryOn.NONE;
         private final Set<InetAddress> trustedProxies = new LinkedHashSet<>();
         private Forwarded forwarded = Forwarded.X_FORWARDED;
         private String via = DEFAULT_VIA;
@@ -420,6 +426,12 @@ public record HttpProxyConfig(
             return this;
         }
 
+        /** The response statuses after which an idempotent request goes to another backend; none by default. */
+        public Builder retryOn(RetryOn retryOn) {
+            this.retryOn = requireNonNull(retryOn, "retryOn");
+            return this;
+        }
+
         /**
          * IP literals of proxies in front of this one, whose {@code X-Forwarded-*} headers are trusted and appended to.
          */
@@ -502,6 +514,7 @@ public record HttpProxyConfig(
                     queueTimeout,
                     dnsServers,
                     maxAttempts,
+                    retryOn,
                     trustedProxies,
                     forwarded,
                     via,

@@ -21,6 +21,7 @@ import org.reverl.gateway.api.LoadBalancer;
  * @param responseTimeout how long a backend may take to start answering a request sent whole
  * @param upstreamIdleTimeout how long an idle kept-alive connection to a backend is kept
  * @param maxAttempts how many backends one request may be tried on, including the first
+ * @param retryOn the response statuses after which an idempotent request goes to another backend
  * @since 0.3
  */
 public record ProxyPool(
@@ -29,7 +30,8 @@ public record ProxyPool(
         Duration connectTimeout,
         Duration responseTimeout,
         Duration upstreamIdleTimeout,
-        int maxAttempts) {
+        int maxAttempts,
+        RetryOn retryOn) {
 
     /** The name of the pool of a server configured with one list of backends. */
     public static final String DEFAULT = "default";
@@ -48,9 +50,10 @@ public record ProxyPool(
         Checks.positive("responseTimeout", responseTimeout);
         Checks.positive("upstreamIdleTimeout", upstreamIdleTimeout);
         Checks.inRange("maxAttempts", maxAttempts, 1, 16);
+        requireNonNull(retryOn, "retryOn");
     }
 
-    /** A pool with the backend timeouts and attempts of {@code config}. */
+    /** A pool with the backend timeouts, attempts and statuses to retry of {@code config}. */
     public static ProxyPool of(String name, LoadBalancer lb, HttpProxyConfig config) {
         return new ProxyPool(
                 name,
@@ -58,7 +61,8 @@ public record ProxyPool(
                 config.connectTimeout(),
                 config.responseTimeout(),
                 config.upstreamIdleTimeout(),
-                config.maxAttempts());
+                config.maxAttempts(),
+                config.retryOn());
     }
 
     /**

@@ -89,13 +89,8 @@ public final class TlsSettings {
      *     has SNI certificates of its own
      */
     public TlsSettings withSniCertificate(String name, TlsSettings certificate) {
-        requireNonNull(name, "name");
         requireNonNull(certificate, "certificate");
-        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
-        if (!DNS_NAME.matcher(n).matches()) {
-            throw new IllegalArgumentException(org.reverl.gateway.api.Checks.message(
-                    "sni name", "'" + name + "'", "a DNS name with a dot, or *. and one, e.g. *.example.com"));
-        }
+        String n = sniName(name);
         if (!certificate.byName.isEmpty()) {
             throw new IllegalArgumentException(
                     "sni certificate for '" + name + "': has SNI certificates of its own (expected: one certificate)");
@@ -109,6 +104,26 @@ public final class TlsSettings {
         List<Map.Entry<String, TlsSettings>> next = new java.util.ArrayList<>(byName);
         next.add(Map.entry(n, certificate));
         return new TlsSettings(source, provider, List.copyOf(next));
+    }
+
+    /** What {@link #sniName} accepts, for error messages. */
+    public static final String SNI_NAME_FORM = "a DNS name with a dot, or *. and one, e.g. *.example.com";
+
+    /**
+     * A name a certificate is chosen by, in lower case: an exact DNS name with at least one dot, or {@code *.} and such
+     * a name (a wildcard for one label).
+     *
+     * @throws IllegalArgumentException if {@code name} is neither, naming it and what was expected
+     * @since 0.2
+     */
+    public static String sniName(String name) {
+        requireNonNull(name, "name");
+        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!DNS_NAME.matcher(n).matches()) {
+            throw new IllegalArgumentException(
+                    org.reverl.gateway.api.Checks.message("sni name", "'" + name + "'", SNI_NAME_FORM));
+        }
+        return n;
     }
 
     /** The names with a certificate of their own, in the order added. */

@@ -29,6 +29,7 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,15 +37,26 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.reverl.gateway.api.BackendEvent;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.LoadBalancer;
@@ -114,11 +126,25 @@ class BackendTlsIT {
     /** An HTTPS backend on Netty that answers {@code tls ok} and records the SNI it was sent. */
     static final class TlsBackend implements AutoCloseable {
         final List<String> sni = new CopyOnWriteArrayList<>();
+        /** Connections accepted. */
+        final AtomicInteger connections = new AtomicInteger();
+        /**
+         * Handshakes that chose the server's key: full ones. A resumed session proves itself with the secret of the
+         * earlier one and uses no key.
+         */
+        final AtomicInteger fullHandshakes = new AtomicInteger();
+
         private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         private final Channel server;
 
         TlsBackend(X509Bundle cert, boolean requireClientCert) throws Exception {
-            SslContextBuilder b = SslContextBuilder.forServer(cert.getKeyPair().getPrivate(), cert.getCertificatePath())
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setKeyEntry("server", cert.getKeyPair().getPrivate(), new char[0], cert.getCertificatePath());
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, new char[0]);
+            X509ExtendedKeyManager keys = (X509ExtendedKeyManager) kmf.getKeyManagers()[0];
+            SslContextBuilder b = SslContextBuilder.forServer(new CountingKeyManager(keys, fullHandshakes))
                     .sslProvider(SslProvider.JDK);
             if (requireClientCert) {
                 b.clientAuth(ClientAuth.REQUIRE).trustManager(ca.getCertificate());
@@ -130,6 +156,7 @@ class BackendTlsIT {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            connections.incrementAndGet();
                             ch.pipeline()
                                     .addLast(new SniHandler(host -> {
                                         sni.add(String.valueOf(host));
@@ -174,6 +201,56 @@ class BackendTlsIT {
         }
     }
 
+    /** The server's key manager, counting the handshakes that chose its key. */
+    static final class CountingKeyManager extends X509ExtendedKeyManager {
+        private final X509ExtendedKeyManager delegate;
+        private final AtomicInteger chosen;
+
+        CountingKeyManager(X509ExtendedKeyManager delegate, AtomicInteger chosen) {
+            this.delegate = delegate;
+            this.chosen = chosen;
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+            String alias = delegate.chooseEngineServerAlias(keyType, issuers, engine);
+            if (alias != null) {
+                chosen.incrementAndGet();
+            }
+            return alias;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return delegate.chooseServerAlias(keyType, issuers, socket);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return delegate.getServerAliases(keyType, issuers);
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return delegate.getClientAliases(keyType, issuers);
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            return delegate.chooseClientAlias(keyType, issuers, socket);
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return delegate.getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return delegate.getPrivateKey(alias);
+        }
+    }
+
     /** A proxy over one backend at {@code address}, with the events of the engine. */
     static final class Proxy implements AutoCloseable {
         final List<BackendEvent> events = new CopyOnWriteArrayList<>();
@@ -181,10 +258,11 @@ class BackendTlsIT {
         final HttpProxyServer server;
 
         Proxy(String address, UnaryOperator<HttpProxyConfig.Builder> config) {
-            lb = LoadBalancers.builder()
-                    .backend(BackendSpec.of("b1", address))
-                    .listener(events::add)
-                    .build();
+            this(BackendSpec.of("b1", address), config);
+        }
+
+        Proxy(BackendSpec backend, UnaryOperator<HttpProxyConfig.Builder> config) {
+            lb = LoadBalancers.builder().backend(backend).listener(events::add).build();
             server = HttpProxyServer.start(
                     lb,
                     config.apply(HttpProxyConfig.builder()
@@ -299,5 +377,131 @@ class BackendTlsIT {
                         .isEqualTo(502);
             }
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = TlsSettings.Provider.class,
+            names = {"JDK", "OPENSSL"})
+    void secondPooledConnection_resumesTheSession(TlsSettings.Provider provider) throws Exception {
+        try (TlsBackend backend = new TlsBackend(valid(HOST), false);
+                Proxy proxy = new Proxy(
+                        HOST_URL + backend.port(),
+                        b -> b.backendTls(BackendTlsSettings.defaults()
+                                .withCaBundle(caPem)
+                                .withProvider(provider)))) {
+            assertThat(proxy.get("/close").statusCode()).isEqualTo(200); // the backend closes this connection
+            assertThat(proxy.get("/").statusCode()).isEqualTo(200);
+            assertThat(backend.connections).as("connections").hasValue(2);
+            assertThat(backend.fullHandshakes).as("full handshakes").hasValue(1);
+        }
+    }
+
+    @Test
+    void reconfigure_sameBackendTls_keepsTheSessionsToResume() throws Exception {
+        try (TlsBackend backend = new TlsBackend(valid(HOST), false);
+                Proxy proxy = new Proxy(
+                        HOST_URL + backend.port(),
+                        b -> b.backendTls(BackendTlsSettings.defaults().withCaBundle(caPem)))) {
+            assertThat(proxy.get("/close").statusCode()).isEqualTo(200);
+            proxy.server.reconfigure(proxy.server.config().toBuilder()
+                    .backendTls(BackendTlsSettings.defaults().withCaBundle(caPem))
+                    .responseTimeout(Duration.ofSeconds(20))
+                    .build());
+            assertThat(proxy.get("/").statusCode()).isEqualTo(200);
+            assertThat(backend.connections).as("connections").hasValue(2);
+            assertThat(backend.fullHandshakes).as("full handshakes").hasValue(1);
+        }
+    }
+
+    @Test
+    void reconfigure_caBundleReplacedOnDisk_readAgain() throws Exception {
+        Path bundle = Files.writeString(dir.resolve("rotating-ca.pem"), ca.getCertificatePEM());
+        X509Bundle otherCa = new CertificateBuilder()
+                .subject("CN=Another CA")
+                .setIsCertificateAuthority(true)
+                .notBefore(Instant.now().minus(1, DAYS))
+                .notAfter(Instant.now().plus(1, DAYS))
+                .buildSelfSigned();
+        try (TlsBackend backend = new TlsBackend(valid(HOST), false);
+                Proxy proxy = new Proxy(
+                        HOST_URL + backend.port(),
+                        b -> b.backendTls(BackendTlsSettings.defaults().withCaBundle(bundle)))) {
+            assertThat(proxy.get("/close").statusCode()).isEqualTo(200); // no connection kept
+            Files.writeString(bundle, otherCa.getCertificatePEM());
+            Files.setLastModifiedTime(
+                    bundle, java.nio.file.attribute.FileTime.from(Instant.now().plusSeconds(5)));
+            proxy.server.reconfigure(proxy.server.config().toBuilder()
+                    .backendTls(BackendTlsSettings.defaults().withCaBundle(bundle))
+                    .build());
+            assertThat(proxy.get("/").statusCode())
+                    .as("the backend's CA no longer trusted")
+                    .isEqualTo(502);
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() ->
+                            assertThat(proxy.reasons()).contains("TLS handshake failed: certificate not trusted"));
+        }
+    }
+
+    @Test
+    void verificationOff_forOneBackendOnly_byItsTags() throws Exception {
+        try (TlsBackend backend = new TlsBackend(valid("other.example"), false)) {
+            BackendSpec unverified = new BackendSpec(
+                    "b1",
+                    HOST_URL + backend.port(),
+                    1,
+                    BackendTlsOptions.none().withVerify(false).tags());
+            try (Proxy proxy = new Proxy(unverified, UnaryOperator.identity())) {
+                assertThat(proxy.get("/").statusCode()).isEqualTo(200);
+            }
+            // the proxy's settings still verify every other backend
+            try (Proxy proxy = new Proxy(HOST_URL + backend.port(), UnaryOperator.identity())) {
+                assertThat(proxy.get("/").statusCode()).isEqualTo(502);
+            }
+            // and a backend can turn verification on again where the proxy turned it off
+            BackendSpec verified =
+                    new BackendSpec("b1", HOST_URL + backend.port(), 1, Map.of(BackendTlsOptions.VERIFY, "true"));
+            try (Proxy proxy = new Proxy(
+                    verified, b -> b.backendTls(BackendTlsSettings.defaults().insecure()))) {
+                assertThat(proxy.get("/").statusCode()).isEqualTo(502);
+            }
+        }
+    }
+
+    @Test
+    void caAndServerName_ofOneBackend_byItsTags() throws Exception {
+        try (TlsBackend backend = new TlsBackend(valid("api.internal.test"), false)) {
+            BackendSpec spec = new BackendSpec(
+                    "b1",
+                    "https://127.0.0.1:" + backend.port(),
+                    1,
+                    BackendTlsOptions.none()
+                            .withCaBundle(caPem)
+                            .withServerName("api.internal.test")
+                            .tags());
+            try (Proxy proxy = new Proxy(spec, UnaryOperator.identity())) {
+                HttpResponse<String> r = proxy.get("/");
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(backend.sni).containsExactly("api.internal.test");
+            }
+        }
+    }
+
+    @Test
+    void backendTlsOptions_badTags_refusedWithTheTagAndTheValue() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> BackendTlsOptions.fromTags(Map.of(BackendTlsOptions.VERIFY, "no")))
+                .hasMessage("tls.verify: 'no' (expected: true or false)");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> BackendTlsOptions.fromTags(Map.of("tls.verfy", "false")))
+                .hasMessage("tag: 'tls.verfy' (expected: one of tls.verify, tls.ca, tls.serverName)");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> BackendTlsOptions.fromTags(Map.of(BackendTlsOptions.SERVER_NAME, "a b")))
+                .hasMessage("tls.serverName: 'a b' (expected: a DNS name or an IP literal)");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BackendTlsOptions.fromTags(
+                        Map.of(BackendTlsOptions.CA, dir.resolve("missing.pem").toString())))
+                .hasMessageStartingWith("tls.ca: '")
+                .hasMessageEndingWith("missing.pem' (expected: a readable PEM file)");
+        assertThat(BackendTlsOptions.fromTags(Map.of("zone", "eu-1"))).isEqualTo(BackendTlsOptions.none());
     }
 }

@@ -126,7 +126,8 @@ class RoutesIT {
                         config.connectTimeout(),
                         Duration.ofMillis(300),
                         config.upstreamIdleTimeout(),
-                        config.maxAttempts()))
+                        config.maxAttempts(),
+                        config.retryOn()))
                 .pool(ProxyPool.of("api", apiLb, config))
                 .route(Route.builder().host("api.example.com").pool("api").build())
                 .defaultPool("web")

@@ -34,6 +34,7 @@ final class TestBackend implements AutoCloseable {
     private final ExecutorService executor = Executors.newFixedThreadPool(16);
     private HttpServer server;
     private int port;
+    private volatile int forcedStatus;
 
     private TestBackend(String name) {
         this.name = name;
@@ -75,11 +76,22 @@ final class TestBackend implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    /** From now on every request is answered with this status and the backend's name; 0 restores normal answers. */
+    void answerEverythingWith(int status) {
+        forcedStatus = status;
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             String path = ex.getRequestURI().getPath();
             String query = ex.getRequestURI().getQuery();
             requests.add(ex.getRequestMethod() + " " + ex.getRequestURI());
+            int forced = forcedStatus;
+            if (forced != 0) {
+                drain(ex.getRequestBody());
+                send(ex, forced, name);
+                return;
+            }
             switch (path) {
                 case "/echo": {
                     StringBuilder sb = new StringBuilder();

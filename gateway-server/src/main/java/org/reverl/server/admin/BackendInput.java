@@ -12,6 +12,7 @@ import java.util.Map;
 import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.Checks;
+import org.reverl.gateway.http.BackendTlsOptions;
 
 /**
  * The body of {@code POST /backends}: {@code {"id": "b4", "address": "http://10.0.0.4:8080", "weight": 2, "tags":
@@ -20,7 +21,8 @@ import org.reverl.gateway.api.Checks;
 final class BackendInput {
 
     static final List<String> FIELDS = List.of("id", "address", "weight", "tags", "healthAddress");
-    static final String ADDRESS_RULE = "host:port, tcp://host:port or http://host:port with a port 1-65535";
+    static final String ADDRESS_RULE =
+            "host:port, tcp://host:port, http://host:port or https://host:port with a port 1-65535";
     static final String HEALTH_ADDRESS_RULE = "tcp://host:port, host:port, pid:<pid> or pidfile:<path>";
 
     private BackendInput() {}
@@ -82,6 +84,7 @@ final class BackendInput {
                 tags.put(e.getKey(), e.getValue().textValue());
             }
         }
+        checkTlsTags(id, address, tags);
         String healthAddress = null;
         if (n.has("healthAddress")) {
             healthAddress = text(n, "healthAddress", HEALTH_ADDRESS_RULE);
@@ -110,6 +113,38 @@ final class BackendInput {
             return new BackendSpec(id, address, weight, tags, healthAddress);
         } catch (IllegalArgumentException e) {
             throw new ApiError(400, e.getMessage());
+        }
+    }
+
+    /**
+     * The backend's own TLS options ({@code tls.verify}, {@code tls.ca}, {@code tls.serverName} tags): valid, and only
+     * on an {@code https://} address; 400 naming the tag otherwise.
+     */
+    private static void checkTlsTags(String id, String address, Map<String, String> tags) {
+        for (Map.Entry<String, String> e : tags.entrySet()) {
+            if (!e.getKey().startsWith("tls.")) {
+                continue;
+            }
+            String field = "tags." + e.getKey();
+            if (!address.startsWith("https://")) {
+                throw new ApiError(
+                        400,
+                        Checks.message(
+                                "backend '" + id + "': " + field, "'" + e.getValue() + "'", "an https:// address"),
+                        field,
+                        TextNode.valueOf(e.getValue()),
+                        "an https:// address");
+            }
+            try {
+                BackendTlsOptions.fromTags(Map.of(e.getKey(), e.getValue()));
+            } catch (IllegalArgumentException ex) {
+                throw new ApiError(
+                        400,
+                        "backend '" + id + "': " + ex.getMessage(),
+                        field,
+                        TextNode.valueOf(e.getValue()),
+                        "tls.verify: true or false; tls.ca: a readable PEM file; tls.serverName: a DNS name or IP literal");
+            }
         }
     }
 
@@ -144,14 +179,20 @@ final class BackendInput {
     }
 
     /**
-     * Checks the forms the HTTP proxy reaches ({@code host:port}, {@code tcp://host:port}, {@code http://host:port}),
-     * without resolving the host; returns the canonical form, {@code http://host:port}.
+     * Checks the forms the HTTP proxy reaches ({@code host:port}, {@code tcp://host:port}, {@code http://host:port},
+     * {@code https://host:port}), without resolving the host; returns the canonical form, {@code http://host:port} or
+     * {@code https://host:port}.
      */
     static String checkAddress(String id, String address) {
         try {
             BackendAddress a = BackendAddress.parse(address)
-                    .requireScheme("address", BackendAddress.Scheme.HTTP, BackendAddress.Scheme.TCP);
-            return a.withScheme(BackendAddress.Scheme.HTTP).toString();
+                    .requireScheme(
+                            "address",
+                            BackendAddress.Scheme.HTTP,
+                            BackendAddress.Scheme.HTTPS,
+                            BackendAddress.Scheme.TCP);
+            return (a.scheme() == BackendAddress.Scheme.HTTPS ? a : a.withScheme(BackendAddress.Scheme.HTTP))
+                    .toString();
         } catch (IllegalArgumentException e) {
             String expected = ADDRESS_RULE;
             throw new ApiError(

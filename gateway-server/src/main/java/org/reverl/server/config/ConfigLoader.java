@@ -20,10 +20,13 @@ import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.HealthCheckConfig;
+import org.reverl.gateway.core.OutlierConfig;
 import org.reverl.gateway.core.ProviderRegistry;
+import org.reverl.gateway.http.BackendTlsOptions;
 import org.reverl.gateway.http.BackendTlsSettings;
 import org.reverl.gateway.http.HttpProxyConfig;
 import org.reverl.gateway.http.ProxyPool;
+import org.reverl.gateway.http.RetryOn;
 import org.reverl.gateway.http.Router;
 import org.reverl.gateway.http.TlsSettings;
 import org.reverl.server.admin.AdminSettings;
@@ -138,7 +141,7 @@ public final class ConfigLoader {
 
     /** The pool sections, which sit at the top in the single-pool form and in each {@code pools.<name>} otherwise. */
     private static final List<String> POOL_KEYS =
-            List.of("backends", "discovery", "strategy", "health", "breaker", "retry");
+            List.of("backends", "discovery", "strategy", "health", "breaker", "retry", "outlier");
 
     /** The form without {@code pools:}: the top-level backends and engine settings are the pool {@code default}. */
     private Map<String, ReverlConfig.Pool> singlePool(
@@ -151,9 +154,9 @@ public final class ConfigLoader {
     }
 
     /**
-     * {@code pools: { <name>: { backends, discovery, strategy, health, breaker, retry, timeouts } }}: each pool is read
-     * by the same section readers as the single-pool form; its {@code timeouts} (connect, response, upstreamIdle)
-     * default to the top-level ones.
+     * {@code pools: { <name>: { backends, discovery, strategy, health, breaker, retry, outlier, timeouts } }}: each
+     * pool is read by the same section readers as the single-pool form; its {@code timeouts} (connect, response,
+     * upstreamIdle) default to the top-level ones.
      */
     private Map<String, ReverlConfig.Pool> pools(
             TreeReader r, TreeReader.Obj top, Path baseDir, HttpProxyConfig proxy) {
@@ -184,10 +187,12 @@ public final class ConfigLoader {
             Duration response = t.duration("response", proxy.responseTimeout(), false);
             Duration upstreamIdle = t.duration("upstreamIdle", proxy.upstreamIdleTimeout(), false);
             t.rejectUnknownKeys();
+            RetryOn retryOn = retryOn(r, p.obj("retry"));
             p.rejectUnknownKeys();
             pools.put(
                     e.getKey(),
-                    new ReverlConfig.Pool(e.getKey(), backends, gateway, discovery, connect, response, upstreamIdle));
+                    new ReverlConfig.Pool(
+                            e.getKey(), backends, gateway, discovery, connect, response, upstreamIdle, retryOn));
         }
         return pools;
     }
@@ -279,7 +284,9 @@ public final class ConfigLoader {
             InetSocketAddress address = address(r, l, "address", true);
             ReverlConfig.Tls tls = null;
             if (l.has("tls")) {
-                tls = tls(r, l.obj("tls"), baseDir);
+                TreeReader.Obj t = l.obj("tls");
+                List<ReverlConfig.SniCertificate> sni = sniCertificates(r, t, baseDir);
+                tls = withSni(tls(r, t, baseDir), sni);
             }
             l.rejectUnknownKeys();
             if (address != null) {
@@ -314,6 +321,56 @@ public final class ConfigLoader {
             r.error(t.path, "cert and key go together");
         }
         return new ReverlConfig.Tls(cert, key, p12, password, selfSigned, provider);
+    }
+
+    private static ReverlConfig.Tls withSni(ReverlConfig.Tls t, List<ReverlConfig.SniCertificate> sni) {
+        return sni.isEmpty()
+                ? t
+                : new ReverlConfig.Tls(t.cert(), t.key(), t.p12(), t.p12Password(), t.selfSigned(), t.provider(), sni);
+    }
+
+    /**
+     * {@code listeners[i].tls.sni}: more certificates of a listener, each with its names (exact or {@code *.}
+     * wildcards, each name once in the listener) and one source, {@code cert} + {@code key} or {@code p12}.
+     */
+    private List<ReverlConfig.SniCertificate> sniCertificates(TreeReader r, TreeReader.Obj t, Path baseDir) {
+        List<ReverlConfig.SniCertificate> list = new ArrayList<>();
+        Map<String, String> seen = new HashMap<>();
+        for (TreeReader.Obj e : t.objects("sni")) {
+            List<String> names = new ArrayList<>();
+            List<String> given = e.strings("names");
+            if (given.isEmpty() && !e.has("names")) {
+                r.error(e.at("names"), "missing", "a list of names such as [api.example.com, \"*.example.com\"]");
+            } else if (given.isEmpty() && r.errors().stream().noneMatch(m -> m.startsWith(e.at("names")))) {
+                r.error(e.at("names"), "[]", "at least one name");
+            }
+            for (int i = 0; i < given.size(); i++) {
+                String at = e.at("names") + '[' + i + ']';
+                try {
+                    String n = TlsSettings.sniName(given.get(i));
+                    String other = seen.putIfAbsent(n, at);
+                    if (other != null) {
+                        r.error(at, '"' + given.get(i) + '"', "a name not listed already; " + other + " has it");
+                    } else {
+                        names.add(n);
+                    }
+                } catch (IllegalArgumentException ex) {
+                    r.error(at, '"' + given.get(i) + '"', TlsSettings.SNI_NAME_FORM);
+                }
+            }
+            Path cert = file(r, e, "cert", baseDir);
+            Path key = file(r, e, "key", baseDir);
+            Path p12 = file(r, e, "p12", baseDir);
+            String password = e.string("p12Password", "");
+            e.rejectUnknownKeys();
+            if ((e.has("cert") || e.has("key")) == e.has("p12")) {
+                r.error(e.path, "exactly one of cert+key or p12");
+            } else if (e.has("cert") != e.has("key")) {
+                r.error(e.path, "cert and key go together");
+            }
+            list.add(new ReverlConfig.SniCertificate(names, cert, key, p12, password));
+        }
+        return list;
     }
 
     /**
@@ -426,6 +483,7 @@ public final class ConfigLoader {
             int weight =
                     b.integer("weight", BackendSpec.DEFAULT_WEIGHT, BackendSpec.MIN_WEIGHT, BackendSpec.MAX_WEIGHT);
             String healthAddress = b.has("health") ? healthAddress(r, b.obj("health"), address, baseDir) : null;
+            Map<String, String> tags = b.has("tls") ? backendTlsTags(r, b.obj("tls"), address, baseDir) : Map.of();
             b.rejectUnknownKeys();
             if (id == null || address == null) {
                 continue;
@@ -436,7 +494,7 @@ public final class ConfigLoader {
                 continue;
             }
             try {
-                list.add(new BackendSpec(id, address, weight, Map.of(), healthAddress));
+                list.add(new BackendSpec(id, address, weight, tags, healthAddress));
             } catch (IllegalArgumentException e) {
                 r.error(b.at("id"), '"' + id + '"', "1-64 characters of [A-Za-z0-9._:-]");
             }
@@ -472,6 +530,39 @@ public final class ConfigLoader {
                     "host:port, http://host:port, https://host:port or tcp://host:port");
         }
         return null;
+    }
+
+    /**
+     * {@code backends[i].tls}: how this {@code https://} backend differs from {@code backendTls}, as the backend's
+     * tags ({@link BackendTlsOptions}): {@code verify} (off only when written {@code false}), {@code ca} (a PEM bundle)
+     * and {@code serverName} (sent as SNI and verified instead of the address's host).
+     */
+    private Map<String, String> backendTlsTags(TreeReader r, TreeReader.Obj t, String address, Path baseDir) {
+        BackendTlsOptions o = BackendTlsOptions.none();
+        if (t.has("verify")) {
+            o = o.withVerify(t.bool("verify", true));
+        }
+        Path ca = file(r, t, "ca", baseDir);
+        if (ca != null) {
+            try {
+                o = o.withCaBundle(ca);
+            } catch (IllegalArgumentException e) {
+                // reported by file() already
+            }
+        }
+        String serverName = t.string("serverName", null);
+        if (serverName != null) {
+            try {
+                o = o.withServerName(serverName);
+            } catch (IllegalArgumentException e) {
+                r.error(t.at("serverName"), '"' + serverName + '"', "a DNS name or an IP literal");
+            }
+        }
+        t.rejectUnknownKeys();
+        if (address != null && !address.startsWith("https://")) {
+            r.error(t.path, "only for an https:// address (the address is " + address + ")");
+        }
+        return o.tags();
     }
 
     /**
@@ -644,8 +735,68 @@ public final class ConfigLoader {
         g.maxAttempts(t.integer("maxAttempts", d.maxAttempts(), 1, GatewayConfig.MAX_MAX_ATTEMPTS));
         g.retryBudgetPercent(t.number("budgetPercent", d.retryBudgetPercent(), 0, 100));
         g.minRetryConcurrency(t.integer("minRetryConcurrency", d.minRetryConcurrency(), 0, 10_000));
+        t.readElsewhere("on"); // the HTTP proxy's: retryOn()
         t.rejectUnknownKeys();
+        g.outlier(outlier(r, top));
         return g.build();
+    }
+
+    /** {@code retry.on}: the answered statuses after which an idempotent request goes to another backend. */
+    private static RetryOn retryOn(TreeReader r, TreeReader.Obj retry) {
+        List<String> tokens = retry.strings("on");
+        boolean valid = true;
+        for (int i = 0; i < tokens.size(); i++) {
+            try {
+                RetryOn.parse("retry.on", List.of(tokens.get(i)));
+            } catch (IllegalArgumentException e) {
+                r.error(retry.at("on") + '[' + i + ']', '"' + tokens.get(i) + '"', RetryOn.EXPECTED);
+                valid = false;
+            }
+        }
+        return valid ? RetryOn.parse(retry.at("on"), tokens) : RetryOn.NONE;
+    }
+
+    /**
+     * The {@code outlier:} section: passive outlier ejection, off without it; with it, the defaults of {@link
+     * OutlierConfig} for what it leaves out.
+     *
+     * <pre>
+     * outlier: { consecutive5xx: 5, consecutiveGatewayFailure: 0, baseEjectionTime: 30s, maxEjectionTime: 300s,
+     *            maxEjectionPercent: 10, latency: { factor: 3, window: 10s, minRequests: 20 } }
+     * </pre>
+     */
+    private static OutlierConfig outlier(TreeReader r, TreeReader.Obj top) {
+        TreeReader.Obj o = top.obj("outlier");
+        if (!top.has("outlier")) {
+            return null;
+        }
+        OutlierConfig d = OutlierConfig.defaults();
+        int consecutive5xx = o.integer("consecutive5xx", d.consecutive5xx(), 0, 10_000);
+        int gatewayFailures = o.integer("consecutiveGatewayFailure", d.consecutiveGatewayFailure(), 0, 10_000);
+        Duration base = o.duration("baseEjectionTime", d.baseEjectionTime(), false);
+        Duration max = o.duration("maxEjectionTime", d.maxEjectionTime(), false);
+        int percent = o.integer("maxEjectionPercent", d.maxEjectionPercent(), 0, 100);
+        OutlierConfig.Latency latency = null;
+        if (o.has("latency")) {
+            TreeReader.Obj l = o.obj("latency");
+            double factor = l.number("factor", OutlierConfig.Latency.DEFAULT_FACTOR, 0, 1_000_000);
+            Duration window = l.duration("window", OutlierConfig.Latency.DEFAULT_WINDOW, false);
+            int minRequests = l.integer("minRequests", OutlierConfig.Latency.DEFAULT_MIN_REQUESTS, 1, 1_000_000);
+            l.rejectUnknownKeys();
+            try {
+                latency = new OutlierConfig.Latency(factor, window, minRequests);
+            } catch (IllegalArgumentException e) {
+                r.errors().add(e.getMessage()); // OutlierConfig names its fields by their path in this file
+                return null;
+            }
+        }
+        o.rejectUnknownKeys();
+        try {
+            return new OutlierConfig(consecutive5xx, gatewayFailures, base, max, percent, latency);
+        } catch (IllegalArgumentException e) {
+            r.errors().add(e.getMessage());
+            return null;
+        }
     }
 
     private HttpProxyConfig proxy(TreeReader r, TreeReader.Obj top, Path baseDir) {
@@ -677,6 +828,8 @@ public final class ConfigLoader {
         p.maxConnections(l.integer("maxConnections", HttpProxyConfig.DEFAULT_MAX_CONNECTIONS, 1, 10_000_000));
         p.maxBackendConnections(l.integer("maxBackendConnections", 0, 0, 10_000_000));
         l.rejectUnknownKeys();
+
+        p.retryOn(retryOn(r, top.obj("retry")));
 
         TreeReader.Obj q = top.obj("queue");
         p.queueSize(q.integer("size", HttpProxyConfig.DEFAULT_QUEUE_SIZE, 0, 10_000_000));

@@ -135,6 +135,8 @@ public record ReverlConfig(
      * @param connectTimeout how long connecting to a backend may take
      * @param responseTimeout how long a backend may take to start answering
      * @param upstreamIdleTimeout how long an idle kept-alive connection to a backend is kept
+     * @param retryOn the response statuses after which an idempotent request goes to another backend ({@code
+     *     retry.on})
      */
     public record Pool(
             String name,
@@ -143,7 +145,8 @@ public record ReverlConfig(
             Discovery discovery,
             Duration connectTimeout,
             Duration responseTimeout,
-            Duration upstreamIdleTimeout) {
+            Duration upstreamIdleTimeout,
+            org.reverl.gateway.http.RetryOn retryOn) {
 
         /** Copies. */
         public Pool {
@@ -153,9 +156,10 @@ public record ReverlConfig(
             requireNonNull(connectTimeout, "connectTimeout");
             requireNonNull(responseTimeout, "responseTimeout");
             requireNonNull(upstreamIdleTimeout, "upstreamIdleTimeout");
+            requireNonNull(retryOn, "retryOn");
         }
 
-        /** A pool with the backend timeouts of {@code proxy}. */
+        /** A pool with the backend timeouts and statuses to retry of {@code proxy}. */
         public static Pool of(
                 String name,
                 List<BackendSpec> backends,
@@ -169,12 +173,14 @@ public record ReverlConfig(
                     discovery,
                     proxy.connectTimeout(),
                     proxy.responseTimeout(),
-                    proxy.upstreamIdleTimeout());
+                    proxy.upstreamIdleTimeout(),
+                    proxy.retryOn());
         }
 
         /** The data path's view of this pool, over {@code lb}. */
         public ProxyPool proxyPool(org.reverl.gateway.api.LoadBalancer lb) {
-            return new ProxyPool(name, lb, connectTimeout, responseTimeout, upstreamIdleTimeout, gateway.maxAttempts());
+            return new ProxyPool(
+                    name, lb, connectTimeout, responseTimeout, upstreamIdleTimeout, gateway.maxAttempts(), retryOn);
         }
     }
 
@@ -237,8 +243,45 @@ public record ReverlConfig(
      * @param p12Password its password
      * @param selfSigned generate a certificate for localhost at start (local use only)
      * @param provider {@code auto}, {@code jdk} or {@code openssl}
+     * @param sni more certificates, chosen by the name the client asks for; empty for one certificate
      */
-    public record Tls(Path cert, Path key, Path p12, String p12Password, boolean selfSigned, String provider) {}
+    public record Tls(
+            Path cert,
+            Path key,
+            Path p12,
+            String p12Password,
+            boolean selfSigned,
+            String provider,
+            List<SniCertificate> sni) {
+
+        /** Copies. */
+        public Tls {
+            sni = List.copyOf(sni);
+        }
+
+        /** One certificate for every client. */
+        public Tls(Path cert, Path key, Path p12, String p12Password, boolean selfSigned, String provider) {
+            this(cert, key, p12, p12Password, selfSigned, provider, List.of());
+        }
+    }
+
+    /**
+     * A certificate of a listener served to the clients that ask for one of its names by SNI ({@code
+     * listeners[].tls.sni[]}); the listener's own certificate is the default for every other name.
+     *
+     * @param names exact DNS names ({@code api.example.com}) or wildcards for one label ({@code *.example.com}), lower
+     *     case; at least one
+     * @param cert PEM certificate chain, with {@code key}
+     * @param key PEM PKCS#8 private key
+     * @param p12 PKCS#12 key store, instead of cert and key
+     * @param p12Password its password
+     */
+    public record SniCertificate(List<String> names, Path cert, Path key, Path p12, String p12Password) {
+        /** Copies. */
+        public SniCertificate {
+            names = List.copyOf(names);
+        }
+    }
 
     /**
      * The admin API and status page.

@@ -295,6 +295,11 @@ final class TreeReader {
             return map;
         }
 
+        /** Marks {@code key} as known: another part of the loader reads it from its own view of this mapping. */
+        void readElsewhere(String key) {
+            known.add(key);
+        }
+
         /** Reports every key of this mapping that was never asked for. Call after reading all fields. */
         void rejectUnknownKeys() {
             if (node == null) {

@@ -149,6 +149,50 @@ class AdminApiIT {
     }
 
     @Test
+    void addBackend_https_withItsOwnTlsOptions_validated() throws Exception {
+        HttpResponse<String> r = server.admin(
+                "POST",
+                "/backends",
+                "{\"id\": \"s1\", \"address\": \"https://api.internal.test:8443\","
+                        + " \"tags\": {\"tls.verify\": \"false\", \"tls.serverName\": \"api.internal.test\"}}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        assertThat(json(r).path("address").asText()).isEqualTo("https://api.internal.test:8443");
+        assertThat(server.lb.backends())
+                .filteredOn(b -> b.id().equals("s1"))
+                .singleElement()
+                .satisfies(b -> assertThat(b.tags())
+                        .containsEntry("tls.verify", "false")
+                        .containsEntry("tls.serverName", "api.internal.test"));
+
+        assertError(
+                server.admin(
+                        "POST",
+                        "/backends",
+                        "{\"id\": \"s2\", \"address\": \"https://h:1\", \"tags\": {\"tls.verify\": \"off\"}}"),
+                400,
+                "backend 's2': tls.verify: 'off' (expected: true or false)");
+        assertError(
+                server.admin(
+                        "POST",
+                        "/backends",
+                        "{\"id\": \"s2\", \"address\": \"https://h:1\", \"tags\": {\"tls.verfy\": \"false\"}}"),
+                400,
+                "backend 's2': tag: 'tls.verfy' (expected: one of tls.verify, tls.ca, tls.serverName)");
+        assertError(
+                server.admin(
+                        "POST",
+                        "/backends",
+                        "{\"id\": \"s2\", \"address\": \"http://h:1\", \"tags\": {\"tls.verify\": \"false\"}}"),
+                400,
+                "backend 's2': tags.tls.verify: 'false' (expected: an https:// address)");
+        assertError(
+                server.admin("POST", "/backends", "{\"id\": \"s2\", \"address\": \"ftp://h:1\"}"),
+                400,
+                "backend 's2': address: 'ftp://h:1' (expected: " + BackendInput.ADDRESS_RULE + ")");
+        assertThat(server.lb.backends()).hasSize(3);
+    }
+
+    @Test
     void addBackend_duplicateId_409() throws Exception {
         assertError(
                 server.admin("POST", "/backends", "{\"id\": \"b1\", \"address\": \"h:1\"}"),

@@ -38,7 +38,7 @@ class ConfigLoaderTest {
                 strategy: { name: weighted_round_robin, options: { start: random } }
                 health: { probe: tcp, interval: 2s, downInterval: 100ms, fastInterval: 20ms, timeout: 500ms, rise: 2, fall: 3, slowStart: 30s, panicThreshold: 50 }
                 breaker: { failureRateThreshold: 60, slidingWindowSize: 50, minimumNumberOfCalls: 20, waitDurationInOpenState: 10s }
-                retry: { maxAttempts: 2, budgetPercent: 10, minRetryConcurrency: 5 }
+                retry: { maxAttempts: 2, budgetPercent: 10, minRetryConcurrency: 5, on: [gateway-error, "429"] }
                 timeouts: { connect: 1s, response: 30s, requestHead: 5s, idle: 2m, body: 20s, send: 30s, tunnelIdle: 10m }
                 limits: { maxHeaderSize: 8192, maxHeaderCount: 50, bufferedBody: 16KiB, maxBody: 10MiB, maxConnections: 500, maxBackendConnections: 20 }
                 queue: { size: 50, timeout: 1s }
@@ -65,6 +65,8 @@ class ConfigLoaderTest {
         assertThat(c.gateway().panicThresholdPercent()).isEqualTo(50);
         assertThat(c.gateway().breakerMinimumNumberOfCalls()).isEqualTo(20);
         assertThat(c.gateway().maxAttempts()).isEqualTo(2);
+        assertThat(c.proxy().retryOn().tokens()).containsExactly("gateway-error", "429");
+        assertThat(c.proxy().retryOn().matches(503)).isTrue();
         assertThat(c.proxy().connectTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(c.proxy().idleTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.proxy().bodyTimeout()).isEqualTo(Duration.ofSeconds(20));
@@ -143,6 +145,120 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void listenerTls_sniCertificates_parsed() throws Exception {
+        for (String f : new String[] {"main.crt", "main.key", "api.crt", "api.key", "all.p12"}) {
+            Files.writeString(dir.resolve(f), "x");
+        }
+        ReverlConfig c = parse("""
+                listeners:
+                  - address: 127.0.0.1:8443
+                    tls:
+                      cert: main.crt
+                      key: main.key
+                      sni:
+                        - { names: [API.example.com], cert: api.crt, key: api.key }
+                        - { names: ["*.example.com", www.example.org], p12: all.p12, p12Password: secret }
+                backends: [ { id: b1, address: 127.0.0.1:9001 } ]
+                """);
+
+        ReverlConfig.Tls tls = c.listeners().get(0).tls();
+        assertThat(tls.cert()).isEqualTo(dir.resolve("main.crt"));
+        assertThat(tls.sni())
+                .containsExactly(
+                        new ReverlConfig.SniCertificate(
+                                java.util.List.of("api.example.com"),
+                                dir.resolve("api.crt"),
+                                dir.resolve("api.key"),
+                                null,
+                                ""),
+                        new ReverlConfig.SniCertificate(
+                                java.util.List.of("*.example.com", "www.example.org"),
+                                null,
+                                null,
+                                dir.resolve("all.p12"),
+                                "secret"));
+    }
+
+    @Test
+    void listenerTls_badSniCertificates_reportedWithTheirPaths() throws Exception {
+        for (String f : new String[] {"main.crt", "main.key", "api.crt", "api.key"}) {
+            Files.writeString(dir.resolve(f), "x");
+        }
+        String yaml = """
+                listeners:
+                  - address: 127.0.0.1:8443
+                    tls:
+                      cert: main.crt
+                      key: main.key
+                      sni:
+                        - { names: [api.example.com, localhost, "a.*.example.com"], cert: api.crt, key: api.key }
+                        - { names: [API.example.com], cert: api.crt }
+                        - { names: [], cert: api.crt, key: api.key, p12: api.crt }
+                        - { cert: gone.crt, key: api.key, colour: blue }
+                backends: [ { id: b1, address: 127.0.0.1:9001 } ]
+                admin: { address: 127.0.0.1:9090, tls: { cert: main.crt, key: main.key, sni: [] } }
+                """;
+
+        assertThatThrownBy(() -> parse(yaml))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors())
+                                .containsExactlyInAnyOrder(
+                                        "listeners[0].tls.sni[0].names[1]: \"localhost\" (expected: a DNS name with a"
+                                                + " dot, or *. and one, e.g. *.example.com)",
+                                        "listeners[0].tls.sni[0].names[2]: \"a.*.example.com\" (expected: a DNS name"
+                                                + " with a dot, or *. and one, e.g. *.example.com)",
+                                        "listeners[0].tls.sni[1].names[0]: \"API.example.com\" (expected: a name not"
+                                                + " listed already; listeners[0].tls.sni[0].names[0] has it)",
+                                        "listeners[0].tls.sni[1]: cert and key go together",
+                                        "listeners[0].tls.sni[2].names: [] (expected: at least one name)",
+                                        "listeners[0].tls.sni[2]: exactly one of cert+key or p12",
+                                        "listeners[0].tls.sni[3].names: missing (expected: a list of names such as"
+                                                + " [api.example.com, \"*.example.com\"])",
+                                        "listeners[0].tls.sni[3].cert: \"gone.crt\" (expected: a readable file)",
+                                        "listeners[0].tls.sni[3].colour: unknown key (expected: one of [cert, key,"
+                                                + " names, p12, p12Password])",
+                                        "admin.tls.sni: unknown key (expected: one of [cert, key, p12, p12Password,"
+                                                + " provider, selfSigned])"));
+    }
+
+    @Test
+    void backendTls_perBackend_asItsTags_validated() throws Exception {
+        Files.writeString(dir.resolve("ca.pem"), "x");
+        ReverlConfig c = parse("""
+                listeners: [ { address: 127.0.0.1:8080 } ]
+                backends:
+                  - { id: a, address: "https://10.0.0.1:8443", tls: { verify: false } }
+                  - { id: b, address: "https://10.0.0.2:8443", tls: { ca: ca.pem, serverName: api.internal } }
+                  - { id: c, address: "https://10.0.0.3:8443" }
+                """);
+        assertThat(c.backends().get(0).tags()).isEqualTo(java.util.Map.of("tls.verify", "false"));
+        assertThat(c.backends().get(1).tags())
+                .isEqualTo(
+                        java.util.Map.of("tls.ca", dir.resolve("ca.pem").toString(), "tls.serverName", "api.internal"));
+        assertThat(c.backends().get(2).tags()).isEmpty();
+
+        assertThatThrownBy(() -> parse("""
+                        listeners: [ { address: 127.0.0.1:8080 } ]
+                        backends:
+                          - { id: a, address: "http://10.0.0.1:8080", tls: { verify: false } }
+                          - { id: b, address: "https://10.0.0.2:8443", tls: { verify: "no", ca: gone.pem } }
+                          - { id: c, address: "https://10.0.0.3:8443", tls: { serverName: "a b", sni: x } }
+                        """))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors())
+                                .containsExactlyInAnyOrder(
+                                        "backends[0].tls: only for an https:// address (the address is"
+                                                + " http://10.0.0.1:8080)",
+                                        "backends[1].tls.verify: \"no\" (expected: true or false)",
+                                        "backends[1].tls.ca: \"gone.pem\" (expected: a readable file)",
+                                        "backends[2].tls.serverName: \"a b\" (expected: a DNS name or an IP literal)",
+                                        "backends[2].tls.sni: unknown key (expected: one of [ca, serverName,"
+                                                + " verify])"));
+    }
+
+    @Test
     void parse_brokenConfig_reportsEveryErrorAtOnceWithPathValueAndExpectation() {
         String yaml = """
                 listeners:
@@ -157,7 +273,7 @@ class ConfigLoaderTest {
                 strategy: { name: leastconn }
                 health: { probe: tcp, intervall: 2s, fall: 0, timeout: soon }
                 breaker: { slidingWindowSize: 5, minimumNumberOfCalls: 6 }
-                retry: { maxAttempts: three }
+                retry: { maxAttempts: three, on: [5xx, "200"] }
                 limits: { bufferedBody: lots, maxBody: -1 }
                 forwarded: both
                 admin: { address: "0.0.0.0:8081" }
@@ -175,7 +291,7 @@ class ConfigLoaderTest {
                                         "backends[2].address: \"localhost:99999\" (expected: port 1-65535)",
                                         "backends[3].weight: 0 (expected: an integer 1-10000)",
                                         "backends[4].id: missing (expected: a unique id such as web-1)",
-                                        "strategy.name: \"leastconn\" (expected: one of [least_conn, maglev, ring_hash,"
+                                        "strategy.name: \"leastconn\" (expected: one of [least_conn, maglev, peak_ewma, ring_hash,"
                                                 + " round_robin, weighted_round_robin])",
                                         "health.timeout: \"soon\" (expected: a positive duration such as 500ms, 2s, 1m or PT2S)",
                                         "health.fall: 0 (expected: an integer 1-100)",
@@ -184,6 +300,8 @@ class ConfigLoaderTest {
                                                 + " slowStart, timeout])",
                                         "breaker.minimumNumberOfCalls: 6 (expected: <= breaker.slidingWindowSize (5))",
                                         "retry.maxAttempts: \"three\" (expected: an integer 1-10)",
+                                        "retry.on[1]: \"200\" (expected: 5xx, gateway-error, or a status code from 400"
+                                                + " to 599)",
                                         "limits.bufferedBody: \"lots\" (expected: a size from 0 to 67108864 bytes, such as"
                                                 + " 65536, 64KiB or 10MiB)",
                                         "limits.maxBody: -1 (expected: a size from 0 to 9223372036854775807 bytes, such as"
@@ -193,9 +311,9 @@ class ConfigLoaderTest {
                                                 + " (0.0.0.0:8081))",
                                         "colour: unknown key (expected: one of [accessLog, admin, backendTls, backends, breaker,"
                                                 + " defaultPool, discovery, forwarded, health, http2, ioThreads, limits, listeners,"
-                                                + " metrics, pools, queue, retry, routes, routing,"
+                                                + " metrics, outlier, pools, queue, retry, routes, routing,"
                                                 + " shutdownTimeout, strategy, timeouts, trustedProxies])"))
-                .hasMessageStartingWith("reverl.yaml: 17 errors:");
+                .hasMessageStartingWith("reverl.yaml: 18 errors:");
     }
 
     @Test

@@ -21,7 +21,7 @@ import org.reverl.gateway.core.GatewayConfig;
 
 /**
  * What one resilience4j circuit breaker costs per call (permission plus a success recorded), for the configurations
- * the engine could use; chooses {@code DefaultLoadBalancer.breakerConfig} by measurement.
+ * the engine could use; chooses {@code HealthControl.breakerConfig} by measurement.
  *
  * <ul>
  *   <li>{@code count20_sync_events}: COUNT_BASED, 20 calls, SYNCHRONIZED, with a state-transition consumer registered

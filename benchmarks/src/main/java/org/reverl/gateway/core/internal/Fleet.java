@@ -1,9 +1,14 @@
 package org.reverl.gateway.core.internal;
 
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.api.SelectionStrategy;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.LoadBalancers;
 
@@ -40,5 +45,19 @@ final class Fleet {
         }
         LoadBalancer lb = builder.build();
         return (DefaultLoadBalancer) lb;
+    }
+
+    /**
+     * Reports one outcome per backend (latencies 1-2 ms), then, 2 ms later, one more for the first backend: a
+     * latency-aware strategy then holds an estimate of every backend and a clock past their samples, so its picks decay
+     * estimates as they would in steady state. Strategies that ignore outcomes are unchanged.
+     */
+    static void reportOutcomes(SelectionStrategy strategy, List<Backend> backends) {
+        SplittableRandom random = new SplittableRandom(7);
+        for (Backend b : backends) {
+            strategy.onCompleted(b, TimeUnit.MILLISECONDS.toNanos(1) + random.nextLong(1_000_000), false);
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+        strategy.onCompleted(backends.get(0), TimeUnit.MILLISECONDS.toNanos(1), false);
     }
 }

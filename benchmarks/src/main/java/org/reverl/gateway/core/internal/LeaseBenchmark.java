@@ -36,7 +36,7 @@ import org.reverl.gateway.api.RequestContext;
 @Fork(1)
 public class LeaseBenchmark {
 
-    @Param({"round_robin"})
+    @Param({"round_robin", "peak_ewma"})
     public String strategy;
 
     @Param({"3", "50", "1000"})

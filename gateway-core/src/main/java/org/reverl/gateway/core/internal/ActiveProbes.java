@@ -2,20 +2,24 @@ package org.reverl.gateway.core.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
+import org.reverl.gateway.api.BackendAddress;
+import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.BackendState;
+import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.ProbeResult;
+import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.HealthCheckConfig;
 
 /**
  * A {@link DefaultLoadBalancer}'s active health checks: each probed backend is probed on the control thread's timer
- * (at the interval its state calls for, see {@link ProbeSchedule}), every run bounded by the probe timeout, and its outcomes counted against {@code rise} and
- * {@code fall}; the load balancer's health state machine acts on the result. A run's generation number makes late or
- * duplicate outcomes harmless.
+ * (at the interval its state calls for, see {@link ProbeSchedule}), every run bounded by the probe timeout, and each
+ * outcome handed to its {@link BackendHealth} (through {@link HealthControl}), which counts it against {@code rise} and
+ * {@code fall}. A run's generation number makes late or duplicate outcomes harmless.
  *
  * <p>Control thread only, apart from probe completions, which post back to it.
  */
@@ -31,16 +35,55 @@ final class ActiveProbes {
         this.lb = lb;
     }
 
+    /**
+     * Whether the active probe checks {@code spec}; throws if it cannot. {@code local:} backends are never probed (their
+     * lifecycle tells), and a text that is no address at all is left to the probe, which reports it as the reason.
+     */
+    static boolean checks(LivenessProbe probe, GatewayConfig config, BackendSpec spec) {
+        if (probe == null) {
+            return false;
+        }
+        BackendAddress target;
+        try {
+            target = spec.probeAddress();
+        } catch (IllegalArgumentException e) {
+            return true;
+        }
+        if (target.scheme() == BackendAddress.Scheme.LOCAL) {
+            return false;
+        }
+        if (!probe.schemes().contains(target.scheme())) {
+            List<String> forms = new ArrayList<>();
+            for (BackendAddress.Scheme s : probe.schemes()) {
+                forms.add(s.isNetwork() ? s.text() + "://host:port" : s.text() + ":...");
+            }
+            throw new IllegalArgumentException(org.reverl.gateway.api.Checks.message(
+                    "backend '" + spec.id() + "': " + (spec.healthAddress() != null ? "health address" : "address"),
+                    "'" + target + "'",
+                    "an address the '" + config.healthCheck().probe() + "' probe can check: " + String.join(", ", forms)
+                            + (spec.healthAddress() == null ? "; give the backend a health address" : "")));
+        }
+        return true;
+    }
+
     void schedule(BackendHandle handle, long delayNanos) {
         long generation = handle.probeGeneration;
-        handle.probeTimer = lb.control.schedule(() -> runProbe(handle, generation), delayNanos, TimeUnit.NANOSECONDS);
+        handle.probeTimer = lb.control.schedule(() -> runProbe(handle, generation), delayNanos);
     }
 
     /** Control thread: probes the backend now, unless a probe is under way (then its result is as good). */
     void probeNow(BackendHandle handle) {
-        ScheduledFuture<?> timer = handle.probeTimer;
-        if (timer != null && timer.cancel(false)) {
+        ControlLoop.Timer timer = handle.probeTimer;
+        if (timer != null && timer.cancel()) {
             schedule(handle, 0);
+        }
+    }
+
+    /** Control thread: stops probing {@code handle} until it is scheduled again. */
+    static void cancel(BackendHandle handle) {
+        if (handle.probeTimer != null) {
+            handle.probeTimer.cancel();
+            handle.probeTimer = null;
         }
     }
 
@@ -51,22 +94,23 @@ final class ActiveProbes {
                     new ProbeSchedule(hc, bound -> ThreadLocalRandom.current().nextLong(bound));
             scheduleFor = hc;
         }
-        return schedule.nextDelayNanos(handle.health == BackendState.DOWN, handle.probeSuccesses, handle.probeFailures);
+        BackendHealth health = handle.health;
+        return schedule.nextDelayNanos(
+                health.health() == BackendState.DOWN, health.probeSuccesses(), health.probeFailures());
     }
 
     private void runProbe(BackendHandle handle, long generation) {
-        if (!lb.isCurrent(handle) || handle.probeGeneration != generation || handle.terminated) {
+        if (!lb.isCurrent(handle) || handle.probeGeneration != generation || handle.health.terminated()) {
             return;
         }
         HealthCheckConfig hc = lb.config.healthCheck();
         long probeId = ++handle.probeGeneration;
-        ScheduledFuture<?> timeout = lb.control.schedule(
+        ControlLoop.Timer timeout = lb.control.schedule(
                 () -> onProbeResult(
                         handle,
                         probeId,
                         ProbeResult.down("probe timed out after " + hc.timeout().toMillis() + "ms")),
-                hc.timeout().toNanos(),
-                TimeUnit.NANOSECONDS);
+                hc.timeout().toNanos());
         CompletionStage<ProbeResult> result;
         try {
             result = requireNonNull(lb.probe.probe(handle, hc.timeout()), "probe result");
@@ -78,7 +122,7 @@ final class ActiveProbes {
                     ? ProbeResult.down("probe failed: " + unwrap(error))
                     : r != null ? r : ProbeResult.down("probe returned no result");
             lb.postToControl(() -> {
-                timeout.cancel(false);
+                timeout.cancel();
                 onProbeResult(handle, probeId, outcome);
             });
         });
@@ -93,35 +137,13 @@ final class ActiveProbes {
 
     /** Control thread: one probe's outcome (or its timeout); the first one for a probe run counts, once. */
     private void onProbeResult(BackendHandle handle, long probeId, ProbeResult result) {
-        if (!lb.isCurrent(handle) || handle.probeGeneration != probeId || handle.terminated) {
+        if (!lb.isCurrent(handle) || handle.probeGeneration != probeId || handle.health.terminated()) {
             return;
         }
         handle.probeGeneration++; // later outcomes of this run are stale
-        HealthCheckConfig hc = lb.config.healthCheck();
-        if (result.alive()) {
-            handle.probeFailures = 0;
-            handle.probeSuccesses++;
-            if (handle.health == BackendState.DOWN
-                    && (handle.awaitingFirstProbe || handle.probeSuccesses >= hc.rise())) {
-                handle.awaitingFirstProbe = false;
-                handle.breaker.reset();
-                lb.syncBreakerState(handle);
-                lb.setHealth(
-                        handle,
-                        BackendState.UP,
-                        handle.probeSuccesses == 1 ? "probe passed" : handle.probeSuccesses + " probes passed");
-            } else if (handle.health == BackendState.DOWN && handle.probeSuccesses == 1) {
-                lb.publishLastResort(); // on its way back: offer it first
-            }
-        } else {
-            handle.probeSuccesses = 0;
-            handle.probeFailures++;
-            handle.downReason = result.reason();
-            if (handle.health != BackendState.DOWN && handle.probeFailures >= hc.fall()) {
-                lb.cancelHalfOpenTimer(handle);
-                lb.setHealth(handle, BackendState.DOWN, result.reason());
-            }
+        lb.health.probed(handle, result);
+        if (lb.isCurrent(handle) && !handle.health.terminated()) {
+            schedule(handle, nextProbeDelayNanos(handle));
         }
-        schedule(handle, nextProbeDelayNanos(handle));
     }
 }

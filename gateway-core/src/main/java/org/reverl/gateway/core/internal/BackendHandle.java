@@ -33,6 +33,8 @@ final class BackendHandle implements Backend, Lease {
     final Object attachment;
     /** The lease handed out when no backend is eligible; see {@link org.reverl.gateway.api.Lease#lastResort()}. */
     final LastResortLease lastResortLease = new LastResortLease(this);
+    /** Outlier-detection counters and ejection state. */
+    final OutlierStats outlier;
 
     private volatile int inFlight;
 
@@ -46,18 +48,17 @@ final class BackendHandle implements Backend, Lease {
     volatile CircuitBreaker.State breakerState = CircuitBreaker.State.CLOSED;
     /** 1 while a task to act on a breaker state change is queued on the control thread. */
     volatile int syncPending;
+    /**
+     * Of 1000 picks by the strategy, how many the load balancer takes: fewer while the backend ramps up next to full
+     * ones (see {@link SlowStart}). Control thread writes.
+     */
+    volatile int acceptPermille = SlowStart.FULL;
+    /** Whether it ever took a request; set once by a request thread. */
+    volatile boolean served;
 
     // ---- control thread only ----
-    /** UP, DOWN or EJECTED: what health checking, passive detection and lifecycle say. */
-    BackendState health = BackendState.UP;
-    /** null (enabled), DRAINING or MAINTENANCE. */
-    BackendState admin;
-    /** The backend terminated for good (a stopped local backend): probes cannot bring it back. */
-    boolean terminated;
-    /** Why the breaker is about to open, when the engine opens it itself. */
-    String pendingReason;
-    /** The last reason the backend was found down. */
-    String downReason = "";
+    /** Its health state machine. */
+    final BackendHealth health;
 
     /** Who manages this member through {@code reconcile}: {@code api}, {@code config}, a discovery source... */
     String source;
@@ -65,25 +66,29 @@ final class BackendHandle implements Backend, Lease {
     boolean removing;
     /** Whether the active probe checks it (never for {@code local:} backends). */
     boolean probed;
+    /** Whether it came into rotation before: slow start tells a new backend from one coming back. */
+    boolean wasInRotation;
 
-    int probeSuccesses;
-    int probeFailures;
-    boolean awaitingFirstProbe;
     long probeGeneration;
-    java.util.concurrent.ScheduledFuture<?> probeTimer;
-    /** When the backend came (back) up, for slow start; 0 when not ramping. */
-    long rampStartMillis;
+    ControlLoop.Timer probeTimer;
 
     final java.util.List<java.util.concurrent.CompletableFuture<Void>> drains = new java.util.ArrayList<>(0);
     /** Waiting for this member's drain-then-remove: {@code true} once removed, {@code false} if cancelled. */
     final java.util.List<java.util.concurrent.CompletableFuture<Boolean>> removals = new java.util.ArrayList<>(0);
 
-    BackendHandle(DefaultLoadBalancer owner, BackendSpec spec, CircuitBreaker breaker, Object attachment) {
+    BackendHandle(
+            DefaultLoadBalancer owner,
+            BackendSpec spec,
+            CircuitBreaker breaker,
+            Object attachment,
+            BackendHealth health) {
         this.owner = owner;
+        this.health = health;
         this.spec = spec;
         this.breaker = breaker;
         this.attachment = attachment;
         this.effectiveWeight = spec.weight();
+        this.outlier = owner.outliers.newStats(spec.id());
     }
 
     @Override
@@ -132,6 +137,7 @@ final class BackendHandle implements Backend, Lease {
         breaker.onSuccess(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
         checkBreakerState();
         owner.strategy.onCompleted(this, durationNanos, false);
+        outlier.onResponse(200, durationNanos);
     }
 
     @Override
@@ -140,6 +146,7 @@ final class BackendHandle implements Backend, Lease {
         breaker.onSuccess(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
         checkBreakerState();
         owner.strategy.onCompleted(this, durationNanos, status >= 500);
+        outlier.onResponse(status, durationNanos);
     }
 
     @Override
@@ -148,6 +155,7 @@ final class BackendHandle implements Backend, Lease {
         breaker.onError(Math.max(0, durationNanos), TimeUnit.NANOSECONDS, cause);
         checkBreakerState();
         owner.strategy.onCompleted(this, durationNanos, true);
+        outlier.onFailure(durationNanos);
         if (cause instanceof BackendUnavailableException && ((BackendUnavailableException) cause).isBackendDown()) {
             owner.backendFailedHard(this, ((BackendUnavailableException) cause).reason());
         }

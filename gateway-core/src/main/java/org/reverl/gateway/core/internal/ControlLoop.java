@@ -1,85 +1,34 @@
 package org.reverl.gateway.core.internal;
 
 import java.util.concurrent.Callable;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import org.reverl.gateway.api.GatewayClosedException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The single thread a load balancer's control plane runs on: changes wait for their task ({@link #call}), events are
- * posted ({@link #post}), timers are scheduled. A task run from the control thread itself runs inline, so listeners
- * (which run there) may make changes.
+ * Where a load balancer's control plane runs, one task at a time: changes wait for their task ({@link #call}), events
+ * are posted ({@link #post}), timers are scheduled on the loop's own ticker ({@link #nanoTime}). A task run from the
+ * control thread itself runs inline, so listeners (which run there) may make changes.
  *
- * <p>Thread-safe.
+ * <p>{@link ThreadControlLoop} is the one a load balancer runs on; tests drive a manual one, stepping through time
+ * instead of waiting for it.
  */
-final class ControlLoop {
-
-    private static final Logger log = LoggerFactory.getLogger("org.reverl.gateway");
-
-    private final String name;
-    private final ScheduledThreadPoolExecutor executor;
-    private final Thread thread;
-
-    ControlLoop(String name) {
-        this.name = name;
-        Thread[] holder = new Thread[1];
-        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "reverl-" + name + "-control");
-            t.setDaemon(true);
-            holder[0] = t;
-            return t;
-        });
-        executor.setRemoveOnCancelPolicy(true);
-        executor.prestartCoreThread();
-        this.thread = java.util.Objects.requireNonNull(holder[0], "control thread");
-    }
+interface ControlLoop {
 
     /** Runs {@code task} on the control thread (inline when called there) and returns its result or throws its error. */
-    <T> T call(Callable<T> task) {
-        if (Thread.currentThread() == thread) {
-            return callInline(task);
-        }
-        Future<T> future;
-        try {
-            future = executor.submit(task);
-        } catch (RejectedExecutionException e) {
-            throw new GatewayClosedException(name);
-        }
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return future.get();
-                } catch (InterruptedException e) {
-                    interrupted = true; // the change is under way; finish waiting for it, keep the interrupt
-                }
-            }
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException) {
-                throw (RuntimeException) cause;
-            }
-            if (cause instanceof Error) {
-                throw (Error) cause;
-            }
-            throw new IllegalStateException(cause);
-        } catch (CancellationException e) {
-            throw new GatewayClosedException(name);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
+    <T> T call(Callable<T> task);
 
-    private static <T> T callInline(Callable<T> task) {
+    /** Queues {@code task}; a failure is logged. Does nothing once shut down. */
+    void post(Runnable task);
+
+    /** Runs {@code task} on the control thread after {@code delayNanos} (on {@link #nanoTime}'s ticker). */
+    Timer schedule(Runnable task, long delayNanos);
+
+    /** The ticker timers run on. */
+    long nanoTime();
+
+    /** Stops the loop; queued tasks and timers are dropped. */
+    void shutdown();
+
+    /** Runs {@code task} on the calling thread: its result, or its error (a checked one wrapped). */
+    static <T> T callInline(Callable<T> task) {
         try {
             return task.call();
         } catch (RuntimeException e) {
@@ -89,31 +38,10 @@ final class ControlLoop {
         }
     }
 
-    /** Queues {@code task}; a failure is logged. Does nothing once shut down. */
-    void post(Runnable task) {
-        try {
-            executor.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    log.error("load balancer '{}': control task failed", name, e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            // closing
-        }
-    }
-
-    ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
-        return executor.schedule(task, delay, unit);
-    }
-
-    ScheduledFuture<?> scheduleWithFixedDelay(Runnable task, long initialDelay, long delay, TimeUnit unit) {
-        return executor.scheduleWithFixedDelay(task, initialDelay, delay, unit);
-    }
-
-    /** Stops the thread; queued tasks are dropped. */
-    void shutdown() {
-        executor.shutdownNow();
+    /** A scheduled task. */
+    @FunctionalInterface
+    interface Timer {
+        /** Cancels the task; {@code true} if it had not run yet (and now never will). */
+        boolean cancel();
     }
 }

@@ -2,10 +2,8 @@ package org.reverl.gateway.core.internal;
 
 import static java.util.Objects.requireNonNull;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,13 +12,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import org.reverl.gateway.api.Attempts;
 import org.reverl.gateway.api.Backend;
-import org.reverl.gateway.api.BackendAddress;
-import org.reverl.gateway.api.BackendEvent;
 import org.reverl.gateway.api.BackendEventListener;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.BackendState;
@@ -32,7 +26,6 @@ import org.reverl.gateway.api.NoBackendAvailableException;
 import org.reverl.gateway.api.RequestContext;
 import org.reverl.gateway.api.SelectionStrategy;
 import org.reverl.gateway.core.GatewayConfig;
-import org.reverl.gateway.core.HealthCheckConfig;
 import org.reverl.gateway.core.Membership;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,10 +49,13 @@ import org.slf4j.LoggerFactory;
  * (a shared {@link LastResortLease}, so this allocates nothing either).
  *
  * <h2>Parts</h2>
- * This class keeps the members, the health state machine, publication and the hot path. The control thread itself
- * is {@link ControlLoop}; multi-step membership changes (reconcile, upsert, weight, replacement) are {@link
- * MembershipChanges}; active health checks are {@link ActiveProbes}; reloading engine settings is {@link
- * Reconfiguration}. All of them run on the one control thread.
+ * This class keeps the members, the public entry points and the hot path. The control thread itself is a {@link
+ * ControlLoop}; each backend's health is a {@link BackendHealth} state machine, fed its events by {@link HealthControl}
+ * (which also keeps breakers in sync and owns the health timers); who is in rotation, and the snapshots the hot path
+ * reads, is {@link Rotation}; slow start is {@link SlowStart}; draining is {@link Drains}; events are {@link Events};
+ * making, admitting, retiring and replacing members, reconcile and upsert are {@link MembershipChanges}; active health
+ * checks are {@link ActiveProbes}; reloading engine settings is {@link Reconfiguration}. All of them run on the one
+ * control thread.
  */
 public final class DefaultLoadBalancer implements LoadBalancer, Membership {
 
@@ -67,8 +63,6 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
 
     /** Extra picks asked of the strategy when its pick was tried already, before scanning the eligible set. */
     private static final int REPICKS = 3;
-
-    private static final BackendHandle[] NO_HANDLES = new BackendHandle[0];
 
     final String name;
     /** Control thread writes (reconfigure). */
@@ -79,36 +73,43 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     CircuitBreakerConfig breakerConfig;
 
     final ControlLoop control;
-    private final MembershipChanges changes = new MembershipChanges(this);
-    private final ActiveProbes probes = new ActiveProbes(this);
+    final MembershipChanges changes = new MembershipChanges(this);
+    final ActiveProbes probes = new ActiveProbes(this);
+    final HealthControl health = new HealthControl(this);
+    final SlowStart slowStart = new SlowStart(this);
+    final Rotation rotation = new Rotation(this);
+    final Drains drains = new Drains(this);
     final Clock clock;
+    final Events events;
     final RetryBudget retryBudget;
-    private final CopyOnWriteArrayList<BackendEventListener> listeners = new CopyOnWriteArrayList<>();
 
     /** Control thread only. */
     final Map<String, BackendHandle> members = new LinkedHashMap<>();
     /** Control thread only: new backends, by id, probed before they replace the member with their id. */
     final Map<String, BackendHandle> replacements = new LinkedHashMap<>();
-    /** Control thread only: pending OPEN -> HALF_OPEN transitions. */
-    private final Map<BackendHandle, ScheduledFuture<?>> halfOpenTimers = new LinkedHashMap<>();
 
     /** The active probe, or null without health checks. */
     volatile LivenessProbe probe;
-    /** Control thread only. */
-    private ScheduledFuture<?> rampTimer;
-    /** Control thread only. */
-    private ScheduledFuture<?> drainTimer;
-    /** Control thread writes. */
-    private volatile boolean panic;
 
-    private volatile BackendHandle[] memberSnapshot = NO_HANDLES;
-    private volatile BackendHandle[] eligibleSnapshot = NO_HANDLES;
+    /** The snapshots the hot path reads; {@link Rotation} writes them on the control thread. */
+    volatile BackendHandle[] memberSnapshot = Rotation.NO_HANDLES;
+
+    volatile BackendHandle[] eligibleSnapshot = Rotation.NO_HANDLES;
     /** Empty while any backend is eligible; else the down and ejected ones, the likeliest to be back first. */
-    private volatile BackendHandle[] lastResortSnapshot = NO_HANDLES;
+    volatile BackendHandle[] lastResortSnapshot = Rotation.NO_HANDLES;
+
+    /** Passive outlier ejection (off when the config has none); see {@link OutlierDetector} and {@link OutlierHost}. */
+    final OutlierDetector outliers;
 
     private volatile boolean closed;
 
     public DefaultLoadBalancer(GatewayConfig config, SelectionStrategy strategy, LivenessProbe probe, Clock clock) {
+        this(config, strategy, probe, clock, new ThreadControlLoop(config.name()));
+    }
+
+    /** With the control loop the control plane runs on (tests step a manual one through time). */
+    DefaultLoadBalancer(
+            GatewayConfig config, SelectionStrategy strategy, LivenessProbe probe, Clock clock, ControlLoop control) {
         this.config = requireNonNull(config, "config");
         if ((probe == null) != (config.healthCheck() == null)) {
             throw new IllegalArgumentException(
@@ -118,31 +119,14 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         this.name = config.name();
         this.strategy = requireNonNull(strategy, "strategy");
         this.clock = requireNonNull(clock, "clock");
-        this.breakerConfig = breakerConfig(config);
+        this.events = new Events(clock);
+        this.breakerConfig = HealthControl.breakerConfig(config);
         this.retryBudget =
                 new RetryBudget(config.retryBudgetPercent(), config.minRetryConcurrency(), this::requestsInFlight);
-        this.control = new ControlLoop(name);
+        this.control = requireNonNull(control, "control");
+        this.outliers = OutlierHost.detector(this, config.outlier());
+        control.post(outliers::start);
         strategy.update(List.of());
-    }
-
-    static CircuitBreakerConfig breakerConfig(GatewayConfig c) {
-        return CircuitBreakerConfig.custom()
-                // Chosen by measurement (benchmarks: BreakerBenchmark, resilience4j 2.4.0): COUNT_BASED SYNCHRONIZED
-                // records a call in about 16 ns with 0 B; LOCK_FREE allocates about 200 B per call and is 3x slower;
-                // TIME_BASED is 3x slower; the window size (20 or 100) makes no difference.
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSynchronizationStrategy(
-                        CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.SYNCHRONIZED)
-                .slidingWindowSize(c.breakerSlidingWindowSize())
-                .minimumNumberOfCalls(c.breakerMinimumNumberOfCalls())
-                .failureRateThreshold(c.breakerFailureRateThreshold())
-                .waitDurationInOpenState(c.breakerWaitDurationInOpenState())
-                .permittedNumberOfCallsInHalfOpenState(c.breakerPermittedCallsInHalfOpenState())
-                // the control thread moves OPEN to HALF_OPEN itself: an ejected backend gets no calls that could do it
-                .automaticTransitionFromOpenToHalfOpenEnabled(false)
-                // refusals happen per request: no stack traces
-                .writableStackTraceEnabled(false)
-                .build();
     }
 
     @Override
@@ -183,80 +167,15 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
                 throw new IllegalArgumentException("backend '" + spec.id() + "': already a member (expected: a new id;"
                         + " members: " + members.keySet() + ")");
             }
-            BackendHandle handle = newHandle(spec, attachment, source, probed);
-            admit(handle);
+            BackendHandle handle = changes.newHandle(spec, attachment, source, probed);
+            changes.admit(handle);
             return handle;
         });
     }
 
-    /**
-     * Whether the active probe checks {@code spec}; throws if it cannot. {@code local:} backends are never probed (their
-     * lifecycle tells), and a text that is no address at all is left to the probe, which reports it as the reason.
-     */
+    /** Whether the active probe checks {@code spec}; throws if it cannot (see {@link ActiveProbes#checks}). */
     boolean probes(BackendSpec spec) {
-        return probes(probe, config, spec);
-    }
-
-    static boolean probes(LivenessProbe probe, GatewayConfig config, BackendSpec spec) {
-        if (probe == null) {
-            return false;
-        }
-        BackendAddress target;
-        try {
-            target = spec.probeAddress();
-        } catch (IllegalArgumentException e) {
-            return true;
-        }
-        if (target.scheme() == BackendAddress.Scheme.LOCAL) {
-            return false;
-        }
-        if (!probe.schemes().contains(target.scheme())) {
-            List<String> forms = new ArrayList<>();
-            for (BackendAddress.Scheme s : probe.schemes()) {
-                forms.add(s.isNetwork() ? s.text() + "://host:port" : s.text() + ":...");
-            }
-            throw new IllegalArgumentException(org.reverl.gateway.api.Checks.message(
-                    "backend '" + spec.id() + "': " + (spec.healthAddress() != null ? "health address" : "address"),
-                    "'" + target + "'",
-                    "an address the '" + config.healthCheck().probe() + "' probe can check: " + String.join(", ", forms)
-                            + (spec.healthAddress() == null ? "; give the backend a health address" : "")));
-        }
-        return true;
-    }
-
-    /** Control thread: a handle not yet a member, in its initial health state. */
-    BackendHandle newHandle(BackendSpec spec, Object attachment, String source, boolean probed) {
-        // No event consumer on the breaker: with one, resilience4j builds an event object for every call it records
-        // (about 60 ns and 120 B). The lease reports a state change instead (breakerMayHaveChanged).
-        BackendHandle handle = new BackendHandle(this, spec, CircuitBreaker.of(spec.id(), breakerConfig), attachment);
-        handle.source = source;
-        handle.probed = probed;
-        HealthCheckConfig hc = config.healthCheck();
-        if (probed && !hc.initiallyUp()) {
-            handle.health = BackendState.DOWN;
-            handle.awaitingFirstProbe = true;
-            handle.downReason = "awaiting first probe";
-        }
-        handle.state = visibleState(handle);
-        return handle;
-    }
-
-    /** Control thread: makes a new handle a member (in place of a member with its id, if any) and starts probing it. */
-    void admit(BackendHandle handle) {
-        members.put(handle.id(), handle);
-        refresh();
-        emit(
-                BackendEvent.Type.ADDED,
-                handle,
-                describe(handle.spec) + (handle.awaitingFirstProbe ? "; down until its first probe passes" : ""));
-        if (handle.probed && handle.probeTimer == null) {
-            scheduleProbe(handle, 0);
-        }
-    }
-
-    static String describe(BackendSpec spec) {
-        return spec.address() + ", weight " + spec.weight()
-                + (spec.healthAddress() != null ? ", probed at " + spec.healthAddress() : "");
+        return ActiveProbes.checks(probe, config, spec);
     }
 
     @Override
@@ -267,7 +186,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
             if (handle == null) {
                 return false;
             }
-            removeMember(handle, "");
+            changes.removeMember(handle, "");
             return true;
         });
     }
@@ -279,7 +198,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
             if (members.get(handle.id()) != handle) {
                 return false;
             }
-            removeMember(handle, "");
+            changes.removeMember(handle, "");
             return true;
         });
     }
@@ -293,52 +212,9 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
             }
             CompletableFuture<Boolean> removed = new CompletableFuture<>();
             handle.removals.add(removed);
-            startRemoval(handle);
+            changes.startRemoval(handle);
             return removed;
         });
-    }
-
-    /** Control thread: ends a member; requests in flight on it complete normally. */
-    private void removeMember(BackendHandle handle, String reason) {
-        members.remove(handle.id());
-        cancelReplacement(handle.id());
-        retire(handle);
-        refresh();
-        emit(BackendEvent.Type.REMOVED, handle, reason);
-        completeRemovals(handle, true);
-        completeDrains(handle);
-    }
-
-    /** Control thread: stops everything that acts on a handle leaving (removed, replaced, or a replacement dropped). */
-    void retire(BackendHandle handle) {
-        handle.state = BackendState.REMOVED;
-        handle.admitting = false;
-        handle.removing = false;
-        handle.probeGeneration++;
-        cancel(handle.probeTimer);
-        cancelHalfOpenTimer(handle);
-    }
-
-    void cancelReplacement(String id) {
-        BackendHandle pending = replacements.remove(id);
-        if (pending != null) {
-            retire(pending);
-        }
-    }
-
-    /** Control thread: drain, then remove once idle (see {@link #checkDrains}), unless listed again or enabled first. */
-    void startRemoval(BackendHandle handle) {
-        handle.removing = true;
-        setAdmin(handle, BackendState.DRAINING, BackendEvent.Type.DRAINING);
-        checkDrains();
-    }
-
-    static void completeRemovals(BackendHandle handle, boolean removed) {
-        List<CompletableFuture<Boolean>> waiting = new ArrayList<>(handle.removals);
-        handle.removals.clear();
-        for (CompletableFuture<Boolean> f : waiting) {
-            f.complete(removed);
-        }
     }
 
     // ---------------------------------------------------------------- reconfigure: see Reconfiguration
@@ -384,8 +260,8 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
             BackendHandle handle = member(id);
             CompletableFuture<Void> drained = new CompletableFuture<>();
             handle.drains.add(drained);
-            setAdmin(handle, BackendState.DRAINING, BackendEvent.Type.DRAINING);
-            checkDrains();
+            setAdmin(handle, BackendState.DRAINING);
+            drains.check();
             return drained;
         });
     }
@@ -394,7 +270,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
     public void maintenance(String id) {
         requireNonNull(id, "id");
         onControl(() -> {
-            setAdmin(member(id), BackendState.MAINTENANCE, BackendEvent.Type.MAINTENANCE);
+            setAdmin(member(id), BackendState.MAINTENANCE);
             return null;
         });
     }
@@ -404,29 +280,19 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         requireNonNull(id, "id");
         onControl(() -> {
             BackendHandle handle = member(id);
-            if (handle.admin == null) {
+            if (handle.health.admin() == null) {
                 return null;
             }
             handle.removing = false;
-            completeRemovals(handle, false);
-            handle.admin = null;
-            completeDrains(handle);
-            BackendState now = visibleState(handle);
-            handle.state = now;
-            refresh();
-            emit(typeOf(now), handle, now == BackendState.UP ? "enabled" : "enabled; " + handle.downReason);
+            Drains.completeRemovals(handle, false);
+            Drains.completeDrains(handle);
+            health.setAdmin(handle, null, "enabled");
             return null;
         });
     }
 
-    private void setAdmin(BackendHandle handle, BackendState admin, BackendEvent.Type type) {
-        if (handle.admin == admin) {
-            return;
-        }
-        handle.admin = admin;
-        handle.state = visibleState(handle);
-        refresh();
-        emit(type, handle, handle.inFlight() + " in flight");
+    private void setAdmin(BackendHandle handle, BackendState admin) {
+        health.setAdmin(handle, admin, handle.inFlight() + " in flight");
     }
 
     BackendHandle member(String id) {
@@ -448,394 +314,54 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
             return; // nothing left to take down
         }
         onControlAllowClosed(() -> {
-            if (members.get(handle.id()) != handle || handle.terminated) {
-                return null;
+            if (members.get(handle.id()) == handle) {
+                health.terminate(handle, reason);
             }
-            handle.terminated = true;
-            handle.probeGeneration++;
-            cancel(handle.probeTimer);
-            cancelHalfOpenTimer(handle);
-            setHealth(handle, BackendState.DOWN, reason);
             return null;
         });
     }
 
+    /**
+     * Ejects a backend for {@code duration} (passive outlier detection): out of rotation, without trial calls, until
+     * the duration ends (then restored, unless its breaker opened meanwhile) or {@link #restore}. A down backend stays
+     * down; an ejected one stays out until the later end. Runs on the control thread; returns at once, so request
+     * threads may call it.
+     */
+    public void eject(Backend backend, java.time.Duration duration, String reason) {
+        BackendHandle handle = handleOf(backend);
+        long nanos = requireNonNull(duration, "duration").toNanos();
+        if (nanos <= 0) {
+            throw new IllegalArgumentException("duration: " + duration + " (expected: > 0)");
+        }
+        requireNonNull(reason, "reason");
+        postToControl(() -> health.eject(handle, nanos, reason));
+    }
+
+    /** Ends a backend's ejection now (timed or by its breaker), with a fresh breaker. Returns at once, like eject. */
+    public void restore(Backend backend, String reason) {
+        BackendHandle handle = handleOf(backend);
+        requireNonNull(reason, "reason");
+        postToControl(() -> health.restore(handle, reason));
+    }
+
     /** A lease failed because the backend as a whole is gone (connection refused, stopped): eject it at once. */
     void backendFailedHard(BackendHandle handle, String reason) {
-        postToControl(() -> {
-            if (members.get(handle.id()) != handle) {
-                return;
-            }
-            CircuitBreaker.State s = handle.breaker.getState();
-            if (s == CircuitBreaker.State.CLOSED || s == CircuitBreaker.State.HALF_OPEN) {
-                handle.pendingReason = reason;
-                try {
-                    handle.breaker.transitionToOpenState();
-                } catch (RuntimeException raced) {
-                    // the breaker opened by itself meanwhile
-                }
-                syncBreakerState(handle);
-            }
-        });
+        health.failedHard(handle, reason);
     }
 
-    /**
-     * A request thread saw the breaker in another state than the one the control thread last acted on: have the control
-     * thread catch up. At most one such task is pending per backend.
-     */
+    /** A request thread saw the breaker in another state than the one the control thread last acted on. */
     void breakerMayHaveChanged(BackendHandle handle) {
-        if (BackendHandle.SYNC_PENDING.compareAndSet(handle, 0, 1)) {
-            postToControl(() -> syncBreakerState(handle));
-        }
+        health.breakerMayHaveChanged(handle);
     }
 
-    /** Control thread: acts on the breaker's current state if it is not the one last acted on. */
-    void syncBreakerState(BackendHandle handle) {
-        handle.syncPending = 0;
-        CircuitBreaker.State now = handle.breaker.getState();
-        if (now != handle.breakerState) {
-            handle.breakerState = now;
-            onBreakerTransition(handle, now);
-        }
-    }
-
-    private void onBreakerTransition(BackendHandle handle, CircuitBreaker.State to) {
-        if (members.get(handle.id()) != handle) {
-            return; // removed meanwhile
-        }
-        switch (to) {
-            case OPEN:
-            case FORCED_OPEN:
-                scheduleHalfOpen(handle);
-                String reason = handle.pendingReason != null ? handle.pendingReason : breakerReason(handle);
-                handle.pendingReason = null;
-                if (handle.health == BackendState.UP) {
-                    setHealth(handle, BackendState.EJECTED, reason);
-                } else if (handle.health == BackendState.EJECTED) {
-                    refresh(); // a trial call failed: out again until the next wait elapses
-                    log.debug("backend {}: trial calls failed, circuit breaker open again", handle.id());
-                }
-                break;
-            case HALF_OPEN:
-                refresh(); // an ejected backend takes trial calls
-                log.debug("backend {}: circuit breaker half-open, admitting trial calls", handle.id());
-                break;
-            case CLOSED:
-                if (handle.health == BackendState.EJECTED) {
-                    setHealth(handle, BackendState.UP, "trial calls succeeded");
-                }
-                break;
-            default:
-                break;
-        }
-    }
-
-    private String breakerReason(BackendHandle handle) {
-        CircuitBreaker.Metrics m = handle.breaker.getMetrics();
-        return String.format(
-                java.util.Locale.ROOT,
-                "circuit breaker open: failure rate %.0f%% over %d calls",
-                m.getFailureRate(),
-                m.getNumberOfBufferedCalls());
-    }
-
-    /**
-     * Control thread: changes a member's health and, when its visible state changes, emits exactly one event. An
-     * ejected backend coming back is {@code RESTORED}; any other way up is {@code UP}.
-     */
-    void setHealth(BackendHandle handle, BackendState health, String reason) {
-        if (replacements.get(handle.id()) == handle) {
-            handle.health = health;
-            if (health == BackendState.UP) {
-                handle.state = visibleState(handle);
-                changes.swap(members.get(handle.id()), handle);
-                startRamp(handle);
-            } else {
-                handle.downReason = reason;
-            }
-            return;
-        }
-        BackendState before = handle.state;
-        BackendState oldHealth = handle.health;
-        if (oldHealth == health) {
-            return;
-        }
-        handle.health = health;
-        if (health == BackendState.UP) {
-            handle.probeFailures = 0;
-            startRamp(handle);
-        } else {
-            handle.downReason = reason;
-            handle.rampStartMillis = 0;
-            handle.effectiveWeight = handle.spec.weight();
-        }
-        BackendState now = visibleState(handle);
-        handle.state = now;
-        refresh();
-        if (now != before) {
-            BackendEvent.Type type = oldHealth == BackendState.EJECTED && health == BackendState.UP
-                    ? BackendEvent.Type.RESTORED
-                    : typeOf(now);
-            emit(type, handle, reason);
-        } else {
-            log.debug("backend {}: health {} ({}) while {}", handle.id(), health, reason, now);
-        }
-    }
-
-    static BackendState visibleState(BackendHandle handle) {
-        return handle.admin != null ? handle.admin : handle.health;
-    }
-
-    static BackendEvent.Type typeOf(BackendState state) {
-        switch (state) {
-            case UP:
-                return BackendEvent.Type.UP;
-            case DOWN:
-                return BackendEvent.Type.DOWN;
-            case EJECTED:
-                return BackendEvent.Type.EJECTED;
-            case DRAINING:
-                return BackendEvent.Type.DRAINING;
-            case MAINTENANCE:
-                return BackendEvent.Type.MAINTENANCE;
-            default:
-                return BackendEvent.Type.REMOVED;
-        }
-    }
-
-    private void scheduleHalfOpen(BackendHandle handle) {
-        cancelHalfOpenTimer(handle);
-        long waitNanos = config.breakerWaitDurationInOpenState().toNanos();
-        ScheduledFuture<?> timer = control.schedule(
-                () -> {
-                    halfOpenTimers.remove(handle);
-                    if (members.get(handle.id()) != handle) {
-                        return;
-                    }
-                    if (handle.breaker.getState() == CircuitBreaker.State.OPEN) {
-                        handle.breaker.transitionToHalfOpenState();
-                    }
-                    syncBreakerState(handle); // also when a late request moved it to half-open first
-                },
-                waitNanos,
-                TimeUnit.NANOSECONDS);
-        halfOpenTimers.put(handle, timer);
-    }
-
-    void cancelHalfOpenTimer(BackendHandle handle) {
-        cancel(halfOpenTimers.remove(handle));
-    }
-
-    static void cancel(ScheduledFuture<?> timer) {
-        if (timer != null) {
-            timer.cancel(false);
-        }
-    }
-
-    // ---------------------------------------------------------------- active health checks: see ActiveProbes
-
-    void scheduleProbe(BackendHandle handle, long delayNanos) {
-        probes.schedule(handle, delayNanos);
-    }
-
-    /**
-     * A last-resort lease on this backend succeeded: it may be back before its checks could tell. Probe a down backend
-     * at once (it comes up after {@code rise} passes at the fast interval); move an ejected one's breaker to
-     * half-open now, so that its trial calls decide. Neither result is taken from the lease itself.
-     */
+    /** A last-resort lease on this backend succeeded: it may be back; see {@link HealthControl#lastResortSucceeded}. */
     void lastResortSucceeded(BackendHandle handle) {
-        postToControl(() -> {
-            handle.lastResortLease.recheckStarted();
-            if (!isCurrent(handle) || handle.terminated) {
-                return;
-            }
-            if (handle.health == BackendState.DOWN && probe != null) {
-                probes.probeNow(handle);
-            } else if (handle.health == BackendState.EJECTED
-                    && handle.breaker.getState() == CircuitBreaker.State.OPEN) {
-                cancelHalfOpenTimer(handle);
-                handle.breaker.transitionToHalfOpenState();
-                syncBreakerState(handle);
-            }
-        });
-    }
-
-    // ---------------------------------------------------------------- slow start, drains, publication
-
-    private void startRamp(BackendHandle handle) {
-        long window = config.slowStart().toMillis();
-        if (window <= 0) {
-            handle.effectiveWeight = handle.spec.weight();
-            return;
-        }
-        handle.rampStartMillis = clock.millis();
-        handle.effectiveWeight = rampedWeight(handle, handle.rampStartMillis);
-        if (rampTimer == null) {
-            long tick = Math.min(1000, Math.max(10, window / 20));
-            rampTimer = control.scheduleWithFixedDelay(this::rampTick, tick, tick, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /** Linear from 10% to 100% of the weight over the slow-start window, never below 1. */
-    int rampedWeight(BackendHandle handle, long nowMillis) {
-        long window = config.slowStart().toMillis();
-        double share = Math.min(1.0, Math.max(0.1, (nowMillis - handle.rampStartMillis) / (double) window));
-        return Math.max(1, (int) Math.round(handle.spec.weight() * share));
-    }
-
-    private void rampTick() {
-        long now = clock.millis();
-        boolean ramping = false;
-        for (BackendHandle h : members.values()) {
-            if (h.rampStartMillis == 0) {
-                continue;
-            }
-            h.effectiveWeight = rampedWeight(h, now);
-            if (h.effectiveWeight >= h.spec.weight()) {
-                h.rampStartMillis = 0;
-            } else {
-                ramping = true;
-            }
-        }
-        republish();
-        if (!ramping) {
-            rampTimer.cancel(false);
-            rampTimer = null;
-        }
-    }
-
-    private void checkDrains() {
-        boolean pending = false;
-        for (BackendHandle h : List.copyOf(members.values())) {
-            if (!h.drains.isEmpty() || h.removing) {
-                if (h.inFlight() == 0) {
-                    completeDrains(h);
-                    if (h.removing) {
-                        removeMember(h, "drained");
-                    }
-                } else {
-                    pending = true;
-                }
-            }
-        }
-        if (pending && drainTimer == null) {
-            drainTimer = control.scheduleWithFixedDelay(this::drainTick, 10, 10, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private void drainTick() {
-        drainTimer.cancel(false);
-        drainTimer = null;
-        checkDrains();
-    }
-
-    static void completeDrains(BackendHandle handle) {
-        for (CompletableFuture<Void> f : handle.drains) {
-            f.complete(null);
-        }
-        handle.drains.clear();
-    }
-
-    /**
-     * Control thread: recomputes who admits new requests (normal eligibility, half-open trials, panic mode) and
-     * republishes when anything changed.
-     */
-    void refresh() {
-        int candidates = 0;
-        int healthy = 0;
-        for (BackendHandle h : members.values()) {
-            if (h.admin == null && !h.terminated) {
-                candidates++;
-                if (normallyAdmits(h)) {
-                    healthy++;
-                }
-            }
-        }
-        int threshold = config.panicThresholdPercent();
-        boolean panicNow = threshold > 0 && candidates > 0 && healthy * 100L < (long) threshold * candidates;
-        if (panicNow != panic) {
-            panic = panicNow;
-            if (panicNow) {
-                log.warn(
-                        "load balancer '{}' panics: {} of {} backends eligible (threshold {}%): spreading over all {}",
-                        name, healthy, candidates, threshold, candidates);
-            } else {
-                log.info("load balancer '{}' leaves panic: {} of {} backends eligible", name, healthy, candidates);
-            }
-        }
-        for (BackendHandle h : members.values()) {
-            h.admitting = normallyAdmits(h) || (panicNow && h.admin == null && !h.terminated);
-        }
-        republish();
-    }
-
-    private static boolean normallyAdmits(BackendHandle h) {
-        if (h.admin != null) {
-            return false;
-        }
-        if (h.health == BackendState.UP) {
-            return true;
-        }
-        return h.health == BackendState.EJECTED && h.breaker.getState() == CircuitBreaker.State.HALF_OPEN;
+        postToControl(() -> health.lastResortSucceeded(handle));
     }
 
     /** Whether panic mode is on: too few backends eligible, so all are offered. */
     public boolean inPanic() {
-        return panic;
-    }
-
-    /** Control thread: recomputes the member and eligible snapshots and hands the eligible set to the strategy. */
-    void republish() {
-        BackendHandle[] all = members.values().toArray(NO_HANDLES);
-        List<Backend> eligible = new ArrayList<>(all.length);
-        for (BackendHandle h : all) {
-            if (h.admitting) {
-                eligible.add(h);
-            }
-        }
-        memberSnapshot = all;
-        eligibleSnapshot = eligible.toArray(NO_HANDLES);
-        strategy.update(List.copyOf(eligible));
-        publishLastResort();
-    }
-
-    /**
-     * Control thread: while nothing is eligible, the backends a request may still try as a last resort: enabled, not
-     * terminated, down or ejected; those with a probe passed on their way back first, then in member order.
-     */
-    void publishLastResort() {
-        if (eligibleSnapshot.length > 0) {
-            lastResortSnapshot = NO_HANDLES;
-            return;
-        }
-        List<BackendHandle> returning = new ArrayList<>();
-        List<BackendHandle> others = new ArrayList<>();
-        for (BackendHandle h : members.values()) {
-            if (h.admin == null && !h.terminated && h.health != BackendState.UP) {
-                (h.health == BackendState.DOWN && h.probeSuccesses > 0 ? returning : others).add(h);
-            }
-        }
-        returning.addAll(others);
-        lastResortSnapshot = returning.toArray(NO_HANDLES);
-    }
-
-    void emit(BackendEvent.Type type, BackendHandle handle, String reason) {
-        BackendEvent event = new BackendEvent(type, handle.id(), handle.state, reason, clock.instant());
-        switch (type) {
-            case DOWN:
-            case EJECTED:
-                log.warn("{}", event.describe());
-                break;
-            default:
-                log.info("{}", event.describe());
-        }
-        for (BackendEventListener listener : listeners) {
-            try {
-                listener.onEvent(event);
-            } catch (RuntimeException e) {
-                log.warn("backend event listener {} failed on '{}'", listener, event.describe(), e);
-            }
-        }
+        return rotation.inPanic();
     }
 
     @Override
@@ -861,12 +387,12 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
 
     @Override
     public void addListener(BackendEventListener listener) {
-        listeners.add(requireNonNull(listener, "listener"));
+        events.add(listener);
     }
 
     @Override
     public boolean removeListener(BackendEventListener listener) {
-        return listeners.remove(listener);
+        return events.remove(listener);
     }
 
     // ---------------------------------------------------------------- hot path
@@ -882,16 +408,23 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
                 break;
             }
             BackendHandle handle = own(picked);
-            if (attempts.contains(handle)) {
+            if (attempts.contains(handle) || turnedDown(handle)) {
                 continue;
             }
             if (tryLease(handle, attempts)) {
                 return handle;
             }
         }
-        // The strategy keeps returning tried backends: take the first eligible one not tried yet.
-        for (BackendHandle handle : eligibleSnapshot) {
-            if (!attempts.contains(handle) && tryLease(handle, attempts)) {
+        // The strategy keeps returning tried (or ramping) backends: take the first eligible one not tried yet, one at
+        // full share first.
+        BackendHandle[] eligible = eligibleSnapshot;
+        for (BackendHandle handle : eligible) {
+            if (handle.acceptPermille == SlowStart.FULL && !attempts.contains(handle) && tryLease(handle, attempts)) {
+                return handle;
+            }
+        }
+        for (BackendHandle handle : eligible) {
+            if (handle.acceptPermille != SlowStart.FULL && !attempts.contains(handle) && tryLease(handle, attempts)) {
                 return handle;
             }
         }
@@ -920,6 +453,15 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         return null;
     }
 
+    /**
+     * Slow start for strategies that do not follow weights: a pick of a ramping backend is taken with probability
+     * {@code share} and otherwise picked again. One volatile read for a backend at full share.
+     */
+    private static boolean turnedDown(BackendHandle handle) {
+        int accept = handle.acceptPermille;
+        return accept < SlowStart.FULL && ThreadLocalRandom.current().nextInt(SlowStart.FULL) >= accept;
+    }
+
     private boolean tryLease(BackendHandle handle, Attempts attempts) {
         handle.incrementInFlight();
         if (!handle.admitting) { // removed or taken down after the strategy's snapshot was read
@@ -932,6 +474,9 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
             handle.checkBreakerState();
             attempts.record(handle, "circuit breaker open");
             return false;
+        }
+        if (!handle.served) {
+            handle.served = true;
         }
         return true;
     }
@@ -958,26 +503,7 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         if (closed) {
             return new NoBackendAvailableException(attempts.toList(), "gateway '" + name + "' is closed");
         }
-        BackendHandle[] all = memberSnapshot;
-        int eligible = eligibleSnapshot.length;
-        String why;
-        if (all.length == 0) {
-            why = "gateway '" + name + "' has no backends";
-        } else if (eligible == 0) {
-            StringBuilder sb = new StringBuilder("no eligible backend among ")
-                    .append(all.length)
-                    .append(" (");
-            for (int i = 0; i < all.length; i++) {
-                sb.append(i > 0 ? ", " : "")
-                        .append(all[i].id())
-                        .append(' ')
-                        .append(all[i].state.name().toLowerCase(java.util.Locale.ROOT));
-            }
-            why = sb.append(')').toString();
-        } else {
-            why = "every eligible backend was tried";
-        }
-        return new NoBackendAvailableException(attempts.toList(), why);
+        return new NoBackendAvailableException(attempts.toList(), rotation.whyNoBackend());
     }
 
     @Override

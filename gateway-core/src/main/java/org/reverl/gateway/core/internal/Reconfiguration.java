@@ -2,12 +2,10 @@ package org.reverl.gateway.core.internal;
 
 import static java.util.Objects.requireNonNull;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.SelectionStrategy;
 import org.reverl.gateway.core.GatewayConfig;
@@ -52,9 +50,7 @@ final class Reconfiguration {
             for (BackendHandle h : all) {
                 probedNext.put(
                         h,
-                        healthChanged
-                                ? DefaultLoadBalancer.probes(nextProbe, next, h.spec)
-                                : h.probed); // throws: no change
+                        healthChanged ? ActiveProbes.checks(nextProbe, next, h.spec) : h.probed); // throws: no change
             }
             lb.config = next;
             if (!before.strategy().equals(next.strategy())
@@ -64,36 +60,31 @@ final class Reconfiguration {
                         "load balancer '{}': strategy {} {}", lb.name, next.strategy(), next.strategyOptions());
             }
             lb.retryBudget.configure(next.retryBudgetPercent(), next.minRetryConcurrency());
-            CircuitBreakerConfig nextBreaker = DefaultLoadBalancer.breakerConfig(next);
+            if (!java.util.Objects.equals(before.outlier(), next.outlier())) {
+                lb.outliers.reconfigure(next.outlier());
+            }
+            CircuitBreakerConfig nextBreaker = HealthControl.breakerConfig(next);
             if (breakerSettingsChanged(before, next)) {
                 lb.breakerConfig = nextBreaker;
                 for (BackendHandle h : all) {
-                    lb.cancelHalfOpenTimer(h);
-                    h.breaker = CircuitBreaker.of(h.id(), lb.breakerConfig);
-                    h.breakerState = CircuitBreaker.State.CLOSED;
-                    if (h.health == BackendState.EJECTED) {
-                        lb.setHealth(h, BackendState.UP, "circuit breaker settings changed");
-                    }
+                    lb.health.replaceBreaker(h);
                 }
             }
             if (healthChanged) {
                 lb.probe = nextProbe;
                 for (BackendHandle h : all) {
                     h.probeGeneration++;
-                    DefaultLoadBalancer.cancel(h.probeTimer);
-                    h.probeTimer = null;
-                    h.probeSuccesses = 0;
-                    h.probeFailures = 0;
+                    ActiveProbes.cancel(h);
                     h.probed = probedNext.get(h);
                     if (h.probed) {
-                        lb.scheduleProbe(h, 0);
-                    } else if (h.health == BackendState.DOWN && !h.terminated) {
-                        h.awaitingFirstProbe = false;
-                        lb.setHealth(h, BackendState.UP, "no health check");
+                        h.health.probesRestarted();
+                        lb.probes.schedule(h, 0);
+                    } else {
+                        lb.health.probesStopped(h);
                     }
                 }
             }
-            lb.refresh();
+            lb.rotation.refresh();
             return null;
         });
     }

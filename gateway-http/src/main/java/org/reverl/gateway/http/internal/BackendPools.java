@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.BackendAddress;
+import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.BackendState;
+import org.reverl.gateway.http.BackendTlsOptions;
 import org.reverl.gateway.http.ProxyPool;
 
 /**
@@ -158,6 +160,13 @@ final class BackendPools {
         final BackendAddress target;
 
         final boolean tls;
+        /** The backend's TLS options, read from {@link #optionsOf}'s tags; event loop only. */
+        private BackendTlsOptions options;
+
+        private BackendSpec optionsOf;
+        /** Sent as SNI and verified: the backend's {@code tls.serverName}, or the address's host. */
+        private String serverName;
+
         /** {@code host:port}, the {@code Host} sent to the backend for HTTP/1.0 requests that had none. */
         final AsciiString authority;
 
@@ -217,6 +226,13 @@ final class BackendPools {
          * with no bytes left over.
          */
         BackendHandler poll() {
+            if (tls && optionsOf != null && backend.spec() != optionsOf) {
+                try {
+                    tlsOptions(); // closes the idle connections if the backend's TLS options changed
+                } catch (RuntimeException e) {
+                    closeIdle(); // options now invalid: the next connection reports why
+                }
+            }
             long current = epoch.get();
             BackendHandler b;
             while ((b = idle.pollFirst()) != null) {
@@ -377,16 +393,25 @@ final class BackendPools {
          */
         ChannelFuture connect(int connectTimeoutMillis) {
             Pool pool = this;
+            io.netty.handler.ssl.SslContext sslContext = null;
+            RuntimeException tlsProblem = null;
+            if (tls) {
+                try {
+                    sslContext = settings.backendTls.context(tlsOptions());
+                } catch (RuntimeException e) {
+                    tlsProblem = e; // reported as the connection's failure, below
+                }
+            }
+            io.netty.handler.ssl.SslContext ctx = sslContext;
             ChannelFuture f =
                     settings.connector.connect(address, loop, connectTimeoutMillis, new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
                             BackendCodec codec = new BackendCodec(settings.maxChunkSize);
-                            if (tls) {
+                            if (ctx != null) {
                                 // the host and port name the session in the context's cache (reused by the next
                                 // connection) and the host is sent as SNI unless it is an IP literal
-                                SslHandler ssl =
-                                        settings.backendSsl.newHandler(ch.alloc(), target.host(), target.port());
+                                SslHandler ssl = ctx.newHandler(ch.alloc(), serverName, target.port());
                                 ssl.setHandshakeTimeoutMillis(Math.max(1, connectTimeoutMillis));
                                 ch.pipeline().addLast("tls", ssl);
                             }
@@ -406,14 +431,37 @@ final class BackendPools {
                 // the room taken by tryOpen is given back when the connection closes, or fails to open
                 f.channel().closeFuture().addListener(closed -> limit.closed());
             }
-            return tls ? afterHandshake(f) : f;
+            return tls ? afterHandshake(f, tlsProblem) : f;
         }
 
-        private ChannelFuture afterHandshake(ChannelFuture connected) {
+        /**
+         * The backend's own TLS options, from its tags; read again when its description changed (a reload may change
+         * them in place), and then the idle connections opened with other options are closed.
+         */
+        private BackendTlsOptions tlsOptions() {
+            BackendSpec spec = backend.spec();
+            if (spec != optionsOf) {
+                BackendTlsOptions next = BackendTlsOptions.fromTags(spec.tags());
+                if (optionsOf != null && !next.equals(options)) {
+                    closeIdle();
+                }
+                options = next;
+                optionsOf = spec;
+                serverName = next.serverName() != null ? next.serverName() : target.host();
+            }
+            return options;
+        }
+
+        private ChannelFuture afterHandshake(ChannelFuture connected, RuntimeException tlsProblem) {
             ChannelPromise ready = connected.channel().newPromise();
             connected.addListener((ChannelFuture c) -> {
                 if (!c.isSuccess()) {
                     ready.tryFailure(c.cause());
+                    return;
+                }
+                if (tlsProblem != null) {
+                    ready.tryFailure(new BackendTlsException(target.host(), tlsProblem));
+                    c.channel().close();
                     return;
                 }
                 SslHandler ssl = c.channel().pipeline().get(SslHandler.class);

@@ -92,6 +92,20 @@ final class Dispatch {
     }
 
     /**
+     * The current try was answered with a status the proxy retries ({@link org.reverl.gateway.http.RetryOn}), and the
+     * answer was discarded: it counts for the backend as a response of that status (outlier detection reads it), and
+     * the backend is not tried again for this request.
+     */
+    void answeredForRetry(int status) {
+        Lease l = lease;
+        lease = null;
+        long nanos = settings.ticker.nanoTime() - start;
+        l.onResponse(status, nanos);
+        settings.observer.onResponse(l.backend(), status, nanos);
+        tried.record(l.backend(), status + " response");
+    }
+
+    /**
      * The current try was answered with a 101: its connection becomes a tunnel, which keeps the lease (the backend
      * counts it in flight, so least-connections sees it, and a drain or a shutdown waits for it) until {@link
      * #tunnelClosed}.

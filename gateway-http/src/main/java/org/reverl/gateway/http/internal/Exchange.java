@@ -93,6 +93,8 @@ final class Exchange implements RequestContext {
 
     private boolean http10;
     private boolean closeAfterResponse;
+    /** The status of the last answer discarded to retry the request ({@link #retriesResponse}), or 0. */
+    private int discardedStatus;
 
     Exchange(ClientConnection conn, ProxySettings settings) {
         this.conn = conn;
@@ -254,6 +256,7 @@ final class Exchange implements RequestContext {
         pool = settings.router.get().route(req.method().name(), h.get(HttpHeaderNames.HOST), req.uri(), h);
         dispatch.reset(pool);
         relay.reset();
+        discardedStatus = 0;
 
         HeaderRules.removeHopByHop(h, fields);
         if (upgrade != null) {
@@ -396,8 +399,13 @@ final class Exchange implements RequestContext {
         }
         Backend chosen = dispatch.acquire(this);
         if (chosen == null) {
+            // after a discarded answer, no backend is left to try: the client learns what the last one said
             failExchange(
-                    dispatch.failedBefore() ? HttpResponseStatus.BAD_GATEWAY : HttpResponseStatus.SERVICE_UNAVAILABLE);
+                    discardedStatus != 0
+                            ? HttpResponseStatus.valueOf(discardedStatus)
+                            : dispatch.failedBefore()
+                                    ? HttpResponseStatus.BAD_GATEWAY
+                                    : HttpResponseStatus.SERVICE_UNAVAILABLE);
             return;
         }
         BackendPools.Pool connections;
@@ -536,6 +544,44 @@ final class Exchange implements RequestContext {
         if (b == upstream.backend()) {
             backendBroke(cause == null ? "connection closed" : cause.toString());
         }
+    }
+
+    /**
+     * Whether a final response of this status is discarded and the request sent to another backend: the status is one
+     * that {@code retry.on} lists, nothing of a response reached the client, the request can be sent again whole (an
+     * idempotent method, no body streamed), and another try is allowed (the attempt limit and the retry budget, whose
+     * permit this takes). Called by the relay when a response head arrives.
+     */
+    boolean retriesResponse(int status) {
+        return pool.retryOn().matches(status)
+                && !relay.started()
+                && idempotent
+                && requestComplete
+                && !streamed
+                && !conn.isClosed()
+                && dispatch.mayRetry(dispatch.backend(), false);
+    }
+
+    /**
+     * The answer {@link #retriesResponse} chose to retry was read to its end and dropped: it counts for its backend (as
+     * a response of its status), its connection goes back to the pool if the backend keeps it, and the request goes to
+     * another backend.
+     */
+    void onResponseDiscarded(boolean backendKeepAlive, int status) {
+        BackendHandler b = detachBackend();
+        Backend be = dispatch.backend();
+        dispatch.answeredForRetry(status);
+        if (backendKeepAlive) {
+            b.pool().release(b);
+        } else {
+            b.close();
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("backend {} answered {} {} with {}: retried", be.id(), request.method(), request.uri(), status);
+        }
+        discardedStatus = status;
+        relay.reset();
+        startAttempt();
     }
 
     /** The response ended whole; called by the relay. */

@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -33,7 +32,7 @@ import java.util.function.Consumer;
  * <h2>Limits and defences</h2>
  * The connection's own settings bound what a client may do: {@code maxConcurrentStreams}; the header list size
  * ({@code maxHeaderSize}, checked while HPACK decodes, so a header block that inflates past it is refused before it
- * is held); more RST_STREAM frames than {@link #MAX_RESETS} within {@link #RESET_WINDOW_SECONDS} (rapid reset,
+ * is held, and its connection closed: {@link Http2ServerCodec}); more RST_STREAM frames than {@link #MAX_RESETS} within {@link #RESET_WINDOW_SECONDS} (rapid reset,
  * CVE-2023-44487), more than {@link #MAX_QUEUED_CONTROL_FRAMES} control frames queued for a peer that does not read
  * (PING and SETTINGS floods), empty DATA or small CONTINUATION frames in a row: each closes that connection with
  * GOAWAY, and nothing else.
@@ -51,7 +50,7 @@ final class Http2Frontend {
 
     /** Adds the HTTP/2 connection handlers to {@code p}. */
     static void configure(ChannelPipeline p, ProxySettings settings, boolean accessLog) {
-        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+        Http2FrameCodec codec = new Http2ServerCodec()
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(settings.maxConcurrentStreams)
                         .maxHeaderListSize(settings.maxHeaderSize))

@@ -52,8 +52,8 @@ public final class ProxySettings {
     final BackendConnector connector;
     private final java.util.List<java.net.InetSocketAddress> dnsServers;
     final BackendPools pools;
-    /** The client context for {@code https://} backends. */
-    final io.netty.handler.ssl.SslContext backendSsl;
+    /** The client contexts of {@code https://} backends. */
+    final BackendTlsContexts backendTls;
 
     /**
      * @param lb where requests go: one pool, with the backend timeouts and attempts of {@code config}
@@ -72,7 +72,8 @@ public final class ProxySettings {
 
     /**
      * Settings that replace {@code previous} on a running server (a reload): the backend connector, and with it the
-     * DNS resolver and its cache, is kept when the DNS servers did not change.
+     * DNS resolver and its cache, is kept when the DNS servers did not change; the backend TLS contexts, and with them
+     * the TLS sessions to resume, when the backend TLS settings did not.
      */
     public ProxySettings(
             RouterRef router,
@@ -87,7 +88,8 @@ public final class ProxySettings {
                 config,
                 tls,
                 ticker,
-                previous != null && previous.dnsServers.equals(config.dnsServers()) ? previous.connector : null);
+                previous != null && previous.dnsServers.equals(config.dnsServers()) ? previous.connector : null,
+                previous != null ? previous.backendTls : null);
     }
 
     /** As above; {@code connector} opens backend connections ({@code null}: sockets of {@code transport}). */
@@ -98,6 +100,17 @@ public final class ProxySettings {
             boolean tls,
             Ticker ticker,
             BackendConnector connector) {
+        this(router, transport, config, tls, ticker, connector, null);
+    }
+
+    private ProxySettings(
+            RouterRef router,
+            Transports transport,
+            HttpProxyConfig config,
+            boolean tls,
+            Ticker ticker,
+            BackendConnector connector,
+            BackendTlsContexts previousBackendTls) {
         this.router = requireNonNull(router, "router");
         this.transport = requireNonNull(transport, "transport");
         this.ticker = requireNonNull(ticker, "ticker");
@@ -125,11 +138,7 @@ public final class ProxySettings {
         this.observer = config.observer();
         this.dnsServers = config.dnsServers();
         this.connector = connector != null ? connector : BackendConnector.sockets(transport, config.dnsServers());
-        try {
-            this.backendSsl = config.backendTls().newClientContext();
-        } catch (javax.net.ssl.SSLException e) {
-            throw new IllegalStateException("backendTls: " + e.getMessage(), e);
-        }
+        this.backendTls = BackendTlsContexts.reuseOrCreate(previousBackendTls, config.backendTls());
         this.pools = new BackendPools(this);
     }
 

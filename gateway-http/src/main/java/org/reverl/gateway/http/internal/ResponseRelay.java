@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
@@ -48,6 +49,8 @@ final class ResponseRelay {
 
     private boolean backendKeepAlive;
     private int status;
+    /** The response is read and dropped, for the request to be retried ({@link Exchange#retriesResponse}). */
+    private boolean discarding;
 
     ResponseRelay(ClientConnection conn, Exchange exchange, ProxySettings settings) {
         this.conn = conn;
@@ -67,6 +70,7 @@ final class ResponseRelay {
         started = false;
         interim = false;
         switching = false;
+        discarding = false;
         status = 0;
     }
 
@@ -91,6 +95,10 @@ final class ResponseRelay {
     /** A piece of the response from the backend connection. */
     void relay(Object msg) {
         ChannelHandlerContext ctx = conn.ctx();
+        if (discarding) {
+            discard(msg);
+            return;
+        }
         if (msg instanceof HttpResponse) {
             HttpResponse res = (HttpResponse) msg;
             if (res.decoderResult().isFailure()) {
@@ -115,6 +123,13 @@ final class ResponseRelay {
                 started = true;
                 ctx.write(res, ctx.voidPromise());
                 pendingFlush = true;
+                return;
+            }
+            if (exchange.retriesResponse(s.code())) {
+                status = s.code();
+                backendKeepAlive = isKeepAlive(res, HeaderRules.hopByHopFields(res.headers()));
+                discarding = true;
+                discard(msg);
                 return;
             }
             prepare(res);
@@ -180,6 +195,23 @@ final class ResponseRelay {
         }
     }
 
+    /** Drops a piece of a response being discarded; at its end, the exchange retries the request. */
+    private void discard(Object msg) {
+        boolean last = msg instanceof LastHttpContent;
+        if (msg instanceof HttpObject && ((HttpObject) msg).decoderResult().isFailure()) {
+            Throwable cause = ((HttpObject) msg).decoderResult().cause();
+            ReferenceCountUtil.release(msg);
+            discarding = false;
+            exchange.backendBroke("invalid response: " + cause);
+            return;
+        }
+        ReferenceCountUtil.release(msg);
+        if (last) {
+            discarding = false;
+            exchange.onResponseDiscarded(backendKeepAlive, status);
+        }
+    }
+
     /** The backend connection's read ended: flush to the client, and stop reading the backend if the client is full. */
     void readComplete() {
         ChannelHandlerContext ctx = conn.ctx();
@@ -239,14 +271,19 @@ final class ResponseRelay {
         pendingFlush = true;
     }
 
+    /** Whether the backend keeps its connection open after this response ({@code fields} from HeaderRules). */
+    private static boolean isKeepAlive(HttpResponse res, int fields) {
+        return (fields & HeaderRules.HOP_CONNECTION) != 0
+                ? HttpUtil.isKeepAlive(res)
+                : res.protocolVersion().isKeepAliveDefault();
+    }
+
     /** Rewrites a final response head for the client, in place. */
     private void prepare(HttpResponse res) {
         exchange.upgradeDeclined();
         HttpHeaders h = res.headers();
         int fields = HeaderRules.hopByHopFields(h);
-        backendKeepAlive = (fields & HeaderRules.HOP_CONNECTION) != 0
-                ? HttpUtil.isKeepAlive(res)
-                : res.protocolVersion().isKeepAliveDefault();
+        backendKeepAlive = isKeepAlive(res, fields);
         HeaderRules.removeHopByHop(h, fields);
         HeaderRules.appendVia(h, settings.via11, fields);
         int code = res.status().code();

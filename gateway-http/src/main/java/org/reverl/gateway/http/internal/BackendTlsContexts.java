@@ -1,0 +1,88 @@
+package org.reverl.gateway.http.internal;
+
+import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
+import org.reverl.gateway.http.BackendTlsOptions;
+import org.reverl.gateway.http.BackendTlsSettings;
+
+/**
+ * The client contexts of {@code https://} backends: one per distinct {@link BackendTlsSettings} (the proxy's, or the
+ * proxy's with a backend's {@link BackendTlsOptions}), shared by every event loop and every connection, so the session
+ * cache each context holds lets a new pooled connection resume the session of an earlier one. Kept across
+ * reconfigurations that change neither the proxy's settings nor a file they were read from (so a CA bundle or client
+ * certificate replaced on disk is read again at a reload). Thread-safe.
+ */
+final class BackendTlsContexts {
+
+    private final BackendTlsSettings base;
+    private final Map<BackendTlsSettings, SslContext> contexts = new ConcurrentHashMap<>();
+    /** What each file read looked like then: its modification time and size. */
+    private final Map<Path, List<Object>> files = new ConcurrentHashMap<>();
+
+    /**
+     * @throws IllegalStateException if the proxy's own context cannot be built (checked at start, not at the first
+     *     connection)
+     */
+    BackendTlsContexts(BackendTlsSettings base) {
+        this.base = base;
+        context(base);
+    }
+
+    /** The contexts of {@code previous} when its settings are {@code base}, else new ones. */
+    static BackendTlsContexts reuseOrCreate(BackendTlsContexts previous, BackendTlsSettings base) {
+        return previous != null && previous.base.equals(base) && previous.filesUnchanged()
+                ? previous
+                : new BackendTlsContexts(base);
+    }
+
+    private boolean filesUnchanged() {
+        for (Map.Entry<Path, List<Object>> e : files.entrySet()) {
+            if (!stamp(e.getKey()).equals(e.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static List<Object> stamp(Path file) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return List.of(a.lastModifiedTime(), a.size());
+        } catch (IOException e) {
+            return List.of("unreadable");
+        }
+    }
+
+    /**
+     * The context for a backend with {@code options}.
+     *
+     * @throws IllegalStateException if its material cannot be loaded
+     */
+    SslContext context(BackendTlsOptions options) {
+        return context(options.applyTo(base));
+    }
+
+    private SslContext context(BackendTlsSettings settings) {
+        SslContext c = contexts.get(settings);
+        if (c != null) {
+            return c;
+        }
+        return contexts.computeIfAbsent(settings, s -> {
+            for (Path f : s.files()) {
+                files.putIfAbsent(f, stamp(f));
+            }
+            try {
+                return s.newClientContext();
+            } catch (SSLException e) {
+                throw new IllegalStateException("backendTls: " + e.getMessage(), e);
+            }
+        });
+    }
+}
