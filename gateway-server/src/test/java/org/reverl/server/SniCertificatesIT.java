@@ -13,8 +13,6 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -112,23 +110,7 @@ class SniCertificatesIT {
     /** A TLS connection asking for {@code sni} ({@code null}: no name); trusts any certificate (the test checks serials). */
     private static SSLSocket connect(int port, String sni) throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(
-                null,
-                new TrustManager[] {
-                    new X509TrustManager() {
-                        @Override
-                        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-                        @Override
-                        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-                        @Override
-                        public X509Certificate[] getAcceptedIssuers() {
-                            return new X509Certificate[0];
-                        }
-                    }
-                },
-                null);
+        ctx.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
         s.setSoTimeout(10_000);
         SSLParameters p = s.getSSLParameters();

@@ -26,9 +26,15 @@ public record BackendEvent(Type type, String backendId, BackendState state, Stri
         UP("is up"),
         /** It stopped taking requests because it is not alive. */
         DOWN("is down"),
-        /** Its circuit breaker opened on request failures; it is out of rotation until trial calls succeed. */
+        /**
+         * Passive detection took it out of rotation: its circuit breaker opened on request failures, or outlier
+         * detection found it answering server errors or far slower than its pool; trial calls decide when it returns.
+         */
         EJECTED("is ejected"),
-        /** Its circuit breaker closed again after successful trial calls. */
+        /**
+         * Its trial calls succeeded (its breaker closed again, or outlier detection's trial passed), or its ejection
+         * ended.
+         */
         RESTORED("is restored"),
         /** An operator drains it: no new requests, in-flight ones finish. */
         DRAINING("is draining"),

@@ -2,15 +2,18 @@ package org.reverl.gateway.api;
 
 /**
  * Where a backend stands, as decided by its health state machine. Only {@link #UP} backends are offered to the
- * {@link SelectionStrategy}, except that an {@link #EJECTED} backend is offered again for the few trial calls of its
- * circuit breaker's half-open state.
+ * {@link SelectionStrategy}, except that an {@link #EJECTED} backend is offered again for trial calls: those of its
+ * circuit breaker's half-open state, or outlier detection's trial once its ejection time is over.
  */
 public enum BackendState {
     /** Serving: eligible for new requests. */
     UP(true),
     /** Not serving: its process stopped, its probes fail, or it has not passed its first probe yet. */
     DOWN(false),
-    /** Taken out by passive detection: its circuit breaker opened on real request failures. */
+    /**
+     * Taken out by passive detection: its circuit breaker opened on real request failures, or outlier detection found it
+     * answering server errors (or far slower than its pool), or the engine was told to eject it for a while.
+     */
     EJECTED(false),
     /** Administratively draining: no new requests; requests in flight finish. */
     DRAINING(false),

@@ -21,7 +21,7 @@ import org.reverl.gateway.api.LoadBalancer;
  * @param responseTimeout how long a backend may take to start answering a request sent whole
  * @param upstreamIdleTimeout how long an idle kept-alive connection to a backend is kept
  * @param maxAttempts how many backends one request may be tried on, including the first
- * @param retryOn the response statuses after which an idempotent request goes to another backend
+ * @param retryOn the answered statuses after which an idempotent request goes to another backend of the pool
  * @since 0.3
  */
 public record ProxyPool(
@@ -53,7 +53,7 @@ public record ProxyPool(
         requireNonNull(retryOn, "retryOn");
     }
 
-    /** A pool with the backend timeouts, attempts and statuses to retry of {@code config}. */
+    /** A pool with the backend timeouts, attempts and {@code retryOn} of {@code config}. */
     public static ProxyPool of(String name, LoadBalancer lb, HttpProxyConfig config) {
         return new ProxyPool(
                 name,

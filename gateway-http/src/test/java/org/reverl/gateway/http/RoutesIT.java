@@ -127,7 +127,7 @@ class RoutesIT {
                         Duration.ofMillis(300),
                         config.upstreamIdleTimeout(),
                         config.maxAttempts(),
-                        config.retryOn()))
+                        RetryOn.NONE))
                 .pool(ProxyPool.of("api", apiLb, config))
                 .route(Route.builder().host("api.example.com").pool("api").build())
                 .defaultPool("web")

@@ -11,6 +11,7 @@ import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.http.HttpProxyConfig;
 import org.reverl.gateway.http.ProxyPool;
+import org.reverl.gateway.http.RetryOn;
 import org.reverl.gateway.http.Router;
 
 /**
@@ -135,8 +136,7 @@ public record ReverlConfig(
      * @param connectTimeout how long connecting to a backend may take
      * @param responseTimeout how long a backend may take to start answering
      * @param upstreamIdleTimeout how long an idle kept-alive connection to a backend is kept
-     * @param retryOn the response statuses after which an idempotent request goes to another backend ({@code
-     *     retry.on})
+     * @param retryOn the answered statuses after which an idempotent request goes to another backend ({@code retry.on})
      */
     public record Pool(
             String name,
@@ -146,7 +146,7 @@ public record ReverlConfig(
             Duration connectTimeout,
             Duration responseTimeout,
             Duration upstreamIdleTimeout,
-            org.reverl.gateway.http.RetryOn retryOn) {
+            RetryOn retryOn) {
 
         /** Copies. */
         public Pool {
@@ -159,7 +159,7 @@ public record ReverlConfig(
             requireNonNull(retryOn, "retryOn");
         }
 
-        /** A pool with the backend timeouts and statuses to retry of {@code proxy}. */
+        /** A pool with the backend timeouts and {@code retryOn} of {@code proxy}. */
         public static Pool of(
                 String name,
                 List<BackendSpec> backends,

@@ -271,6 +271,11 @@ final class TreeReader {
             return map;
         }
 
+        /** Marks {@code key} as known: another part of the loader reads it from its own view of this mapping. */
+        void readElsewhere(String key) {
+            known.add(key);
+        }
+
         /** A mapping of names to mappings, in file order, e.g. {@code pools: { web: {...}, api: {...} }}. */
         Map<String, Obj> mappings(String key) {
             JsonNode v = get(key);
@@ -293,11 +298,6 @@ final class TreeReader {
                 }
             }
             return map;
-        }
-
-        /** Marks {@code key} as known: another part of the loader reads it from its own view of this mapping. */
-        void readElsewhere(String key) {
-            known.add(key);
         }
 
         /** Reports every key of this mapping that was never asked for. Call after reading all fields. */

@@ -1,7 +1,6 @@
 package org.reverl.gateway.http.internal;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -17,10 +16,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
-import java.time.Duration;
 import org.reverl.gateway.api.Backend;
-import org.reverl.gateway.api.BackendTimeoutException;
-import org.reverl.gateway.api.BackendUnavailableException;
 import org.reverl.gateway.api.RequestContext;
 import org.reverl.gateway.api.RequestContext.HashKey;
 import org.reverl.gateway.http.ProxyObserver;
@@ -77,6 +73,7 @@ final class Exchange implements RequestContext {
     private final RequestBody body = new RequestBody();
     private final Dispatch dispatch;
     private final Upstream upstream;
+    private final Failover failover;
 
     private int state = IDLE;
     private HttpRequest request;
@@ -93,8 +90,6 @@ final class Exchange implements RequestContext {
 
     private boolean http10;
     private boolean closeAfterResponse;
-    /** The status of the last answer discarded to retry the request ({@link #retriesResponse}), or 0. */
-    private int discardedStatus;
 
     Exchange(ClientConnection conn, ProxySettings settings) {
         this.conn = conn;
@@ -102,6 +97,7 @@ final class Exchange implements RequestContext {
         this.relay = new ResponseRelay(conn, this, settings);
         this.dispatch = new Dispatch(settings);
         this.upstream = new Upstream(this, settings);
+        this.failover = new Failover(this, conn, settings, relay, dispatch, upstream);
     }
 
     // ---------------------------------------------------------------- RequestContext
@@ -121,10 +117,28 @@ final class Exchange implements RequestContext {
         return dispatch.tries();
     }
 
-    // ---------------------------------------------------------------- what the relay reads
+    // ---------------------------------------------------------------- what the relay and the failover read
 
     ResponseRelay relay() {
         return relay;
+    }
+
+    /** What decides what a failed try leads to. */
+    Failover failover() {
+        return failover;
+    }
+
+    /** The pool the request's route chose; {@code null} when no route matched. */
+    ProxyPool pool() {
+        return pool;
+    }
+
+    /**
+     * Whether the request may be sent again after a backend got it: an idempotent method (never an upgrade), received
+     * whole, its body (if any) still held, none of it streamed.
+     */
+    boolean replayable() {
+        return idempotent && requestComplete && !streamed;
     }
 
     HttpRequest request() {
@@ -256,7 +270,7 @@ final class Exchange implements RequestContext {
         pool = settings.router.get().route(req.method().name(), h.get(HttpHeaderNames.HOST), req.uri(), h);
         dispatch.reset(pool);
         relay.reset();
-        discardedStatus = 0;
+        failover.reset();
 
         HeaderRules.removeHopByHop(h, fields);
         if (upgrade != null) {
@@ -391,21 +405,16 @@ final class Exchange implements RequestContext {
 
     // ---------------------------------------------------------------- attempts
 
-    private void startAttempt() {
+    /** Takes a backend for the next try of the request and opens (or takes from the pool) a connection to it. */
+    void startAttempt() {
         if (pool == null) {
             // no route matched and there is no default pool: no backend is involved
-            failExchange(HttpResponseStatus.valueOf(settings.router.get().noMatchStatus()));
+            fail(HttpResponseStatus.valueOf(settings.router.get().noMatchStatus()));
             return;
         }
         Backend chosen = dispatch.acquire(this);
         if (chosen == null) {
-            // after a discarded answer, no backend is left to try: the client learns what the last one said
-            failExchange(
-                    discardedStatus != 0
-                            ? HttpResponseStatus.valueOf(discardedStatus)
-                            : dispatch.failedBefore()
-                                    ? HttpResponseStatus.BAD_GATEWAY
-                                    : HttpResponseStatus.SERVICE_UNAVAILABLE);
+            fail(failover.noBackendStatus());
             return;
         }
         BackendPools.Pool connections;
@@ -413,7 +422,7 @@ final class Exchange implements RequestContext {
             connections = settings.pools.pool(chosen, conn.ctx().channel().eventLoop(), pool);
         } catch (IllegalArgumentException e) {
             // an address this transport cannot reach: not delivered, try another
-            onNotDelivered(chosen, "invalid address", false, e, ProxyObserver.Failure.CONNECT, true);
+            failover.onNotDelivered(chosen, "invalid address", false, e, ProxyObserver.Failure.CONNECT, true);
             return;
         }
         state = CONNECTING;
@@ -424,73 +433,6 @@ final class Exchange implements RequestContext {
                 connections,
                 dispatch.lastResort() ? Math.min(connectMillis, LAST_RESORT_CONNECT_MILLIS) : connectMillis,
                 upgrade != null);
-    }
-
-    /**
-     * The backend's connections are all in use and its queue is full, or the wait was too long: 503, and nothing
-     * against the backend (it is busy, not broken). Not retried: the burst would only move to the next backend.
-     */
-    void onQueueRefused(String reason) {
-        Backend be = dispatch.backend();
-        dispatch.abandoned(reason);
-        settings.observer.onProxyError(be, ProxyObserver.ProxyError.BACKEND_QUEUE);
-        failExchange(HttpResponseStatus.SERVICE_UNAVAILABLE);
-    }
-
-    /** No connection could be opened to the backend. */
-    void onConnectFailed(Throwable cause) {
-        Backend be = dispatch.backend();
-        if (ConnectFailures.isLocal(cause)) {
-            // the proxy's own limit (file descriptors, local ports): no backend is to blame, and another one would
-            // meet the same limit
-            log.warn("cannot connect to backend {}: {}", be.id(), cause.toString());
-            dispatch.abandoned("local resources: " + cause.getMessage());
-            settings.observer.onProxyError(be, ProxyObserver.ProxyError.LOCAL_RESOURCES);
-            failExchange(HttpResponseStatus.SERVICE_UNAVAILABLE);
-            return;
-        }
-        if (cause instanceof BackendTlsException) {
-            // nothing was sent; a refused certificate will be refused again, so it proves the backend unusable
-            BackendTlsException tls = (BackendTlsException) cause;
-            onNotDelivered(be, tls.getMessage(), tls.certificateRefused(), cause, ProxyObserver.Failure.CONNECT, true);
-        } else if (cause instanceof ConnectTimeoutException) {
-            // a last-resort try is out of rotation already: trying the next one costs the fleet nothing
-            onNotDelivered(be, "connect timeout", false, cause, ProxyObserver.Failure.CONNECT, dispatch.lastResort());
-        } else if (ConnectFailures.isDns(cause)) {
-            onNotDelivered(
-                    be, "DNS failure: " + ConnectFailures.host(be), true, cause, ProxyObserver.Failure.CONNECT, true);
-        } else {
-            // refused or unreachable: the backend is gone, and so are its kept-alive connections
-            settings.pools.invalidate(be);
-            onNotDelivered(be, "connection refused", true, cause, ProxyObserver.Failure.CONNECT, true);
-        }
-    }
-
-    /** The request did not reach the backend: report, and fail over whatever the method. */
-    private void onNotDelivered(
-            Backend b,
-            String reason,
-            boolean backendDown,
-            Throwable cause,
-            ProxyObserver.Failure failure,
-            boolean freeRetry) {
-        dispatch.failed(new BackendUnavailableException(b.id(), reason, backendDown, cause), failure, reason);
-        if (log.isDebugEnabled()) {
-            log.debug("backend {} did not take {} {}: {}", b.id(), request.method(), request.uri(), reason);
-        }
-        retryOrFail(b, HttpResponseStatus.BAD_GATEWAY, freeRetry);
-    }
-
-    private void retryOrFail(Backend failed, HttpResponseStatus status, boolean free) {
-        if (conn.isClosed()) {
-            return;
-        }
-        if (dispatch.mayRetry(failed, free)) {
-            relay.reset();
-            startAttempt();
-        } else {
-            failExchange(status);
-        }
     }
 
     /** A connection to the backend is at hand: the request goes on it. */
@@ -542,46 +484,15 @@ final class Exchange implements RequestContext {
     /** The backend connection closed or failed while this exchange used it. */
     void onBackendFailed(BackendHandler b, Throwable cause) {
         if (b == upstream.backend()) {
-            backendBroke(cause == null ? "connection closed" : cause.toString());
+            failover.backendBroke(cause == null ? "connection closed" : cause.toString());
         }
     }
 
-    /**
-     * Whether a final response of this status is discarded and the request sent to another backend: the status is one
-     * that {@code retry.on} lists, nothing of a response reached the client, the request can be sent again whole (an
-     * idempotent method, no body streamed), and another try is allowed (the attempt limit and the retry budget, whose
-     * permit this takes). Called by the relay when a response head arrives.
-     */
-    boolean retriesResponse(int status) {
-        return pool.retryOn().matches(status)
-                && !relay.started()
-                && idempotent
-                && requestComplete
-                && !streamed
-                && !conn.isClosed()
-                && dispatch.mayRetry(dispatch.backend(), false);
-    }
-
-    /**
-     * The answer {@link #retriesResponse} chose to retry was read to its end and dropped: it counts for its backend (as
-     * a response of its status), its connection goes back to the pool if the backend keeps it, and the request goes to
-     * another backend.
-     */
-    void onResponseDiscarded(boolean backendKeepAlive, int status) {
-        BackendHandler b = detachBackend();
-        Backend be = dispatch.backend();
-        dispatch.answeredForRetry(status);
-        if (backendKeepAlive) {
-            b.pool().release(b);
-        } else {
-            b.close();
+    /** The backend connection's response timer fired while this exchange used it. */
+    void onBackendTimeout(BackendHandler b) {
+        if (b == upstream.backend()) {
+            failover.onBackendTimeout();
         }
-        if (log.isDebugEnabled()) {
-            log.debug("backend {} answered {} {} with {}: retried", be.id(), request.method(), request.uri(), status);
-        }
-        discardedStatus = status;
-        relay.reset();
-        startAttempt();
     }
 
     /** The response ended whole; called by the relay. */
@@ -610,76 +521,8 @@ final class Exchange implements RequestContext {
         Tunnel.open(settings, conn, b, dispatch, nanos);
     }
 
-    /** The backend broke the exchange: closed, reset, or sent what is not HTTP. Called by the relay too. */
-    void backendBroke(String reason) {
-        boolean stale = upstream.backend().failureLooksStale() && !relay.started();
-        detachBackend().close();
-        Backend be = dispatch.backend();
-        if (stale) {
-            onStaleConnection(be, reason);
-            return;
-        }
-        dispatch.failed(new BackendFailureException(be.id(), reason), ProxyObserver.Failure.RESET, reason);
-        if (log.isDebugEnabled()) {
-            log.debug("backend {} failed {} {}: {}", be.id(), request.method(), request.uri(), reason);
-        }
-        if (relay.started()) {
-            // never let a truncated response look complete
-            abandon();
-            conn.abortClient();
-        } else if (idempotent && requestComplete && !streamed) {
-            retryOrFail(be, HttpResponseStatus.BAD_GATEWAY, false);
-        } else {
-            failExchange(HttpResponseStatus.BAD_GATEWAY);
-        }
-    }
-
-    /**
-     * A kept-alive connection died under the request before any of a response came: the backend closed it (its idle
-     * timeout) or died. Either way its other idle connections are suspect, so every event loop drops them; nothing is
-     * counted against the backend (a connection of its own will tell whether it is gone), and the request, if it may be
-     * sent again, goes to another backend without spending the retry budget.
-     */
-    private void onStaleConnection(Backend be, String reason) {
-        settings.pools.invalidate(be);
-        dispatch.abandoned("kept-alive connection lost: " + reason);
-        if (log.isDebugEnabled()) {
-            log.debug(
-                    "backend {}: kept-alive connection lost under {} {}: {}",
-                    be.id(),
-                    request.method(),
-                    request.uri(),
-                    reason);
-        }
-        if (idempotent && requestComplete && !streamed) {
-            retryOrFail(be, HttpResponseStatus.BAD_GATEWAY, true);
-        } else {
-            failExchange(HttpResponseStatus.BAD_GATEWAY);
-        }
-    }
-
-    void onBackendTimeout(BackendHandler b) {
-        if (b != upstream.backend()) {
-            return;
-        }
-        detachBackend();
-        Backend be = dispatch.backend();
-        Duration timeout = pool.responseTimeout();
-        dispatch.failed(
-                new BackendTimeoutException(be.id(), timeout),
-                ProxyObserver.Failure.TIMEOUT,
-                "no response within " + timeout);
-        log.debug("backend {} did not answer {} {} within {}", be.id(), request.method(), request.uri(), timeout);
-        if (relay.started()) {
-            abandon();
-            conn.abortClient();
-        } else {
-            failExchange(HttpResponseStatus.GATEWAY_TIMEOUT);
-        }
-    }
-
     /** Leaves the backend connection; returns it, for the caller to pool or close. */
-    private BackendHandler detachBackend() {
+    BackendHandler detachBackend() {
         relay.detach();
         return upstream.detach();
     }
@@ -687,7 +530,7 @@ final class Exchange implements RequestContext {
     // ---------------------------------------------------------------- ends
 
     /** Answers with an error status when no backend served the request; no response byte was sent yet. */
-    private void failExchange(HttpResponseStatus status) {
+    void fail(HttpResponseStatus status) {
         upgradeDeclined();
         dispatch.release();
         relay.detach();
@@ -747,7 +590,7 @@ final class Exchange implements RequestContext {
      * partial request or response), and the lease is released, since the client's behaviour tells nothing about the
      * backend.
      */
-    private void abandon() {
+    void abandon() {
         if (state == TUNNEL) {
             return; // the tunnel owns the connections and the lease
         }

@@ -49,7 +49,7 @@ final class ResponseRelay {
 
     private boolean backendKeepAlive;
     private int status;
-    /** The response is read and dropped, for the request to be retried ({@link Exchange#retriesResponse}). */
+    /** The response is read and dropped, for the request to be retried ({@link Failover#retriesResponse}). */
     private boolean discarding;
 
     ResponseRelay(ClientConnection conn, Exchange exchange, ProxySettings settings) {
@@ -103,7 +103,8 @@ final class ResponseRelay {
             HttpResponse res = (HttpResponse) msg;
             if (res.decoderResult().isFailure()) {
                 ReferenceCountUtil.release(msg);
-                exchange.backendBroke("invalid response: " + res.decoderResult().cause());
+                exchange.failover()
+                        .backendBroke("invalid response: " + res.decoderResult().cause());
                 return;
             }
             HttpResponseStatus s = res.status();
@@ -125,7 +126,7 @@ final class ResponseRelay {
                 pendingFlush = true;
                 return;
             }
-            if (exchange.retriesResponse(s.code())) {
+            if (exchange.failover().retriesResponse(s.code())) {
                 status = s.code();
                 backendKeepAlive = isKeepAlive(res, HeaderRules.hopByHopFields(res.headers()));
                 discarding = true;
@@ -146,8 +147,9 @@ final class ResponseRelay {
             HttpContent content = (HttpContent) msg;
             if (content.decoderResult().isFailure()) {
                 ReferenceCountUtil.release(msg);
-                exchange.backendBroke(
-                        "invalid response body: " + content.decoderResult().cause());
+                exchange.failover()
+                        .backendBroke("invalid response body: "
+                                + content.decoderResult().cause());
                 return;
             }
             if (content instanceof LastHttpContent) {
@@ -202,13 +204,13 @@ final class ResponseRelay {
             Throwable cause = ((HttpObject) msg).decoderResult().cause();
             ReferenceCountUtil.release(msg);
             discarding = false;
-            exchange.backendBroke("invalid response: " + cause);
+            exchange.failover().backendBroke("invalid response: " + cause);
             return;
         }
         ReferenceCountUtil.release(msg);
         if (last) {
             discarding = false;
-            exchange.onResponseDiscarded(backendKeepAlive, status);
+            exchange.failover().onResponseDiscarded(backendKeepAlive, status);
         }
     }
 
@@ -254,7 +256,8 @@ final class ResponseRelay {
         String protocol = res.headers().get(HttpHeaderNames.UPGRADE);
         if (!exchange.upgrading() || protocol == null || protocol.isBlank()) {
             ReferenceCountUtil.release(res);
-            exchange.backendBroke(exchange.upgrading() ? "101 response without Upgrade" : "unexpected 101 response");
+            exchange.failover()
+                    .backendBroke(exchange.upgrading() ? "101 response without Upgrade" : "unexpected 101 response");
             return;
         }
         HttpHeaders h = res.headers();

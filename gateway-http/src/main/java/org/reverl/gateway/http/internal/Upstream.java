@@ -12,8 +12,8 @@ import io.netty.handler.codec.http.LastHttpContent;
  * The backend side of an exchange's current try: gets a connection to the chosen backend (an idle one from its pool,
  * a new one, or one it waits for in the backend's queue when its connections are limited) and writes the request onto
  * it: whole in one message when the request is at hand, or as a head followed by a streamed body. The exchange hears
- * back through {@link Exchange#onUpstreamReady}, {@link Exchange#onConnectFailed} and {@link
- * Exchange#onQueueRefused}. One per connection, reused by each try; confined to its event loop.
+ * back through {@link Exchange#onUpstreamReady}, {@link Failover#onConnectFailed} and {@link
+ * Failover#onQueueRefused}. One per connection, reused by each try; confined to its event loop.
  */
 final class Upstream {
 
@@ -75,7 +75,7 @@ final class Upstream {
             queuedIn = pool;
             queuedUntil = until;
         } else {
-            exchange.onQueueRefused("queue full");
+            exchange.failover().onQueueRefused("queue full");
         }
     }
 
@@ -97,7 +97,7 @@ final class Upstream {
         if (f.isSuccess()) {
             ready((BackendHandler) f.channel().pipeline().get("backend"), false);
         } else {
-            exchange.onConnectFailed(f.cause());
+            exchange.failover().onConnectFailed(f.cause());
         }
     }
 
@@ -120,7 +120,7 @@ final class Upstream {
     /** Queued past the queue timeout. */
     void onQueueTimeout() {
         queuedIn = null;
-        exchange.onQueueRefused("queue timeout");
+        exchange.failover().onQueueRefused("queue timeout");
     }
 
     private void ready(BackendHandler b, boolean fromPool) {
