@@ -480,9 +480,10 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
 
     /**
      * Writes the live backends into the configuration file in place of its {@code backends} section (with pools, each
-     * running pool's {@code pools.<name>.backends}), leaving the other sections as they are (comments are not kept). The file keeps its mode, owner and group; a symbolic link is
-     * followed and its target written; the new content goes to a temporary file created with mode 0600 in the same
-     * directory, which then atomically replaces the target: a reader sees the old file or the new one.
+     * running pool's {@code pools.<name>.backends}), leaving the other sections as they are (comments are not kept).
+     * The file keeps its mode, owner and group; a symbolic link is followed and its target written; the new content
+     * goes to a temporary file created with mode 0600 in the same directory, which then atomically replaces the
+     * target: a reader sees the old file or the new one.
      */
     @Override
     public synchronized Path saveConfig() throws IOException {

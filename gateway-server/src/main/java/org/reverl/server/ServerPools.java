@@ -124,6 +124,13 @@ final class ServerPools implements AutoCloseable {
                         .changes()) {
                     changes.add(prefix + c);
                 }
+                ReverlConfig.Pool was = r.config();
+                if (!p.connectTimeout().equals(was.connectTimeout())
+                        || !p.responseTimeout().equals(was.responseTimeout())
+                        || !p.upstreamIdleTimeout().equals(was.upstreamIdleTimeout())
+                        || !p.retryOn().equals(was.retryOn())) {
+                    changes.add(prefix + "backend timeouts and retry.on applied to the next requests");
+                }
                 if (!java.util.Objects.equals(p.discovery(), r.config().discovery())) {
                     restart.add(prefix.isEmpty() ? "discovery" : "pools." + p.name() + ".discovery");
                 }

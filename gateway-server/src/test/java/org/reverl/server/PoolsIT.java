@@ -242,7 +242,8 @@ class PoolsIT {
         ServerControl.ReloadResult r = server.reload();
         assertThat(r.applied()).isTrue();
         assertThat(r.changes())
-                .contains("started pool static (1 backend(s))", "routes applied (4 route(s), no match: 404)");
+                .contains("started pool static (1 backend(s))", "routes applied (4 route(s), no match: 404)")
+                .noneMatch(c -> c.startsWith("pool web:") || c.startsWith("pool api:"));
         assertThat(body("www.example.com", "/static/app.js")).isEqualTo("static-1");
         assertThat(body("api.example.com", "/")).isEqualTo("api-1");
         assertThat(server.pools()).containsOnlyKeys("web", "api", "static");
@@ -253,6 +254,7 @@ class PoolsIT {
                 head() + "defaultPool: web\npools:\n"
                         + "  web:\n"
                         + "    backends: [ { id: web-1, address: \"" + web1.address() + "\" } ]\n"
+                        + "    timeouts: { response: 5s }\n"
                         + "  static:\n"
                         + "    backends: [ { id: static-1, address: \"" + static1.address() + "\" } ]\n"
                         + "routes:\n"
@@ -261,6 +263,7 @@ class PoolsIT {
         assertThat(r.applied()).isTrue();
         assertThat(r.changes())
                 .contains("pool web: draining backend web-2, removed once idle")
+                .contains("pool web: backend timeouts and retry.on applied to the next requests")
                 .anySatisfy(c -> assertThat(c).startsWith("removed pool api"));
         assertThat(body("api.example.com", "/")).isEqualTo("web-1");
         assertThat(body("other.test", "/static")).isEqualTo("static-1");

@@ -109,14 +109,18 @@ public final class Route {
      * @param headers the request's fields
      */
     public boolean matches(String method, CharSequence authority, String uri, HttpHeaders headers) {
+        return matches(method, authority, authority == null ? 0 : hostEnd(authority), uri, headers);
+    }
+
+    /** As above, with where the host ends in {@code authority} found once for every route ({@link #hostEnd}). */
+    boolean matches(String method, CharSequence authority, int hostEnd, String uri, HttpHeaders headers) {
         return (this.method == null || this.method.equals(method))
-                && (host == null || authority != null && hostMatches(authority))
+                && (host == null || authority != null && hostMatches(authority, hostEnd))
                 && (path == null || pathMatches(path, uri))
                 && (headerName == null || headers.contains(headerName, headerValue, false));
     }
 
-    private boolean hostMatches(CharSequence authority) {
-        int end = hostEnd(authority);
+    private boolean hostMatches(CharSequence authority, int end) {
         int tail = hostTail.length();
         if (wildcard ? end <= tail : end != tail) {
             return false;
@@ -135,7 +139,7 @@ public final class Route {
     }
 
     /** Where the host ends in {@code authority}: before the port, and before a trailing dot. */
-    private static int hostEnd(CharSequence authority) {
+    static int hostEnd(CharSequence authority) {
         int n = authority.length();
         int end = n;
         if (n > 0 && authority.charAt(0) == '[') {

@@ -67,8 +67,9 @@ public final class Router {
      */
     public ProxyPool route(String method, CharSequence authority, String uri, HttpHeaders headers) {
         Route[] rs = routes;
+        int hostEnd = authority == null ? 0 : Route.hostEnd(authority);
         for (int i = 0; i < rs.length; i++) {
-            if (rs[i].matches(method, authority, uri, headers)) {
+            if (rs[i].matches(method, authority, hostEnd, uri, headers)) {
                 return targets[i];
             }
         }

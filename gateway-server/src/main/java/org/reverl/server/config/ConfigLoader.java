@@ -154,9 +154,9 @@ public final class ConfigLoader {
     }
 
     /**
-     * {@code pools: { <name>: { backends, discovery, strategy, health, breaker, retry, timeouts } }}: each pool is read
-     * by the same section readers as the single-pool form; its {@code timeouts} (connect, response, upstreamIdle)
-     * default to the top-level ones.
+     * {@code pools: { <name>: { backends, discovery, strategy, health, breaker, retry, outlier, timeouts } }}: each
+     * pool is read by the same section readers as the single-pool form; its {@code timeouts} (connect, response,
+     * upstreamIdle) default to the top-level ones.
      */
     private Map<String, ReverlConfig.Pool> pools(
             TreeReader r, TreeReader.Obj top, Path baseDir, HttpProxyConfig proxy) {

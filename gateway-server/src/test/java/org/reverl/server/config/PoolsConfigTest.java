@@ -70,6 +70,32 @@ class PoolsConfigTest {
     }
 
     @Test
+    void retryOnAndOutlier_perPool_notAtTheTop() throws Exception {
+        ReverlConfig c = parse("""
+                listeners: [ { address: 127.0.0.1:0 } ]
+                pools:
+                  web:
+                    backends: [ { id: b1, address: 127.0.0.1:9001 } ]
+                    retry: { on: [5xx] }
+                    outlier: { consecutive5xx: 3 }
+                  api: { backends: [ { id: b2, address: 127.0.0.1:9002 } ] }
+                defaultPool: web
+                """);
+        assertThat(c.pools().get("web").retryOn().matches(503)).isTrue();
+        assertThat(c.pools().get("api").retryOn().matches(503)).isFalse();
+        assertThat(c.pools().get("web").gateway().outlier().consecutive5xx()).isEqualTo(3);
+        assertThat(c.pools().get("api").gateway().outlier()).isNull();
+        assertErrors(
+                """
+                listeners: [ { address: 127.0.0.1:0 } ]
+                outlier: { consecutive5xx: 3 }
+                pools: { web: { backends: [ { id: b1, address: 127.0.0.1:9001 } ], retry: { on: ["200"] } } }
+                """,
+                "outlier: not with pools (expected: inside a pool, e.g. pools.<name>.outlier)",
+                "pools.web.retry.on[0]: \"200\" (expected: " + org.reverl.gateway.http.RetryOn.EXPECTED + ")");
+    }
+
+    @Test
     void theExampleInTheRepository_loads() throws Exception {
         ReverlConfig c = loader.load(Path.of("..", "examples", "pools.yaml"));
         assertThat(c.pools().keySet()).containsExactly("web", "api", "static");
@@ -170,7 +196,7 @@ class PoolsConfigTest {
                 "pools.Web: \"Web\" (expected: a pool name of 1-64 characters of [a-z0-9_-])",
                 "pools.api.backends[0].address: \"localhost:0\" (expected: port 1-65535)",
                 "pools.api.timeouts.idle: unknown key (expected: one of [connect, response, upstreamIdle])",
-                "pools.api.colour: unknown key (expected: one of [backends, breaker, discovery, health, retry,"
+                "pools.api.colour: unknown key (expected: one of [backends, breaker, discovery, health, outlier, retry,"
                         + " strategy, timeouts])",
                 "pools.empty.backends: missing (expected: a list of backends, e.g. - { id: web-1, address:"
                         + " 127.0.0.1:9001 }, or a discovery section)");
