@@ -15,20 +15,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.HealthCheckConfig;
-import org.reverl.gateway.core.OutlierConfig;
 import org.reverl.gateway.core.ProviderRegistry;
-import org.reverl.gateway.http.BackendTlsOptions;
-import org.reverl.gateway.http.BackendTlsSettings;
 import org.reverl.gateway.http.HttpProxyConfig;
 import org.reverl.gateway.http.ProxyPool;
 import org.reverl.gateway.http.RetryOn;
-import org.reverl.gateway.http.Router;
-import org.reverl.gateway.http.TlsSettings;
 import org.reverl.server.admin.AdminSettings;
 
 /**
@@ -122,7 +116,7 @@ public final class ConfigLoader {
         boolean poolsForm = top.has("pools");
         Map<String, ReverlConfig.Pool> pools =
                 poolsForm ? pools(r, top, baseDir, proxy) : singlePool(r, top, baseDir, proxy);
-        ReverlConfig.Routing routing = routing(r, top, pools.keySet(), poolsForm);
+        ReverlConfig.Routing routing = RoutingSection.routing(r, top, pools.keySet(), poolsForm);
         ReverlConfig.Admin admin = admin(r, top, baseDir);
         TreeReader.Obj metricsObj = top.obj("metrics");
         boolean metrics = metricsObj.bool("enabled", true);
@@ -148,7 +142,7 @@ public final class ConfigLoader {
             TreeReader r, TreeReader.Obj top, Path baseDir, HttpProxyConfig proxy) {
         ReverlConfig.Discovery discovery = discovery(r, top);
         List<BackendSpec> backends = backends(r, top, baseDir, top.has("discovery"));
-        GatewayConfig gateway = gateway(r, top);
+        GatewayConfig gateway = EngineSections.gateway(registry, r, top);
         checkProbeAddresses(r, top, gateway, backends);
         return Map.of(ProxyPool.DEFAULT, ReverlConfig.Pool.of(ProxyPool.DEFAULT, backends, gateway, discovery, proxy));
     }
@@ -180,14 +174,14 @@ public final class ConfigLoader {
             }
             ReverlConfig.Discovery discovery = discovery(r, p);
             List<BackendSpec> backends = backends(r, p, baseDir, p.has("discovery"));
-            GatewayConfig gateway = gateway(r, p);
+            GatewayConfig gateway = EngineSections.gateway(registry, r, p);
             checkProbeAddresses(r, p, gateway, backends);
             TreeReader.Obj t = p.obj("timeouts");
             Duration connect = t.duration("connect", proxy.connectTimeout(), false);
             Duration response = t.duration("response", proxy.responseTimeout(), false);
             Duration upstreamIdle = t.duration("upstreamIdle", proxy.upstreamIdleTimeout(), false);
             t.rejectUnknownKeys();
-            RetryOn retryOn = retryOn(r, p.obj("retry"));
+            RetryOn retryOn = EngineSections.retryOn(r, p.obj("retry"));
             p.rejectUnknownKeys();
             pools.put(
                     e.getKey(),
@@ -195,77 +189,6 @@ public final class ConfigLoader {
                             e.getKey(), backends, gateway, discovery, connect, response, upstreamIdle, retryOn));
         }
         return pools;
-    }
-
-    /**
-     * {@code routes: [ { host, path, method, header: { name, value }, pool } ]}, {@code defaultPool} and {@code
-     * routing: { noMatch: 404 }}. Without routes and a default pool, a single pool takes every request; several pools
-     * need one or the other.
-     */
-    private ReverlConfig.Routing routing(TreeReader r, TreeReader.Obj top, Set<String> pools, boolean poolsForm) {
-        List<org.reverl.gateway.http.Route> routes = new ArrayList<>();
-        boolean complete = true;
-        for (TreeReader.Obj o : top.objects("routes")) {
-            org.reverl.gateway.http.Route route = route(r, o, pools);
-            complete &= route != null;
-            if (route != null) {
-                routes.add(route);
-            }
-        }
-        String defaultPool = top.string("defaultPool", null);
-        TreeReader.Obj routing = top.obj("routing");
-        int noMatch = routing.integer("noMatch", Router.DEFAULT_NO_MATCH_STATUS, 400, 599);
-        routing.rejectUnknownKeys();
-        if (defaultPool == null && !top.has("routes")) {
-            if (pools.size() == 1) {
-                defaultPool = pools.iterator().next();
-            } else if (poolsForm && !pools.isEmpty()) {
-                r.error("routes", "missing", "routes to the pools " + pools + ", or a defaultPool");
-            }
-        }
-        if (complete) {
-            r.errors().addAll(Router.problems(routes, pools, defaultPool));
-        }
-        return new ReverlConfig.Routing(routes, defaultPool, noMatch);
-    }
-
-    /** One route, or {@code null} if it has errors (reported). */
-    private static org.reverl.gateway.http.Route route(TreeReader r, TreeReader.Obj o, Set<String> pools) {
-        org.reverl.gateway.http.Route.Builder b = org.reverl.gateway.http.Route.builder();
-        int before = r.errors().size();
-        String host = o.string("host", null);
-        String path = o.string("path", null);
-        String method = o.string("method", null);
-        String headerName = null;
-        String headerValue = null;
-        if (o.has("header")) {
-            TreeReader.Obj h = o.obj("header");
-            headerName = h.requiredString("name", "a field name such as X-Canary");
-            headerValue = h.requiredString("value", "the value the field must have");
-            h.rejectUnknownKeys();
-        }
-        String pool = o.requiredString("pool", "one of " + pools);
-        o.rejectUnknownKeys();
-        try {
-            if (host != null) {
-                b.host(host);
-            }
-            if (path != null) {
-                b.path(path);
-            }
-            if (method != null) {
-                b.method(method);
-            }
-            if (headerName != null && headerValue != null) {
-                b.header(headerName, headerValue);
-            }
-            if (pool != null) {
-                b.pool(pool);
-            }
-        } catch (IllegalArgumentException e) {
-            r.errors().add(o.path + '.' + e.getMessage());
-        }
-        return r.errors().size() == before ? b.build() : null;
     }
 
     // ---------------------------------------------------------------- sections
@@ -285,8 +208,8 @@ public final class ConfigLoader {
             ReverlConfig.Tls tls = null;
             if (l.has("tls")) {
                 TreeReader.Obj t = l.obj("tls");
-                List<ReverlConfig.SniCertificate> sni = sniCertificates(r, t, baseDir);
-                tls = withSni(tls(r, t, baseDir), sni);
+                List<ReverlConfig.SniCertificate> sni = TlsSections.sniCertificates(r, t, baseDir);
+                tls = TlsSections.withSni(TlsSections.tls(r, t, baseDir), sni);
             }
             l.rejectUnknownKeys();
             if (address != null) {
@@ -301,125 +224,6 @@ public final class ConfigLoader {
             }
         }
         return list;
-    }
-
-    private ReverlConfig.Tls tls(TreeReader r, TreeReader.Obj t, Path baseDir) {
-        Path cert = file(r, t, "cert", baseDir);
-        Path key = file(r, t, "key", baseDir);
-        Path p12 = file(r, t, "p12", baseDir);
-        String password = t.string("p12Password", "");
-        boolean selfSigned = t.bool("selfSigned", false);
-        String provider = t.string("provider", "auto");
-        if (!List.of("auto", "jdk", "openssl").contains(provider)) {
-            r.error(t.at("provider"), '"' + provider + '"', "auto, jdk or openssl");
-        }
-        t.rejectUnknownKeys();
-        int sources = (t.has("cert") || t.has("key") ? 1 : 0) + (t.has("p12") ? 1 : 0) + (selfSigned ? 1 : 0);
-        if (sources != 1) {
-            r.error(t.path, "exactly one of cert+key, p12 or selfSigned: true");
-        } else if (t.has("cert") != t.has("key")) {
-            r.error(t.path, "cert and key go together");
-        }
-        return new ReverlConfig.Tls(cert, key, p12, password, selfSigned, provider);
-    }
-
-    private static ReverlConfig.Tls withSni(ReverlConfig.Tls t, List<ReverlConfig.SniCertificate> sni) {
-        return sni.isEmpty()
-                ? t
-                : new ReverlConfig.Tls(t.cert(), t.key(), t.p12(), t.p12Password(), t.selfSigned(), t.provider(), sni);
-    }
-
-    /**
-     * {@code listeners[i].tls.sni}: more certificates of a listener, each with its names (exact or {@code *.}
-     * wildcards, each name once in the listener) and one source, {@code cert} + {@code key} or {@code p12}.
-     */
-    private List<ReverlConfig.SniCertificate> sniCertificates(TreeReader r, TreeReader.Obj t, Path baseDir) {
-        List<ReverlConfig.SniCertificate> list = new ArrayList<>();
-        Map<String, String> seen = new HashMap<>();
-        for (TreeReader.Obj e : t.objects("sni")) {
-            List<String> names = new ArrayList<>();
-            List<String> given = e.strings("names");
-            if (given.isEmpty() && !e.has("names")) {
-                r.error(e.at("names"), "missing", "a list of names such as [api.example.com, \"*.example.com\"]");
-            } else if (given.isEmpty() && r.errors().stream().noneMatch(m -> m.startsWith(e.at("names")))) {
-                r.error(e.at("names"), "[]", "at least one name");
-            }
-            for (int i = 0; i < given.size(); i++) {
-                String at = e.at("names") + '[' + i + ']';
-                try {
-                    String n = TlsSettings.sniName(given.get(i));
-                    String other = seen.putIfAbsent(n, at);
-                    if (other != null) {
-                        r.error(at, '"' + given.get(i) + '"', "a name not listed already; " + other + " has it");
-                    } else {
-                        names.add(n);
-                    }
-                } catch (IllegalArgumentException ex) {
-                    r.error(at, '"' + given.get(i) + '"', TlsSettings.SNI_NAME_FORM);
-                }
-            }
-            Path cert = file(r, e, "cert", baseDir);
-            Path key = file(r, e, "key", baseDir);
-            Path p12 = file(r, e, "p12", baseDir);
-            String password = e.string("p12Password", "");
-            e.rejectUnknownKeys();
-            if ((e.has("cert") || e.has("key")) == e.has("p12")) {
-                r.error(e.path, "exactly one of cert+key or p12");
-            } else if (e.has("cert") != e.has("key")) {
-                r.error(e.path, "cert and key go together");
-            }
-            list.add(new ReverlConfig.SniCertificate(names, cert, key, p12, password));
-        }
-        return list;
-    }
-
-    /**
-     * {@code backendTls}: how {@code https://} backends are reached. {@code verify: false} is the only way to turn
-     * verification off.
-     */
-    private BackendTlsSettings backendTls(TreeReader r, TreeReader.Obj t, Path baseDir) {
-        Path ca = file(r, t, "caBundle", baseDir);
-        Path cert = file(r, t, "clientCert", baseDir);
-        Path key = file(r, t, "clientKey", baseDir);
-        boolean verify = t.bool("verify", true);
-        String provider = t.string("provider", "auto");
-        if (!List.of("auto", "jdk", "openssl").contains(provider)) {
-            r.error(t.at("provider"), '"' + provider + '"', "auto, jdk or openssl");
-        }
-        t.rejectUnknownKeys();
-        if (t.has("clientCert") != t.has("clientKey")) {
-            r.error(t.path, "clientCert and clientKey go together");
-        }
-        BackendTlsSettings s = BackendTlsSettings.defaults();
-        try {
-            if (ca != null) {
-                s = s.withCaBundle(ca);
-            }
-            if (cert != null && key != null) {
-                s = s.withClientCertificate(cert, key);
-            }
-        } catch (IllegalArgumentException e) {
-            return s; // the unreadable file is reported already
-        }
-        if (!verify) {
-            s = s.insecure();
-        }
-        return s.withProvider(TlsSettings.Provider.valueOf(
-                List.of("auto", "jdk", "openssl").contains(provider)
-                        ? provider.toUpperCase(java.util.Locale.ROOT)
-                        : "AUTO"));
-    }
-
-    private Path file(TreeReader r, TreeReader.Obj o, String key, Path baseDir) {
-        String name = o.string(key, null);
-        if (name == null) {
-            return null;
-        }
-        Path p = baseDir == null ? Path.of(name) : baseDir.resolve(name);
-        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-            r.error(o.at(key), '"' + name + '"', "a readable file");
-        }
-        return p;
     }
 
     /**
@@ -483,7 +287,8 @@ public final class ConfigLoader {
             int weight =
                     b.integer("weight", BackendSpec.DEFAULT_WEIGHT, BackendSpec.MIN_WEIGHT, BackendSpec.MAX_WEIGHT);
             String healthAddress = b.has("health") ? healthAddress(r, b.obj("health"), address, baseDir) : null;
-            Map<String, String> tags = b.has("tls") ? backendTlsTags(r, b.obj("tls"), address, baseDir) : Map.of();
+            Map<String, String> tags =
+                    b.has("tls") ? TlsSections.backendTlsTags(r, b.obj("tls"), address, baseDir) : Map.of();
             b.rejectUnknownKeys();
             if (id == null || address == null) {
                 continue;
@@ -530,39 +335,6 @@ public final class ConfigLoader {
                     "host:port, http://host:port, https://host:port or tcp://host:port");
         }
         return null;
-    }
-
-    /**
-     * {@code backends[i].tls}: how this {@code https://} backend differs from {@code backendTls}, as the backend's
-     * tags ({@link BackendTlsOptions}): {@code verify} (off only when written {@code false}), {@code ca} (a PEM bundle)
-     * and {@code serverName} (sent as SNI and verified instead of the address's host).
-     */
-    private Map<String, String> backendTlsTags(TreeReader r, TreeReader.Obj t, String address, Path baseDir) {
-        BackendTlsOptions o = BackendTlsOptions.none();
-        if (t.has("verify")) {
-            o = o.withVerify(t.bool("verify", true));
-        }
-        Path ca = file(r, t, "ca", baseDir);
-        if (ca != null) {
-            try {
-                o = o.withCaBundle(ca);
-            } catch (IllegalArgumentException e) {
-                // reported by file() already
-            }
-        }
-        String serverName = t.string("serverName", null);
-        if (serverName != null) {
-            try {
-                o = o.withServerName(serverName);
-            } catch (IllegalArgumentException e) {
-                r.error(t.at("serverName"), '"' + serverName + '"', "a DNS name or an IP literal");
-            }
-        }
-        t.rejectUnknownKeys();
-        if (address != null && !address.startsWith("https://")) {
-            r.error(t.path, "only for an https:// address (the address is " + address + ")");
-        }
-        return o.tags();
     }
 
     /**
@@ -651,154 +423,6 @@ public final class ConfigLoader {
         }
     }
 
-    private GatewayConfig gateway(TreeReader r, TreeReader.Obj top) {
-        GatewayConfig d = GatewayConfig.defaults();
-        GatewayConfig.Builder g = GatewayConfig.builder();
-
-        TreeReader.Obj s = top.obj("strategy");
-        String strategy = s.string("name", d.strategy());
-        Map<String, String> strategyOptions = s.options("options");
-        s.rejectUnknownKeys();
-        if (!registry.strategyNames().contains(strategy)) {
-            r.error(s.at("name"), '"' + strategy + '"', "one of " + registry.strategyNames());
-        } else {
-            try {
-                registry.newStrategy(strategy, strategyOptions);
-                g.strategy(strategy, strategyOptions);
-            } catch (IllegalArgumentException e) {
-                r.error(s.at("options"), e.getMessage());
-            }
-        }
-
-        TreeReader.Obj h = top.obj("health");
-        if (top.has("health")) {
-            String probe = h.requiredString("probe", "a probe name, one of " + registry.probeNames());
-            Map<String, String> probeOptions = h.options("options");
-            Duration interval = h.duration("interval", HealthCheckConfig.DEFAULT_INTERVAL, false);
-            Duration downInterval = h.duration("downInterval", HealthCheckConfig.DEFAULT_DOWN_INTERVAL, false);
-            Duration fastInterval = h.duration("fastInterval", HealthCheckConfig.DEFAULT_FAST_INTERVAL, false);
-            int jitter = h.integer("jitterPercent", HealthCheckConfig.DEFAULT_JITTER_PERCENT, 0, 50);
-            Duration timeout = h.duration("timeout", HealthCheckConfig.DEFAULT_TIMEOUT, false);
-            int rise = h.integer("rise", HealthCheckConfig.DEFAULT_RISE, 1, 100);
-            int fall = h.integer("fall", HealthCheckConfig.DEFAULT_FALL, 1, 100);
-            boolean initiallyUp = h.bool("initiallyUp", true);
-            g.slowStart(h.duration("slowStart", Duration.ZERO, true));
-            g.panicThresholdPercent(h.integer("panicThreshold", 0, 0, 100));
-            h.rejectUnknownKeys();
-            if (timeout.compareTo(interval) > 0) {
-                r.error(h.at("timeout"), timeout, "<= health.interval (" + interval + ")");
-            } else if (probe != null) {
-                if (!registry.probeNames().contains(probe)) {
-                    r.error(h.at("probe"), '"' + probe + '"', "one of " + registry.probeNames());
-                } else {
-                    try {
-                        registry.newProbe(probe, probeOptions);
-                        g.healthCheck(HealthCheckConfig.builder(probe)
-                                .probeOptions(probeOptions)
-                                .interval(interval)
-                                .downInterval(downInterval)
-                                .fastInterval(fastInterval)
-                                .jitterPercent(jitter)
-                                .timeout(timeout)
-                                .rise(rise)
-                                .fall(fall)
-                                .initiallyUp(initiallyUp)
-                                .build());
-                    } catch (IllegalArgumentException e) {
-                        r.error(h.at("options"), e.getMessage());
-                    }
-                }
-            }
-        }
-
-        TreeReader.Obj b = top.obj("breaker");
-        g.breakerFailureRateThreshold(
-                (float) b.number("failureRateThreshold", d.breakerFailureRateThreshold(), 1, 100));
-        int window = b.integer("slidingWindowSize", d.breakerSlidingWindowSize(), 1, 10_000);
-        int minCalls = b.integer("minimumNumberOfCalls", d.breakerMinimumNumberOfCalls(), 1, 10_000);
-        if (minCalls > window) {
-            r.error(b.at("minimumNumberOfCalls"), minCalls, "<= breaker.slidingWindowSize (" + window + ")");
-        } else {
-            g.breakerSlidingWindowSize(window).breakerMinimumNumberOfCalls(minCalls);
-        }
-        Duration wait = b.duration("waitDurationInOpenState", d.breakerWaitDurationInOpenState(), false);
-        if (wait.toMillis() < 1) {
-            r.error(b.at("waitDurationInOpenState"), wait, ">= 1ms");
-        } else {
-            g.breakerWaitDurationInOpenState(wait);
-        }
-        g.breakerPermittedCallsInHalfOpenState(
-                b.integer("permittedCallsInHalfOpenState", d.breakerPermittedCallsInHalfOpenState(), 1, 10_000));
-        b.rejectUnknownKeys();
-
-        TreeReader.Obj t = top.obj("retry");
-        g.maxAttempts(t.integer("maxAttempts", d.maxAttempts(), 1, GatewayConfig.MAX_MAX_ATTEMPTS));
-        g.retryBudgetPercent(t.number("budgetPercent", d.retryBudgetPercent(), 0, 100));
-        g.minRetryConcurrency(t.integer("minRetryConcurrency", d.minRetryConcurrency(), 0, 10_000));
-        t.readElsewhere("on"); // the HTTP proxy's: retryOn()
-        t.rejectUnknownKeys();
-        g.outlier(outlier(r, top));
-        return g.build();
-    }
-
-    /** {@code retry.on}: the answered statuses after which an idempotent request goes to another backend. */
-    private static RetryOn retryOn(TreeReader r, TreeReader.Obj retry) {
-        List<String> tokens = retry.strings("on");
-        boolean valid = true;
-        for (int i = 0; i < tokens.size(); i++) {
-            try {
-                RetryOn.parse("retry.on", List.of(tokens.get(i)));
-            } catch (IllegalArgumentException e) {
-                r.error(retry.at("on") + '[' + i + ']', '"' + tokens.get(i) + '"', RetryOn.EXPECTED);
-                valid = false;
-            }
-        }
-        return valid ? RetryOn.parse(retry.at("on"), tokens) : RetryOn.NONE;
-    }
-
-    /**
-     * The {@code outlier:} section: passive outlier ejection, off without it; with it, the defaults of {@link
-     * OutlierConfig} for what it leaves out.
-     *
-     * <pre>
-     * outlier: { consecutive5xx: 5, consecutiveGatewayFailure: 0, baseEjectionTime: 30s, maxEjectionTime: 300s,
-     *            maxEjectionPercent: 10, latency: { factor: 3, window: 10s, minRequests: 20 } }
-     * </pre>
-     */
-    private static OutlierConfig outlier(TreeReader r, TreeReader.Obj top) {
-        TreeReader.Obj o = top.obj("outlier");
-        if (!top.has("outlier")) {
-            return null;
-        }
-        OutlierConfig d = OutlierConfig.defaults();
-        int consecutive5xx = o.integer("consecutive5xx", d.consecutive5xx(), 0, 10_000);
-        int gatewayFailures = o.integer("consecutiveGatewayFailure", d.consecutiveGatewayFailure(), 0, 10_000);
-        Duration base = o.duration("baseEjectionTime", d.baseEjectionTime(), false);
-        Duration max = o.duration("maxEjectionTime", d.maxEjectionTime(), false);
-        int percent = o.integer("maxEjectionPercent", d.maxEjectionPercent(), 0, 100);
-        OutlierConfig.Latency latency = null;
-        if (o.has("latency")) {
-            TreeReader.Obj l = o.obj("latency");
-            double factor = l.number("factor", OutlierConfig.Latency.DEFAULT_FACTOR, 0, 1_000_000);
-            Duration window = l.duration("window", OutlierConfig.Latency.DEFAULT_WINDOW, false);
-            int minRequests = l.integer("minRequests", OutlierConfig.Latency.DEFAULT_MIN_REQUESTS, 1, 1_000_000);
-            l.rejectUnknownKeys();
-            try {
-                latency = new OutlierConfig.Latency(factor, window, minRequests);
-            } catch (IllegalArgumentException e) {
-                r.errors().add(e.getMessage()); // OutlierConfig names its fields by their path in this file
-                return null;
-            }
-        }
-        o.rejectUnknownKeys();
-        try {
-            return new OutlierConfig(consecutive5xx, gatewayFailures, base, max, percent, latency);
-        } catch (IllegalArgumentException e) {
-            r.errors().add(e.getMessage());
-            return null;
-        }
-    }
-
     private HttpProxyConfig proxy(TreeReader r, TreeReader.Obj top, Path baseDir) {
         HttpProxyConfig.Builder p = HttpProxyConfig.builder();
         TreeReader.Obj t = top.obj("timeouts");
@@ -829,7 +453,7 @@ public final class ConfigLoader {
         p.maxBackendConnections(l.integer("maxBackendConnections", 0, 0, 10_000_000));
         l.rejectUnknownKeys();
 
-        p.retryOn(retryOn(r, top.obj("retry")));
+        p.retryOn(EngineSections.retryOn(r, top.obj("retry")));
 
         TreeReader.Obj q = top.obj("queue");
         p.queueSize(q.integer("size", HttpProxyConfig.DEFAULT_QUEUE_SIZE, 0, 10_000_000));
@@ -869,7 +493,7 @@ public final class ConfigLoader {
         h2.rejectUnknownKeys();
 
         if (top.has("backendTls")) {
-            p.backendTls(backendTls(r, top.obj("backendTls"), baseDir));
+            p.backendTls(TlsSections.backendTls(r, top.obj("backendTls"), baseDir));
         }
         // the listen address and TLS are set per listener when the server starts
         p.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -911,7 +535,7 @@ public final class ConfigLoader {
                         "a DNS name or an IP literal, without" + " a port");
             }
         }
-        ReverlConfig.Tls tls = a.has("tls") ? tls(r, a.obj("tls"), baseDir) : null;
+        ReverlConfig.Tls tls = a.has("tls") ? TlsSections.tls(r, a.obj("tls"), baseDir) : null;
         TreeReader.Obj t = a.obj("timeouts");
         Duration requestTimeout = t.duration("request", AdminSettings.DEFAULT_REQUEST_TIMEOUT, false);
         Duration idleTimeout = t.duration("idle", AdminSettings.DEFAULT_IDLE_TIMEOUT, false);
