@@ -67,11 +67,11 @@ public final class WebBackend implements AutoCloseable {
                 }
             }
             byte[] body = (name + "\n").getBytes(StandardCharsets.UTF_8);
+            served.incrementAndGet(); // before the answer, so that a client that has it sees the count
             ex.sendResponseHeaders(status, body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);
             }
-            served.incrementAndGet();
         } finally {
             ex.close();
         }
