@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.util.AsciiString;
 import java.util.ArrayDeque;
 
 /**
@@ -56,6 +57,12 @@ final class BackendCodec {
 
         boolean leftover() {
             return actualReadableBytes() > 0;
+        }
+
+        @Override
+        protected AsciiString splitHeaderName(byte[] sb, int start, int length) {
+            AsciiString common = FieldNames.RESPONSE.find(sb, start, length);
+            return common != null ? common : super.splitHeaderName(sb, start, length);
         }
 
         @Override

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import java.util.ArrayDeque;
 import java.util.List;
 
@@ -117,6 +118,12 @@ final class FrontendCodec {
 
         RequestDecoder(HttpDecoderConfig config) {
             super(config);
+        }
+
+        @Override
+        protected AsciiString splitHeaderName(byte[] sb, int start, int length) {
+            AsciiString common = FieldNames.REQUEST.find(sb, start, length);
+            return common != null ? common : super.splitHeaderName(sb, start, length);
         }
 
         @Override
