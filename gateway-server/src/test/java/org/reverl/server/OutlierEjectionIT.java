@@ -60,6 +60,9 @@ class OutlierEjectionIT {
         final AtomicInteger delayMillis = new AtomicInteger();
 
         private final HttpServer server;
+        /** Answers after {@link #delayMillis} without holding a thread meanwhile. */
+        private final java.util.concurrent.ScheduledExecutorService answers =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
 
         StatusBackend(String name) throws IOException {
             this.name = name;
@@ -74,22 +77,26 @@ class OutlierEjectionIT {
         }
 
         private void handle(HttpExchange ex) throws IOException {
+            ex.getRequestBody().readAllBytes();
+            served.incrementAndGet(); // before the answer, so that a client that has it sees the count
+            int delay = delayMillis.get();
+            if (delay > 0) {
+                // the backend's own slowness: the answer is scheduled, no thread waits for it
+                answers.schedule(() -> answer(ex), delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } else {
+                answer(ex);
+            }
+        }
+
+        private void answer(HttpExchange ex) {
             try (ex) {
-                ex.getRequestBody().readAllBytes();
-                served.incrementAndGet(); // before the answer, so that a client that has it sees the count
-                int delay = delayMillis.get();
-                if (delay > 0) {
-                    try {
-                        Thread.sleep(delay); // the backend's own slowness, not a wait of the test
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
                 byte[] body = name.getBytes(StandardCharsets.UTF_8);
                 ex.sendResponseHeaders(status.get(), body.length);
                 try (OutputStream out = ex.getResponseBody()) {
                     out.write(body);
                 }
+            } catch (IOException e) {
+                // the proxy closed the connection first: nothing to answer
             }
         }
 
@@ -97,6 +104,7 @@ class OutlierEjectionIT {
         public void close() {
             server.stop(0);
             ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+            answers.shutdownNow();
         }
     }
 

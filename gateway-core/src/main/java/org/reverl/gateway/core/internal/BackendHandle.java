@@ -131,13 +131,10 @@ final class BackendHandle implements Backend, Lease {
         return this;
     }
 
+    /** A success without a status (a {@code Gateway} call) counts as a 200. */
     @Override
     public void onSuccess(long durationNanos) {
-        decrementInFlight();
-        breaker.onSuccess(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
-        checkBreakerState();
-        owner.strategy.onCompleted(this, durationNanos, false);
-        outlier.onResponse(200, durationNanos);
+        onResponse(200, durationNanos);
     }
 
     @Override

@@ -146,6 +146,40 @@ class BackendHealthTest {
     }
 
     @Test
+    void outlierEjection_trialTrafficOnlyWhenTheDetectorSays_restoredByItsTrial() {
+        BackendHealth h = new BackendHealth();
+        Change ejected = h.ejectOutlier("3 consecutive 5xx");
+        assertTransition(
+                ejected, BackendState.UP, BackendState.EJECTED, BackendEvent.Type.EJECTED, "3 consecutive 5xx");
+        assertThat(ejected.ejectionEndsAfterNanos())
+                .as("the detector keeps the time")
+                .isNegative();
+        assertThat(h.ejection()).isEqualTo(Ejection.OUTLIER);
+        assertThat(h.admits(true, false)).as("no breaker trial calls").isFalse();
+        assertThat(h.admits(false, true)).as("the detector's trial").isTrue();
+        assertThat(h.ejectOutlier("again")).as("already out").isSameAs(Change.NONE);
+        assertThat(h.breakerReplaced()).as("a breaker reload does not end it").isSameAs(Change.NONE);
+
+        Change restored = h.outlierRestored("trial request succeeded", true);
+        assertTransition(
+                restored, BackendState.EJECTED, BackendState.UP, BackendEvent.Type.RESTORED, "trial request succeeded");
+        assertThat(h.outlierRestored("late", true)).isSameAs(Change.NONE);
+    }
+
+    @Test
+    void outlierEjection_breakerOpenAtTheTrial_itsTrialCallsDecide_andADownBackendIsLeftAlone() {
+        BackendHealth h = new BackendHealth();
+        h.ejectOutlier("slow");
+        assertThat(h.outlierRestored("trial passed", false)).isSameAs(Change.ELIGIBILITY);
+        assertThat(h.ejection()).isEqualTo(Ejection.BREAKER);
+        assertThat(h.breakerClosed().event()).isEqualTo(BackendEvent.Type.RESTORED);
+
+        BackendHealth down = BackendHealth.startingDown();
+        assertThat(down.ejectOutlier("5xx")).isSameAs(Change.NONE);
+        assertThat(down.health()).isEqualTo(BackendState.DOWN);
+    }
+
+    @Test
     void eject_again_extendsToTheLaterEnd_withoutASecondEvent() {
         BackendHealth h = new BackendHealth();
         h.eject(0, 30 * SECOND, "first");

@@ -83,11 +83,7 @@ final class Dispatch {
 
     /** The current try ended with a whole response. */
     void succeeded(int status) {
-        Lease l = lease;
-        lease = null;
-        long nanos = settings.ticker.nanoTime() - start;
-        l.onResponse(status, nanos);
-        settings.observer.onResponse(l.backend(), status, nanos);
+        answered(status);
         releaseRetries();
     }
 
@@ -97,12 +93,17 @@ final class Dispatch {
      * the backend is not tried again for this request.
      */
     void answeredForRetry(int status) {
+        tried.record(answered(status), status + " response");
+    }
+
+    /** Reports the current try's response of {@code status} to its lease and the observer; returns its backend. */
+    private Backend answered(int status) {
         Lease l = lease;
         lease = null;
         long nanos = settings.ticker.nanoTime() - start;
         l.onResponse(status, nanos);
         settings.observer.onResponse(l.backend(), status, nanos);
-        tried.record(l.backend(), status + " response");
+        return l.backend();
     }
 
     /**
