@@ -234,7 +234,7 @@ public final class ServerMetrics implements AutoCloseable {
         if (b.state() == BackendState.REMOVED) {
             return null;
         }
-        return backends.computeIfAbsent(b, key -> new BackendMeters(registry, key, pool));
+        return backends.computeIfAbsent(b, key -> new BackendMeters(registry, key, pool, System::nanoTime));
     }
 
     private Counter rejection(int status) {
