@@ -157,6 +157,19 @@ final class Exchange implements RequestContext {
         return closeAfterResponse;
     }
 
+    /**
+     * Whether the response may come as a {@link SplicedResponse}: the client speaks HTTP/1.1 on its own connection
+     * (an HTTP/2 stream needs a decoded head to make frames of; an HTTP/1.0 client may need the body re-framed), and
+     * the request is neither a {@code HEAD} (whose response has no body despite its length) nor an upgrade.
+     */
+    boolean spliceable() {
+        return settings.spliceResponses
+                && conn.codec() != null
+                && !http10
+                && upgrade == null
+                && !HttpMethod.HEAD.equals(request.method());
+    }
+
     /** Whether the request asks for an upgrade that was passed on: a 101 to it opens a tunnel. */
     boolean upgrading() {
         return upgrade != null;

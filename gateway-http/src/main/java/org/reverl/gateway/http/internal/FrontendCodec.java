@@ -2,6 +2,7 @@ package org.reverl.gateway.http.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -189,6 +190,17 @@ final class FrontendCodec {
     }
 
     final class ResponseEncoder extends HttpResponseEncoder {
+        /** A {@link SplicedResponse} is the response's bytes already: it answers the oldest request, and goes on. */
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (msg instanceof SplicedResponse) {
+                methods.poll();
+                ctx.write(((SplicedResponse) msg).content(), promise);
+            } else {
+                super.write(ctx, msg, promise);
+            }
+        }
+
         @Override
         protected boolean isContentAlwaysEmpty(HttpResponse msg) {
             if (msg.status().codeClass() == HttpStatusClass.INFORMATIONAL) {

@@ -140,6 +140,7 @@ final class Upstream {
     void sendWhole(
             HttpRequest head, io.netty.buffer.ByteBuf content, io.netty.handler.codec.http.HttpHeaders trailers) {
         Channel ch = backend.channel();
+        backend.codec().spliceNextResponse(exchange.spliceable());
         ch.writeAndFlush(
                 new DefaultFullHttpRequest(
                         head.protocolVersion(), head.method(), head.uri(), content, head.headers(), trailers),
