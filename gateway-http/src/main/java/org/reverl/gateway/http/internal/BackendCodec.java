@@ -2,6 +2,7 @@ package org.reverl.gateway.http.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
@@ -150,12 +151,28 @@ final class BackendCodec {
     }
 
     final class Encoder extends HttpRequestEncoder {
+        /** A spliced request is its bytes already: noted as a request sent, and passed on. */
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (msg instanceof SplicedRequest.Bytes) {
+                SplicedRequest.Bytes request = (SplicedRequest.Bytes) msg;
+                sent(request.method);
+                ctx.write(request.content(), promise);
+            } else {
+                super.write(ctx, msg, promise);
+            }
+        }
+
         @Override
         protected void encodeInitialLine(ByteBuf buf, HttpRequest request) throws Exception {
-            methods.add(request.method());
+            sent(request.method());
+            super.encodeInitialLine(buf, request);
+        }
+
+        private void sent(HttpMethod method) {
+            methods.add(method);
             spliceable.add(spliceNext ? Boolean.TRUE : Boolean.FALSE);
             spliceNext = false;
-            super.encodeInitialLine(buf, request);
         }
     }
 }

@@ -63,6 +63,12 @@ public final class ProxySettings {
     boolean spliceResponses = Boolean.parseBoolean(System.getProperty("reverl.http.spliceResponses", "true"));
 
     /**
+     * Whether the common bodiless request head is taken as bytes ({@link RequestSplicer}) rather than decoded and
+     * encoded again. On by default; {@code -Dreverl.http.spliceRequests=false} turns it off, to compare.
+     */
+    boolean spliceRequests = Boolean.parseBoolean(System.getProperty("reverl.http.spliceRequests", "true"));
+
+    /**
      * @param lb where requests go: one pool, with the backend timeouts and attempts of {@code config}
      * @param transport epoll or NIO
      * @param config the proxy's settings

@@ -141,10 +141,19 @@ final class Upstream {
             HttpRequest head, io.netty.buffer.ByteBuf content, io.netty.handler.codec.http.HttpHeaders trailers) {
         Channel ch = backend.channel();
         backend.codec().spliceNextResponse(exchange.spliceable());
-        ch.writeAndFlush(
-                new DefaultFullHttpRequest(
-                        head.protocolVersion(), head.method(), head.uri(), content, head.headers(), trailers),
-                ch.voidPromise());
+        if (head instanceof SplicedRequest) {
+            // bodiless: the content is empty
+            content.release();
+            SplicedRequest spliced = (SplicedRequest) head;
+            ch.writeAndFlush(
+                    new SplicedRequest.Bytes(exchange.forwardedBytes(spliced, ch.alloc()), spliced.method()),
+                    ch.voidPromise());
+        } else {
+            ch.writeAndFlush(
+                    new DefaultFullHttpRequest(
+                            head.protocolVersion(), head.method(), head.uri(), content, head.headers(), trailers),
+                    ch.voidPromise());
+        }
         backend.awaitResponse();
     }
 
