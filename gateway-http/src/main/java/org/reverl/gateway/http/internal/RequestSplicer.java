@@ -25,7 +25,6 @@ final class RequestSplicer {
 
     private static final AsciiString HOST = AsciiString.cached("host");
     private static final AsciiString CONNECTION = AsciiString.cached("connection");
-    private static final AsciiString CLOSE = AsciiString.cached("close");
     private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
     private static final AsciiString X_FORWARDED = AsciiString.cached("x-forwarded-");
 
@@ -69,7 +68,7 @@ final class RequestSplicer {
             return null; // HTTP/1.0, an absolute or asterisk target, an over-long line: the decoder's
         }
         int methodLength = sp1 - r;
-        if (methodLength == 7 && regionIs(in, r, "CONNECT")) {
+        if (methodLength == 7 && FieldLines.regionIs(in, r, "CONNECT")) {
             return null;
         }
         int fieldsStart = lineEnd + 2;
@@ -98,7 +97,7 @@ final class RequestSplicer {
                 return null;
             }
             p++;
-            while (p < headEnd && isOws(in.getByte(p))) {
+            while (p < headEnd && FieldLines.isOws(in.getByte(p))) {
                 p++;
             }
             int valueStart = p;
@@ -125,7 +124,7 @@ final class RequestSplicer {
             }
             switch (kind(in, nameStart, nameLength)) {
                 case KEEP:
-                    closeField |= nameLength == 5 && regionIs(in, nameStart, CLOSE);
+                    closeField |= FieldLines.isClose(in, nameStart, nameLength);
                     length += nameLength + 2 + (valueEnd - valueStart) + 2;
                     break;
                 case FIELD_HOST:
@@ -137,11 +136,11 @@ final class RequestSplicer {
                     length += nameLength + 2 + (valueEnd - valueStart) + 2;
                     break;
                 case FIELD_CONNECTION:
-                    int tokens = connectionTokens(in, valueStart, valueEnd);
+                    int tokens = FieldLines.connectionTokens(in, valueStart, valueEnd);
                     if (tokens < 0) {
                         return null;
                     }
-                    close |= (tokens & 1) != 0;
+                    close |= (tokens & FieldLines.CLOSE_TOKEN) != 0;
                     break;
                 default:
                     return null;
@@ -160,14 +159,8 @@ final class RequestSplicer {
             int eol = in.indexOf(colon, headEnd, (byte) '\r');
             int nameLength = colon - p;
             if (kind(in, p, nameLength) != FIELD_CONNECTION) {
-                int vs = colon + 1;
-                while (vs < eol && isOws(in.getByte(vs))) {
-                    vs++;
-                }
-                int ve = eol;
-                while (ve > vs && isOws(in.getByte(ve - 1))) {
-                    ve--;
-                }
+                int vs = FieldLines.valueStart(in, colon, eol);
+                int ve = FieldLines.valueEnd(in, vs, eol);
                 in.getBytes(p, head, w, nameLength);
                 w += nameLength;
                 head[w++] = ':';
@@ -191,30 +184,30 @@ final class RequestSplicer {
     private static int kind(ByteBuf in, int start, int length) {
         switch (length) {
             case 2: // TE
-                return regionIs(in, start, "te") ? REFUSE : KEEP;
+                return FieldLines.regionIs(in, start, "te") ? REFUSE : KEEP;
             case 3: // Via
-                return regionIs(in, start, "via") ? REFUSE : KEEP;
+                return FieldLines.regionIs(in, start, "via") ? REFUSE : KEEP;
             case 4:
-                return regionIs(in, start, HOST) ? FIELD_HOST : KEEP;
+                return FieldLines.regionIs(in, start, HOST) ? FIELD_HOST : KEEP;
             case 6: // Expect
-                return regionIs(in, start, "expect") ? REFUSE : KEEP;
+                return FieldLines.regionIs(in, start, "expect") ? REFUSE : KEEP;
             case 7: // Upgrade, Trailer
-                return regionIs(in, start, "upgrade") || regionIs(in, start, "trailer")
+                return FieldLines.regionIs(in, start, "upgrade") || FieldLines.regionIs(in, start, "trailer")
                         ? REFUSE
                         : proxyField(in, start, 7);
             case 9: // Forwarded, X-Real-IP
-                return regionIs(in, start, "forwarded") || regionIs(in, start, "x-real-ip")
+                return FieldLines.regionIs(in, start, "forwarded") || FieldLines.regionIs(in, start, "x-real-ip")
                         ? REFUSE
                         : proxyField(in, start, 9);
             case 10:
-                if (regionIs(in, start, CONNECTION)) {
+                if (FieldLines.regionIs(in, start, CONNECTION)) {
                     return FIELD_CONNECTION;
                 }
-                return regionIs(in, start, KEEP_ALIVE) ? REFUSE : proxyField(in, start, 10);
+                return FieldLines.regionIs(in, start, KEEP_ALIVE) ? REFUSE : proxyField(in, start, 10);
             case 14: // Content-Length
-                return regionIs(in, start, "content-length") ? REFUSE : proxyField(in, start, 14);
+                return FieldLines.regionIs(in, start, "content-length") ? REFUSE : proxyField(in, start, 14);
             case 17: // Transfer-Encoding
-                return regionIs(in, start, "transfer-encoding") ? REFUSE : proxyField(in, start, 17);
+                return FieldLines.regionIs(in, start, "transfer-encoding") ? REFUSE : proxyField(in, start, 17);
             default:
                 return proxyField(in, start, length);
         }
@@ -222,24 +215,10 @@ final class RequestSplicer {
 
     /** {@code Proxy-*} fields are hop-by-hop, and {@code X-Forwarded-*} the proxy's own: the decoded path's. */
     private static int proxyField(ByteBuf in, int start, int length) {
-        if (length > 6 && regionIs(in, start, "proxy-")) {
+        if (length > 6 && FieldLines.regionIs(in, start, "proxy-")) {
             return REFUSE;
         }
-        return length > X_FORWARDED.length() && regionIs(in, start, X_FORWARDED) ? REFUSE : KEEP;
-    }
-
-    /** Whether the bytes at {@code start} are {@code lower} ignoring ASCII case ({@code lower} is lower case). */
-    private static boolean regionIs(ByteBuf in, int start, CharSequence lower) {
-        for (int i = 0, n = lower.length(); i < n; i++) {
-            byte b = in.getByte(start + i);
-            if (b >= 'A' && b <= 'Z') {
-                b += 'a' - 'A';
-            }
-            if (b != lower.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
+        return length > X_FORWARDED.length() && FieldLines.regionIs(in, start, X_FORWARDED) ? REFUSE : KEEP;
     }
 
     /** As {@link HeaderRules}: {@code uri-host [ ":" port ]}, not empty, no whitespace, userinfo or path. */
@@ -254,39 +233,5 @@ final class RequestSplicer {
             }
         }
         return true;
-    }
-
-    /** Bit 1 for {@code close}, bit 2 for {@code keep-alive}; -1 if the value names anything else. */
-    private static int connectionTokens(ByteBuf in, int start, int end) {
-        int found = 0;
-        int p = start;
-        while (p < end) {
-            while (p < end && (isOws(in.getByte(p)) || in.getByte(p) == ',')) {
-                p++;
-            }
-            int s = p;
-            while (p < end && in.getByte(p) != ',') {
-                p++;
-            }
-            int e = p;
-            while (e > s && isOws(in.getByte(e - 1))) {
-                e--;
-            }
-            if (e == s) {
-                continue;
-            }
-            if (e - s == 5 && regionIs(in, s, CLOSE)) {
-                found |= 1;
-            } else if (e - s == 10 && regionIs(in, s, KEEP_ALIVE)) {
-                found |= 2;
-            } else {
-                return -1;
-            }
-        }
-        return found;
-    }
-
-    private static boolean isOws(byte b) {
-        return b == ' ' || b == '\t';
     }
 }

@@ -40,7 +40,6 @@ final class ResponseSplicer {
     private static final AsciiString TRANSFER_ENCODING = AsciiString.cached("transfer-encoding");
     private static final AsciiString CONNECTION = AsciiString.cached("connection");
     private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
-    private static final AsciiString CLOSE = AsciiString.cached("close");
     private static final AsciiString TE = AsciiString.cached("te");
     private static final AsciiString TRAILER = AsciiString.cached("trailer");
     private static final AsciiString UPGRADE = AsciiString.cached("upgrade");
@@ -123,7 +122,7 @@ final class ResponseSplicer {
             return incomplete(in);
         }
         byte reasonStart = in.getByte(p);
-        if (reasonStart == '\r' || isOws(reasonStart)) {
+        if (reasonStart == '\r' || FieldLines.isOws(reasonStart)) {
             return DECODE; // an empty reason phrase, or one the decoder trims
         }
         for (; p < end; p++) {
@@ -131,14 +130,14 @@ final class ResponseSplicer {
             if (b == '\r') {
                 break;
             }
-            if (!isFieldValueByte(b) || b < 0) {
+            if (!FieldLines.isValueByte(b) || b < 0) {
                 return DECODE; // the encoder writes a reason phrase as US-ASCII: obs-text would not survive it
             }
         }
         if (p + 1 >= end) {
             return incomplete(in);
         }
-        if (in.getByte(p + 1) != '\n' || isOws(in.getByte(p - 1))) {
+        if (in.getByte(p + 1) != '\n' || FieldLines.isOws(in.getByte(p - 1))) {
             return DECODE;
         }
         // "HTTP/1.1" + from the space before the code to the end of the line
@@ -182,7 +181,7 @@ final class ResponseSplicer {
             }
             p++;
             // value: OWS, field content, OWS, CRLF
-            while (p < end && isOws(in.getByte(p))) {
+            while (p < end && FieldLines.isOws(in.getByte(p))) {
                 p++;
             }
             int valueStart = p;
@@ -192,7 +191,7 @@ final class ResponseSplicer {
                 if (b == '\r') {
                     break;
                 }
-                if (!isFieldValueByte(b)) {
+                if (!FieldLines.isValueByte(b)) {
                     return DECODE;
                 }
                 p++;
@@ -209,7 +208,7 @@ final class ResponseSplicer {
             p += 2;
             switch (kind(in, nameStart, nameLength)) {
                 case KEEP:
-                    if (nameLength == 5 && regionIs(in, nameStart, CLOSE)) {
+                    if (FieldLines.isClose(in, nameStart, nameLength)) {
                         closeField = true; // dropped if Connection names it; counted as kept until then
                     }
                     head += nameLength + 2 + (valueEnd - valueStart) + 2;
@@ -225,12 +224,12 @@ final class ResponseSplicer {
                     head += nameLength + 2 + (valueEnd - valueStart) + 2;
                     break;
                 case FIELD_CONNECTION:
-                    int tokens = connectionTokens(in, valueStart, valueEnd);
+                    int tokens = FieldLines.connectionTokens(in, valueStart, valueEnd);
                     if (tokens < 0) {
                         return DECODE;
                     }
-                    close |= (tokens & 1) != 0;
-                    keepAliveAsked |= (tokens & 2) != 0;
+                    close |= (tokens & FieldLines.CLOSE_TOKEN) != 0;
+                    keepAliveAsked |= (tokens & FieldLines.KEEP_ALIVE_TOKEN) != 0;
                     break;
                 case DROP:
                     break;
@@ -276,18 +275,12 @@ final class ResponseSplicer {
             int nameLength = colon - p;
             int k = kind(in, p, nameLength);
             boolean keep = k == KEEP || k == FIELD_CONTENT_LENGTH;
-            if (keep && connectionClose && nameLength == 5 && regionIs(in, p, CLOSE)) {
+            if (keep && connectionClose && FieldLines.isClose(in, p, nameLength)) {
                 keep = false;
             }
             if (keep) {
-                int vs = colon + 1;
-                while (vs < eol && isOws(in.getByte(vs))) {
-                    vs++;
-                }
-                int ve = eol;
-                while (ve > vs && isOws(in.getByte(ve - 1))) {
-                    ve--;
-                }
+                int vs = FieldLines.valueStart(in, colon, eol);
+                int ve = FieldLines.valueEnd(in, vs, eol);
                 if (vs == colon + 2 && in.getByte(colon + 1) == ' ' && ve == eol) {
                     out.writeBytes(in, p, eol + 2 - p); // already as the encoder writes it: one copy
                 } else {
@@ -317,20 +310,24 @@ final class ResponseSplicer {
     private static int kind(ByteBuf in, int start, int length) {
         switch (length) {
             case 2:
-                return regionIs(in, start, TE) ? DROP : KEEP;
+                return FieldLines.regionIs(in, start, TE) ? DROP : KEEP;
             case 3:
-                return regionIs(in, start, VIA) ? REFUSE : KEEP;
+                return FieldLines.regionIs(in, start, VIA) ? REFUSE : KEEP;
             case 7:
-                return regionIs(in, start, TRAILER) || regionIs(in, start, UPGRADE) ? DROP : proxyField(in, start, 7);
+                return FieldLines.regionIs(in, start, TRAILER) || FieldLines.regionIs(in, start, UPGRADE)
+                        ? DROP
+                        : proxyField(in, start, 7);
             case 10:
-                if (regionIs(in, start, CONNECTION)) {
+                if (FieldLines.regionIs(in, start, CONNECTION)) {
                     return FIELD_CONNECTION;
                 }
-                return regionIs(in, start, KEEP_ALIVE) ? DROP : proxyField(in, start, 10);
+                return FieldLines.regionIs(in, start, KEEP_ALIVE) ? DROP : proxyField(in, start, 10);
             case 14:
-                return regionIs(in, start, CONTENT_LENGTH) ? FIELD_CONTENT_LENGTH : proxyField(in, start, 14);
+                return FieldLines.regionIs(in, start, CONTENT_LENGTH)
+                        ? FIELD_CONTENT_LENGTH
+                        : proxyField(in, start, 14);
             case 17:
-                return regionIs(in, start, TRANSFER_ENCODING) ? REFUSE : proxyField(in, start, 17);
+                return FieldLines.regionIs(in, start, TRANSFER_ENCODING) ? REFUSE : proxyField(in, start, 17);
             default:
                 return proxyField(in, start, length);
         }
@@ -338,21 +335,7 @@ final class ResponseSplicer {
 
     /** {@code Proxy-*} fields are hop-by-hop. */
     private static int proxyField(ByteBuf in, int start, int length) {
-        return length > PROXY_PREFIX.length() && regionIs(in, start, PROXY_PREFIX) ? DROP : KEEP;
-    }
-
-    /** Whether the bytes at {@code start} are {@code lower} ignoring ASCII case ({@code lower} is lower case). */
-    private static boolean regionIs(ByteBuf in, int start, AsciiString lower) {
-        for (int i = 0, n = lower.length(); i < n; i++) {
-            byte b = in.getByte(start + i);
-            if (b >= 'A' && b <= 'Z') {
-                b += 'a' - 'A';
-            }
-            if (b != lower.byteAt(i)) {
-                return false;
-            }
-        }
-        return true;
+        return length > PROXY_PREFIX.length() && FieldLines.regionIs(in, start, PROXY_PREFIX) ? DROP : KEEP;
     }
 
     /** The value as a non-negative decimal of at most 18 digits, or -1. */
@@ -369,47 +352,5 @@ final class ResponseSplicer {
             v = v * 10 + (d - '0');
         }
         return v;
-    }
-
-    /**
-     * The tokens of a {@code Connection} value: bit 1 for {@code close}, bit 2 for {@code keep-alive}; -1 if it names
-     * anything else (a field the decoder would have to remove) or is malformed.
-     */
-    private static int connectionTokens(ByteBuf in, int start, int end) {
-        int found = 0;
-        int p = start;
-        while (p < end) {
-            while (p < end && (isOws(in.getByte(p)) || in.getByte(p) == ',')) {
-                p++;
-            }
-            int s = p;
-            while (p < end && in.getByte(p) != ',') {
-                p++;
-            }
-            int e = p;
-            while (e > s && isOws(in.getByte(e - 1))) {
-                e--;
-            }
-            if (e == s) {
-                continue;
-            }
-            if (e - s == 5 && regionIs(in, s, CLOSE)) {
-                found |= 1;
-            } else if (e - s == 10 && regionIs(in, s, KEEP_ALIVE)) {
-                found |= 2;
-            } else {
-                return -1;
-            }
-        }
-        return found;
-    }
-
-    private static boolean isOws(byte b) {
-        return b == ' ' || b == '\t';
-    }
-
-    /** HTAB, SP, visible ASCII and obs-text (RFC 9110 section 5.5); no other control byte, no DEL. */
-    private static boolean isFieldValueByte(byte b) {
-        return b == '\t' || b >= 0x20 && b != 0x7f || b < 0;
     }
 }
