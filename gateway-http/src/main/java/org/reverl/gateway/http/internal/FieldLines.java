@@ -20,6 +20,73 @@ final class FieldLines {
 
     private FieldLines() {}
 
+    /**
+     * One field line found where it lies: {@code name ":" OWS value OWS CRLF}, the name of token characters and the
+     * colon at once, the value of {@link #isValueByte} bytes. Reused line after line; one per reader.
+     */
+    static final class Line {
+        /** {@link #read}: a whole, well-formed line. */
+        static final int FOUND = 0;
+        /** {@link #read}: the line goes on past the end given; nothing is wrong so far. */
+        static final int INCOMPLETE = 1;
+        /** {@link #read}: not a well-formed field line (obsolete folding, a bare CR or LF, a control byte...). */
+        static final int INVALID = 2;
+
+        int nameStart;
+        int nameLength;
+        /** The value, without the whitespace around it. */
+        int valueStart;
+
+        int valueEnd;
+        /** Where the next line starts. */
+        int next;
+
+        /** Reads the line at {@code p}, looking no further than {@code end}. */
+        int read(ByteBuf in, int p, int end) {
+            nameStart = p;
+            while (p < end && in.getByte(p) != ':') {
+                if (!HeadScanner.isTokenChar(in.getByte(p))) {
+                    return INVALID; // whitespace first is obsolete folding
+                }
+                p++;
+            }
+            if (p >= end) {
+                return INCOMPLETE;
+            }
+            nameLength = p - nameStart;
+            if (nameLength == 0) {
+                return INVALID;
+            }
+            p++;
+            while (p < end && isOws(in.getByte(p))) {
+                p++;
+            }
+            valueStart = p;
+            valueEnd = p;
+            while (p < end) {
+                byte b = in.getByte(p);
+                if (b == '\r') {
+                    break;
+                }
+                if (!isValueByte(b)) {
+                    return INVALID;
+                }
+                p++;
+                if (!isOws(b)) {
+                    valueEnd = p;
+                }
+            }
+            if (p + 1 >= end) {
+                return INCOMPLETE;
+            }
+            if (in.getByte(p + 1) != '\n') {
+                return INVALID;
+            }
+            next = p + 2;
+            return FOUND;
+        }
+    }
+
     /** Whether the bytes at {@code start} are {@code lower} ignoring ASCII case ({@code lower} is lower case). */
     static boolean regionIs(ByteBuf in, int start, CharSequence lower) {
         for (int i = 0, n = lower.length(); i < n; i++) {

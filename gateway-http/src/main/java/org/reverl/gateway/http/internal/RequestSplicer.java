@@ -36,6 +36,7 @@ final class RequestSplicer {
     private final int maxInitialLineLength;
     private final int maxHeaderSize;
     private final int maxHeaderCount;
+    private final FieldLines.Line line = new FieldLines.Line();
 
     RequestSplicer(int maxInitialLineLength, int maxHeaderSize, int maxHeaderCount) {
         this.maxInitialLineLength = maxInitialLineLength;
@@ -85,40 +86,14 @@ final class RequestSplicer {
         int p = fieldsStart;
         int headEnd = end - 2;
         while (p < headEnd) {
-            int nameStart = p;
-            while (p < headEnd && in.getByte(p) != ':') {
-                if (!HeadScanner.isTokenChar(in.getByte(p))) {
-                    return null;
-                }
-                p++;
-            }
-            int nameLength = p - nameStart;
-            if (p >= headEnd || nameLength == 0) {
+            if (line.read(in, p, headEnd) != FieldLines.Line.FOUND) {
                 return null;
             }
-            p++;
-            while (p < headEnd && FieldLines.isOws(in.getByte(p))) {
-                p++;
-            }
-            int valueStart = p;
-            int valueEnd = p;
-            while (p < headEnd) {
-                byte b = in.getByte(p);
-                if (b == '\r') {
-                    break;
-                }
-                if (!(b == '\t' || b >= 0x20 && b != 0x7f || b < 0)) {
-                    return null;
-                }
-                p++;
-                if (b != ' ' && b != '\t') {
-                    valueEnd = p;
-                }
-            }
-            if (p >= headEnd || in.getByte(p + 1) != '\n') {
-                return null;
-            }
-            p += 2;
+            int nameStart = line.nameStart;
+            int nameLength = line.nameLength;
+            int valueStart = line.valueStart;
+            int valueEnd = line.valueEnd;
+            p = line.next;
             if (++count > maxHeaderCount) {
                 return null;
             }

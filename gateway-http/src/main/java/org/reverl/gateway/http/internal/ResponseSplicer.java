@@ -54,6 +54,7 @@ final class ResponseSplicer {
     private static final int FIELD_CONNECTION = 3;
     private static final int REFUSE = 4;
 
+    private final FieldLines.Line line = new FieldLines.Line();
     /** {@code via: 1.1 <name>\r\n}, the field added. */
     private final byte[] viaLine;
 
@@ -164,48 +165,15 @@ final class ResponseSplicer {
                 p += 2;
                 break;
             }
-            // name: one or more token characters, then the colon at once
-            int nameStart = p;
-            while (p < end && in.getByte(p) != ':') {
-                if (!HeadScanner.isTokenChar(in.getByte(p))) {
-                    return DECODE; // also a line starting with whitespace: obsolete folding
-                }
-                p++;
+            int found = line.read(in, p, end);
+            if (found != FieldLines.Line.FOUND) {
+                return found == FieldLines.Line.INCOMPLETE ? incomplete(in) : DECODE;
             }
-            if (p >= end) {
-                return incomplete(in);
-            }
-            int nameLength = p - nameStart;
-            if (nameLength == 0) {
-                return DECODE;
-            }
-            p++;
-            // value: OWS, field content, OWS, CRLF
-            while (p < end && FieldLines.isOws(in.getByte(p))) {
-                p++;
-            }
-            int valueStart = p;
-            int valueEnd = p;
-            while (p < end) {
-                byte b = in.getByte(p);
-                if (b == '\r') {
-                    break;
-                }
-                if (!FieldLines.isValueByte(b)) {
-                    return DECODE;
-                }
-                p++;
-                if (b != ' ' && b != '\t') {
-                    valueEnd = p;
-                }
-            }
-            if (p + 1 >= end) {
-                return incomplete(in);
-            }
-            if (in.getByte(p + 1) != '\n') {
-                return DECODE;
-            }
-            p += 2;
+            int nameStart = line.nameStart;
+            int nameLength = line.nameLength;
+            int valueStart = line.valueStart;
+            int valueEnd = line.valueEnd;
+            p = line.next;
             switch (kind(in, nameStart, nameLength)) {
                 case KEEP:
                     if (FieldLines.isClose(in, nameStart, nameLength)) {
