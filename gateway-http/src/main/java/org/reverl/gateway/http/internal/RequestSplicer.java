@@ -83,6 +83,7 @@ final class RequestSplicer {
         int hostEnd = -1;
         boolean close = false;
         boolean closeField = false;
+        boolean connection = false;
         int p = fieldsStart;
         int headEnd = end - 2;
         while (p < headEnd) {
@@ -111,6 +112,7 @@ final class RequestSplicer {
                     length += nameLength + 2 + (valueEnd - valueStart) + 2;
                     break;
                 case FIELD_CONNECTION:
+                    connection = true;
                     int tokens = FieldLines.connectionTokens(in, valueStart, valueEnd);
                     if (tokens < 0) {
                         return null;
@@ -128,18 +130,22 @@ final class RequestSplicer {
         byte[] head = new byte[length];
         in.getBytes(r, head, 0, fieldsStart - r);
         int w = fieldsStart - r;
+        int hostAt = -1;
         p = fieldsStart;
         while (p < headEnd) {
             int colon = in.indexOf(p, headEnd, (byte) ':');
             int eol = in.indexOf(colon, headEnd, (byte) '\r');
             int nameLength = colon - p;
-            if (kind(in, p, nameLength) != FIELD_CONNECTION) {
+            if (!connection || kind(in, p, nameLength) != FIELD_CONNECTION) {
                 int vs = FieldLines.valueStart(in, colon, eol);
                 int ve = FieldLines.valueEnd(in, vs, eol);
                 in.getBytes(p, head, w, nameLength);
                 w += nameLength;
                 head[w++] = ':';
                 head[w++] = ' ';
+                if (vs == hostStart) {
+                    hostAt = w;
+                }
                 in.getBytes(vs, head, w, ve - vs);
                 w += ve - vs;
                 head[w++] = '\r';
@@ -147,12 +153,11 @@ final class RequestSplicer {
             }
             p = eol + 2;
         }
-        HttpMethod method =
-                methodLength == 3 && in.getByte(r) == 'G' && in.getByte(r + 1) == 'E' && in.getByte(r + 2) == 'T'
-                        ? HttpMethod.GET
-                        : HttpMethod.valueOf(in.toString(r, methodLength, StandardCharsets.US_ASCII));
-        String uri = in.toString(sp1 + 1, sp2 - sp1 - 1, StandardCharsets.US_ASCII);
-        String host = in.toString(hostStart, hostEnd - hostStart, StandardCharsets.US_ASCII);
+        HttpMethod method = methodLength == 3 && head[0] == 'G' && head[1] == 'E' && head[2] == 'T'
+                ? HttpMethod.GET
+                : HttpMethod.valueOf(new String(head, 0, methodLength, StandardCharsets.ISO_8859_1));
+        String uri = new String(head, methodLength + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
+        String host = new String(head, hostAt, hostEnd - hostStart, StandardCharsets.ISO_8859_1);
         return new SplicedRequest(method, uri, head, fieldsStart - r, host, close);
     }
 
