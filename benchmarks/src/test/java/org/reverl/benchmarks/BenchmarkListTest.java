@@ -24,6 +24,7 @@ class BenchmarkListTest {
                 .contains("org.reverl.gateway.core.internal.LeaseBenchmark")
                 .contains("org.reverl.gateway.core.internal.BreakerBenchmark")
                 .contains("org.reverl.gateway.core.internal.GatewayCallBenchmark")
+                .contains("org.reverl.server.metrics.BackendMetersBenchmark")
                 .contains("org.reverl.benchmarks.BaselineBenchmark");
     }
 }

@@ -35,9 +35,11 @@ public final class Router {
     private final ProxyPool defaultPool;
     private final int noMatchStatus;
     private final Map<String, ProxyPool> pools;
+    private final boolean matchesFields;
 
     private Router(List<Route> routes, Map<String, ProxyPool> pools, ProxyPool defaultPool, int noMatchStatus) {
         this.routes = routes.toArray(new Route[0]);
+        this.matchesFields = routes.stream().anyMatch(r -> r.headerName() != null);
         this.targets = new ProxyPool[this.routes.length];
         for (int i = 0; i < this.routes.length; i++) {
             targets[i] = pools.get(this.routes[i].pool());
@@ -74,6 +76,14 @@ public final class Router {
             }
         }
         return defaultPool;
+    }
+
+    /**
+     * Whether a route matches on a request field: if not, {@link #route} never reads the fields, and a caller holding
+     * a request's head as bytes need not parse them for it.
+     */
+    public boolean matchesFields() {
+        return matchesFields;
     }
 
     /** The status of a request no route matches, when there is no default pool. */

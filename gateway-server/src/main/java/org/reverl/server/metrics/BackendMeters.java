@@ -7,11 +7,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
-import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.http.ProxyObserver;
@@ -31,8 +31,14 @@ final class BackendMeters {
     /** The name of the backend's pool. */
     final String pool;
 
+    /** How far back the admin API's percentiles and maximum look. */
+    static final Duration RECENT = Duration.ofMinutes(1);
+
     private final List<Meter> meters = new ArrayList<>();
+    /** Count, sum, max and the {@link #LATENCY_BUCKETS} histogram, for Prometheus. */
     private final Timer latency;
+    /** p50 and p99 of recent responses, for the admin API: far cheaper to record than the Timer's own percentiles. */
+    private final LatencyWindow recent;
     /** Responses by status class; index {@code status / 100}, 2 to 5. */
     private final Counter[] responses = new Counter[6];
 
@@ -42,16 +48,17 @@ final class BackendMeters {
 
     private final Counter retries;
 
-    BackendMeters(MeterRegistry registry, Backend backend, String pool) {
+    /** Meters of {@code backend} in {@code registry}; {@code ticker} (nanoseconds) times the recent percentiles. */
+    BackendMeters(MeterRegistry registry, Backend backend, String pool, LongSupplier ticker) {
         this.backend = backend;
         this.pool = pool;
+        this.recent = new LatencyWindow(RECENT, ticker);
         Tags tags = Tags.of("backend", backend.id(), "pool", pool);
         latency = add(Timer.builder(ServerMetrics.LATENCY)
                 .description("Time from taking the backend for a request to the end of its response")
                 .tags(tags)
                 .serviceLevelObjectives(LATENCY_BUCKETS)
-                .publishPercentiles(0.5, 0.99) // for the admin API only; not exported with the histogram
-                .distributionStatisticExpiry(Duration.ofMinutes(1))
+                .distributionStatisticExpiry(RECENT) // of the max
                 .register(registry));
         for (int c = 2; c <= 5; c++) {
             responses[c] = add(Counter.builder(ServerMetrics.RESPONSES)
@@ -117,6 +124,7 @@ final class BackendMeters {
 
     void onResponse(int status, long nanos) {
         latency.record(nanos, TimeUnit.NANOSECONDS);
+        recent.record(nanos);
         int c = status / 100;
         if (c < 2 || c > 5) {
             c = 5; // no final status outside 200-599 is standard: counted with the server errors
@@ -137,15 +145,7 @@ final class BackendMeters {
 
     BackendStats stats() {
         HistogramSnapshot s = latency.takeSnapshot();
-        double p50 = 0;
-        double p99 = 0;
-        for (ValueAtPercentile v : s.percentileValues()) {
-            if (v.percentile() == 0.5) {
-                p50 = v.value(TimeUnit.MILLISECONDS);
-            } else if (v.percentile() == 0.99) {
-                p99 = v.value(TimeUnit.MILLISECONDS);
-            }
-        }
+        LatencyWindow.Snapshot r = recent.snapshot();
         long responseCount = s.count();
         long connect = count(failures[ProxyObserver.Failure.CONNECT.ordinal()]);
         long timeout = count(failures[ProxyObserver.Failure.TIMEOUT.ordinal()]);
@@ -160,8 +160,8 @@ final class BackendMeters {
                 reset,
                 count(retries),
                 s.mean(TimeUnit.MILLISECONDS),
-                p50,
-                p99,
+                r.valueMillis(0.5),
+                r.valueMillis(0.99),
                 s.max(TimeUnit.MILLISECONDS));
     }
 

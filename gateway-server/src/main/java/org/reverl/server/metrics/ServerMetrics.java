@@ -49,7 +49,8 @@ import org.reverl.gateway.http.ProxyPool;
  * </ul>
  * For the proxy: {@code reverl_proxy_rejections_total{status}}: responses the proxy wrote itself (400, 408, 414, 431,
  * 502, 503, 504); {@code reverl_proxy_tunnels_total} and {@code reverl_proxy_tunnels_open}: upgraded connections
- * (WebSockets) opened, and open now. And the JVM's: memory, GC, threads, class loading, CPU, uptime.
+ * (WebSockets) opened, and open now. And the JVM's: memory, GC (read when scraped: {@link PolledGcMetrics}),
+ * threads, class loading, CPU, uptime.
  *
  * <p>A backend's meters are registered when it joins and removed when it leaves, so a scrape lists the members.
  *
@@ -234,7 +235,7 @@ public final class ServerMetrics implements AutoCloseable {
         if (b.state() == BackendState.REMOVED) {
             return null;
         }
-        return backends.computeIfAbsent(b, key -> new BackendMeters(registry, key, pool));
+        return backends.computeIfAbsent(b, key -> new BackendMeters(registry, key, pool, System::nanoTime));
     }
 
     private Counter rejection(int status) {

@@ -80,6 +80,19 @@ final class AccessLogHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        if (msg instanceof SplicedResponse) {
+            // a whole response in one message
+            SplicedResponse r = (SplicedResponse) msg;
+            Pending done = pending.poll();
+            if (done == null) {
+                done = new Pending("\"-\"", System.nanoTime());
+            }
+            done.status = r.status();
+            done.bytes = r.bodyLength();
+            log(done);
+            super.write(ctx, msg, promise);
+            return;
+        }
         if (msg instanceof HttpResponse) {
             HttpResponse r = (HttpResponse) msg;
             if (r.status().codeClass() != io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL

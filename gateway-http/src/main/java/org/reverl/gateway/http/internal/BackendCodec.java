@@ -1,5 +1,8 @@
 package org.reverl.gateway.http.internal;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
@@ -8,8 +11,10 @@ import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * The backend-facing HTTP/1.1 codec, two handlers that share a queue (as {@code HttpClientCodec} does, which hides its
@@ -17,16 +22,34 @@ import java.util.ArrayDeque;
  * body ({@code HEAD}), and the decoder tells whether bytes are left over after a response. A connection with bytes
  * left after a whole response (a body past its length, a body after {@code HEAD}, 204 or 304) is out of step with its
  * backend and is closed, never reused: the next response read from it could belong to no request.
+ *
+ * <p>A response the exchange allows to be spliced ({@link #spliceNextResponse}) is first offered to a {@link
+ * ResponseSplicer}, which forwards it as bytes when its framing allows; the decoder frames every other one.
  */
 final class BackendCodec {
 
     /** Methods of the requests sent and not answered yet, in order. */
     private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(2);
+    /** Whether the answer of each of those requests may be spliced, in the same order. */
+    private final ArrayDeque<Boolean> spliceable = new ArrayDeque<>(2);
 
     private final Decoder decoder;
     private final Encoder encoder = new Encoder();
+    /** {@code null} when no response is spliced on this connection. */
+    private final ResponseSplicer splicer;
 
+    private boolean spliceNext;
+
+    /** A codec whose responses are all decoded. */
     BackendCodec(int maxChunkSize) {
+        this(maxChunkSize, null);
+    }
+
+    /**
+     * @param via11 this proxy's {@code Via} value, added to spliced responses; {@code null} to decode every response
+     */
+    BackendCodec(int maxChunkSize, AsciiString via11) {
+        splicer = via11 == null ? null : new ResponseSplicer(via11);
         decoder = new Decoder(new HttpDecoderConfig()
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(65536)
@@ -50,13 +73,61 @@ final class BackendCodec {
         return decoder.leftover();
     }
 
+    /**
+     * Whether the response to the next request written may be a {@link SplicedResponse}: only when everything that
+     * handles it takes one (an HTTP/1.1 client connection, a final response relayed whole). Applies to that request
+     * alone.
+     */
+    void spliceNextResponse(boolean allowed) {
+        spliceNext = allowed && splicer != null;
+    }
+
     final class Decoder extends HttpResponseDecoder {
         Decoder(HttpDecoderConfig config) {
             super(config);
         }
 
+        /** Netty's decoder has begun a response and not ended it: the splicer must not start in its middle. */
+        private boolean decoding;
+
         boolean leftover() {
             return actualReadableBytes() > 0;
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+            if (!decoding && spliceable.peek() == Boolean.TRUE) {
+                int verdict = splicer.scan(buffer);
+                if (verdict == ResponseSplicer.NEED_MORE) {
+                    return;
+                }
+                if (verdict == ResponseSplicer.SPLICE) {
+                    methods.poll();
+                    spliceable.poll();
+                    out.add(splicer.splice(buffer, ctx.alloc()));
+                    return;
+                }
+            }
+            if (!buffer.isReadable()) {
+                super.decode(ctx, buffer, out);
+                return;
+            }
+            decoding = true;
+            int before = out.size();
+            super.decode(ctx, buffer, out);
+            if (out.size() > before) {
+                Object last = out.get(out.size() - 1);
+                // a response the decoder refused leaves it discarding: it keeps what follows
+                decoding = !(last instanceof LastHttpContent
+                        && ((LastHttpContent) last).decoderResult().isSuccess());
+            }
+        }
+
+        /** The connection closed: what is left is the decoder's, which tells a cut response from a whole one. */
+        @Override
+        protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+            decoding = true;
+            super.decodeLast(ctx, in, out);
         }
 
         @Override
@@ -74,15 +145,34 @@ final class BackendCodec {
                 return true;
             }
             HttpMethod method = methods.poll();
+            spliceable.poll();
             return HttpMethod.HEAD.equals(method) || super.isContentAlwaysEmpty(msg);
         }
     }
 
     final class Encoder extends HttpRequestEncoder {
+        /** A spliced request is its bytes already: noted as a request sent, and passed on. */
         @Override
-        protected void encodeInitialLine(io.netty.buffer.ByteBuf buf, HttpRequest request) throws Exception {
-            methods.add(request.method());
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (msg instanceof SplicedRequest.Bytes) {
+                SplicedRequest.Bytes request = (SplicedRequest.Bytes) msg;
+                sent(request.method);
+                ctx.write(request.content(), promise);
+            } else {
+                super.write(ctx, msg, promise);
+            }
+        }
+
+        @Override
+        protected void encodeInitialLine(ByteBuf buf, HttpRequest request) throws Exception {
+            sent(request.method());
             super.encodeInitialLine(buf, request);
+        }
+
+        private void sent(HttpMethod method) {
+            methods.add(method);
+            spliceable.add(spliceNext ? Boolean.TRUE : Boolean.FALSE);
+            spliceNext = false;
         }
     }
 }

@@ -407,7 +407,7 @@ final class BackendPools {
                     settings.connector.connect(address, loop, connectTimeoutMillis, new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            BackendCodec codec = new BackendCodec(settings.maxChunkSize);
+                            BackendCodec codec = new BackendCodec(settings.maxChunkSize, settings.via11);
                             if (ctx != null) {
                                 // the host and port name the session in the context's cache (reused by the next
                                 // connection) and the host is sent as SNI unless it is an IP literal

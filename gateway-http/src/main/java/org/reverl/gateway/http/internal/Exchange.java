@@ -3,6 +3,7 @@ package org.reverl.gateway.http.internal;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -21,6 +22,7 @@ import org.reverl.gateway.api.RequestContext;
 import org.reverl.gateway.api.RequestContext.HashKey;
 import org.reverl.gateway.http.ProxyObserver;
 import org.reverl.gateway.http.ProxyPool;
+import org.reverl.gateway.http.Router;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,6 +159,19 @@ final class Exchange implements RequestContext {
         return closeAfterResponse;
     }
 
+    /**
+     * Whether the response may come as a {@link SplicedResponse}: the client speaks HTTP/1.1 on its own connection
+     * (an HTTP/2 stream needs a decoded head to make frames of; an HTTP/1.0 client may need the body re-framed), and
+     * the request is neither a {@code HEAD} (whose response has no body despite its length) nor an upgrade.
+     */
+    boolean spliceable() {
+        return settings.spliceResponses
+                && conn.codec() != null
+                && !http10
+                && upgrade == null
+                && !HttpMethod.HEAD.equals(request.method());
+    }
+
     /** Whether the request asks for an upgrade that was passed on: a 101 to it opens a tunnel. */
     boolean upgrading() {
         return upgrade != null;
@@ -229,6 +244,10 @@ final class Exchange implements RequestContext {
 
     private void begin(HttpRequest req) {
         conn.onRequestStarted();
+        if (req instanceof SplicedRequest) {
+            beginSpliced((SplicedRequest) req);
+            return;
+        }
         if (req.decoderResult().isFailure()) {
             ReferenceCountUtil.release(req);
             conn.reject(statusFor(req.decoderResult().cause()));
@@ -293,6 +312,38 @@ final class Exchange implements RequestContext {
             // too large to hold: it streams, so the backend is taken now
             startAttempt();
         }
+    }
+
+    /**
+     * A head {@link RequestSplicer} took as bytes: checked already, bodiless, HTTP/1.1, with nothing for the proxy to
+     * remove or join; the fields the proxy adds go on when it is sent ({@link #forwardedBytes}). Its end (the empty
+     * last content) follows at once and starts the first try.
+     */
+    private void beginSpliced(SplicedRequest req) {
+        request = req;
+        requestComplete = false;
+        streamed = false;
+        http10 = false;
+        closeAfterResponse = req.close();
+        upgrade = null;
+        idempotent = isIdempotent(req.method());
+        Router router = settings.router.get();
+        pool = router.route(
+                req.method().name(),
+                req.host(),
+                req.uri(),
+                router.matchesFields() ? req.headers() : EmptyHttpHeaders.INSTANCE);
+        dispatch.reset(pool);
+        relay.reset();
+        failover.reset();
+        state = RECEIVING;
+    }
+
+    /** The bytes of a spliced request for its backend, with the fields the proxy adds, as the decoded path adds them. */
+    io.netty.buffer.ByteBuf forwardedBytes(SplicedRequest req, io.netty.buffer.ByteBufAllocator alloc) {
+        String forwarded =
+                settings.rfc7239 ? HeaderRules.forwardedElement(conn.clientIp(), settings.proto, req.host()) : null;
+        return req.forward(alloc, conn.clientIp(), settings.proto, forwarded, settings.via11);
     }
 
     /**
@@ -439,10 +490,9 @@ final class Exchange implements RequestContext {
     void onUpstreamReady(BackendHandler b, boolean fromPool) {
         b.attach(this, fromPool);
         relay.attach(b);
-        HttpHeaders h = request.headers();
         // HeaderRules.check made sure an HTTP/1.1 request has one
-        if (http10 && !h.contains(HttpHeaderNames.HOST)) {
-            h.set(HttpHeaderNames.HOST, b.pool().authority);
+        if (http10 && !request.headers().contains(HttpHeaderNames.HOST)) {
+            request.headers().set(HttpHeaderNames.HOST, b.pool().authority);
         }
         if (requestComplete) {
             // the whole request is at hand (no body, or a buffered one, kept for a retry): one message

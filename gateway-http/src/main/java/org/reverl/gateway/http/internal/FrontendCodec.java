@@ -2,6 +2,7 @@ package org.reverl.gateway.http.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -48,8 +49,29 @@ final class FrontendCodec {
 
     private final RequestDecoder decoder;
     private final ResponseEncoder encoder = new ResponseEncoder();
+    /** Whether request heads may be spliced, read per head; {@code null}: never. */
+    private final ProxySettings settings;
 
+    private final RequestSplicer splicer;
+    /** A head not whole within this many bytes is left to the decoder, which enforces its limits. */
+    private final int spliceWait;
+
+    /** Takes the common request heads as bytes ({@link RequestSplicer}) while {@code settings} allow it. */
+    FrontendCodec(ProxySettings settings) {
+        this(settings.maxInitialLineLength, settings.maxHeaderSize, settings.maxChunkSize, settings);
+    }
+
+    /** Decodes every request. */
     FrontendCodec(int maxInitialLineLength, int maxHeaderSize, int maxChunkSize) {
+        this(maxInitialLineLength, maxHeaderSize, maxChunkSize, null);
+    }
+
+    private FrontendCodec(int maxInitialLineLength, int maxHeaderSize, int maxChunkSize, ProxySettings settings) {
+        this.settings = settings;
+        this.splicer = settings == null
+                ? null
+                : new RequestSplicer(maxInitialLineLength, maxHeaderSize, settings.maxHeaderCount);
+        this.spliceWait = maxInitialLineLength + maxHeaderSize;
         HttpDecoderConfig config = new HttpDecoderConfig()
                 .setMaxInitialLineLength(maxInitialLineLength)
                 .setMaxHeaderSize(maxHeaderSize)
@@ -115,6 +137,8 @@ final class FrontendCodec {
         private boolean holding;
         /** Raw bytes were handed on while holding. */
         private boolean rawSent;
+        /** The decoder has begun the current request: the splicer must not take it from the middle. */
+        private boolean decoding;
 
         RequestDecoder(HttpDecoderConfig config) {
             super(config);
@@ -151,6 +175,26 @@ final class FrontendCodec {
                     out.add(invalid);
                     return;
                 }
+                if (!decoding && splicer != null && settings.spliceRequests) {
+                    if (!scanner.done()) {
+                        if (buffer.readableBytes() < spliceWait) {
+                            return; // the rest of the head first: then it may be spliced
+                        }
+                    } else {
+                        SplicedRequest spliced = splicer.splice(buffer, scanner.headLength());
+                        if (spliced != null) {
+                            buffer.skipBytes(scanner.headLength());
+                            scanner.reset();
+                            partialHead = false;
+                            methods.add(spliced.method());
+                            out.add(spliced);
+                            out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+                            return;
+                        }
+                    }
+                }
+                // the decoder takes this request from its first byte to its end
+                decoding = true;
             }
             int before = buffer.readerIndex();
             int oldSize = out.size();
@@ -167,6 +211,8 @@ final class FrontendCodec {
                 }
                 if (o instanceof LastHttpContent) {
                     inHead = true;
+                    // after a request it refused, the decoder drops everything: the splicer takes nothing either
+                    decoding = ((LastHttpContent) o).decoderResult().isFailure();
                     scanner.reset();
                     if (upgradeAsked) {
                         // what follows may be another protocol: nothing more is parsed until the answer
@@ -189,6 +235,17 @@ final class FrontendCodec {
     }
 
     final class ResponseEncoder extends HttpResponseEncoder {
+        /** A {@link SplicedResponse} is the response's bytes already: it answers the oldest request, and goes on. */
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (msg instanceof SplicedResponse) {
+                methods.poll();
+                ctx.write(((SplicedResponse) msg).content(), promise);
+            } else {
+                super.write(ctx, msg, promise);
+            }
+        }
+
         @Override
         protected boolean isContentAlwaysEmpty(HttpResponse msg) {
             if (msg.status().codeClass() == HttpStatusClass.INFORMATIONAL) {

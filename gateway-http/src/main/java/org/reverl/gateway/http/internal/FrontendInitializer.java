@@ -67,8 +67,7 @@ public final class FrontendInitializer extends ChannelInitializer<Channel> {
 
     /** The HTTP/1.1 handlers: the strict codec, the access log (optional), the proxy. */
     private void addHttp1(ChannelPipeline p) {
-        FrontendCodec codec =
-                new FrontendCodec(settings.maxInitialLineLength, settings.maxHeaderSize, settings.maxChunkSize);
+        FrontendCodec codec = new FrontendCodec(settings);
         p.addLast("decoder", codec.decoder());
         p.addLast("encoder", codec.encoder());
         if (accessLog) {

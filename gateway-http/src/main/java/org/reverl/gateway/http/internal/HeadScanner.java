@@ -65,6 +65,11 @@ final class HeadScanner {
         return state == DONE;
     }
 
+    /** The length of the whole head, its empty line included, from the reader index; valid once {@link #done()}. */
+    int headLength() {
+        return scanned;
+    }
+
     /** Ready for the next request's head. */
     void reset() {
         state = LEADING;

@@ -154,7 +154,7 @@ final class HeaderRules {
                 return AsciiString.contentEqualsIgnoreCase(name, FORWARDED)
                                 || AsciiString.contentEqualsIgnoreCase(name, X_REAL_IP)
                         ? FIELD_FORWARDED
-                        : 0;
+                        : isProxyField(name) ? HOP_PROXY : 0;
             case 7:
                 if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.UPGRADE)) {
                     return HOP_FIXED | FIELD_UPGRADE;

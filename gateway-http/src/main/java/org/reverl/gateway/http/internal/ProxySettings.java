@@ -56,6 +56,19 @@ public final class ProxySettings {
     final BackendTlsContexts backendTls;
 
     /**
+     * Whether a response that can be framed by its length alone is forwarded as bytes ({@link ResponseSplicer}) rather
+     * than decoded and encoded again. On by default; {@code -Dreverl.http.spliceResponses=false} turns it off, to
+     * compare, and tests of the data path run both ways.
+     */
+    boolean spliceResponses = Boolean.parseBoolean(System.getProperty("reverl.http.spliceResponses", "true"));
+
+    /**
+     * Whether the common bodiless request head is taken as bytes ({@link RequestSplicer}) rather than decoded and
+     * encoded again. On by default; {@code -Dreverl.http.spliceRequests=false} turns it off, to compare.
+     */
+    boolean spliceRequests = Boolean.parseBoolean(System.getProperty("reverl.http.spliceRequests", "true"));
+
+    /**
      * @param lb where requests go: one pool, with the backend timeouts and attempts of {@code config}
      * @param transport epoll or NIO
      * @param config the proxy's settings

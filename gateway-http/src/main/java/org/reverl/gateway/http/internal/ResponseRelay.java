@@ -95,6 +95,10 @@ final class ResponseRelay {
     /** A piece of the response from the backend connection. */
     void relay(Object msg) {
         ChannelHandlerContext ctx = conn.ctx();
+        if (msg instanceof SplicedResponse) {
+            relaySpliced(ctx, (SplicedResponse) msg);
+            return;
+        }
         if (discarding) {
             discard(msg);
             return;
@@ -195,6 +199,29 @@ final class ResponseRelay {
                 pendingFlush = true;
             }
         }
+    }
+
+    /**
+     * A whole final response already in the client's bytes ({@link ResponseSplicer}): written and flushed as it is, or
+     * dropped for a retry by its status, with the same outcome for the exchange as a decoded one.
+     */
+    private void relaySpliced(ChannelHandlerContext ctx, SplicedResponse res) {
+        status = res.status();
+        backendKeepAlive = res.backendKeepAlive();
+        if (exchange.failover().retriesResponse(status)) {
+            res.release();
+            exchange.failover().onResponseDiscarded(backendKeepAlive, status);
+            return;
+        }
+        exchange.upgradeDeclined();
+        if (!exchange.requestComplete()) {
+            exchange.closeAfterResponse(true);
+        }
+        started = true;
+        ctx.writeAndFlush(
+                exchange.closeAfterResponse() ? res.withConnectionClose(ctx.alloc()) : res, ctx.voidPromise());
+        pendingFlush = false;
+        exchange.onResponseComplete(backendKeepAlive, status);
     }
 
     /** Drops a piece of a response being discarded; at its end, the exchange retries the request. */

@@ -140,10 +140,20 @@ final class Upstream {
     void sendWhole(
             HttpRequest head, io.netty.buffer.ByteBuf content, io.netty.handler.codec.http.HttpHeaders trailers) {
         Channel ch = backend.channel();
-        ch.writeAndFlush(
-                new DefaultFullHttpRequest(
-                        head.protocolVersion(), head.method(), head.uri(), content, head.headers(), trailers),
-                ch.voidPromise());
+        backend.codec().spliceNextResponse(exchange.spliceable());
+        if (head instanceof SplicedRequest) {
+            // bodiless: the content is empty
+            content.release();
+            SplicedRequest spliced = (SplicedRequest) head;
+            ch.writeAndFlush(
+                    new SplicedRequest.Bytes(exchange.forwardedBytes(spliced, ch.alloc()), spliced.method()),
+                    ch.voidPromise());
+        } else {
+            ch.writeAndFlush(
+                    new DefaultFullHttpRequest(
+                            head.protocolVersion(), head.method(), head.uri(), content, head.headers(), trailers),
+                    ch.voidPromise());
+        }
         backend.awaitResponse();
     }
 

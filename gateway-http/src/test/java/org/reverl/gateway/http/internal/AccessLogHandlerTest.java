@@ -53,6 +53,24 @@ class AccessLogHandlerTest {
     }
 
     @Test
+    void splicedResponse_oneLine_withItsStatusAndBodyLength_bytesPassedOn() {
+        try {
+            request(HttpMethod.GET, "/s");
+            String bytes = "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nvia: 1.1 reverl\r\n\r\nnop";
+            ch.writeAndFlush(new SplicedResponse(
+                    Unpooled.copiedBuffer(bytes, StandardCharsets.US_ASCII), 404, true, bytes.length() - 5, 3));
+
+            assertThat(lines).hasSize(1);
+            assertThat(lines.get(0)).matches("- \"GET /s HTTP/1.1\" 404 3 [0-9]+\\.[0-9]{2}ms");
+            SplicedResponse out = ch.readOutbound();
+            assertThat(out.content().toString(StandardCharsets.US_ASCII)).isEqualTo(bytes);
+            out.release();
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
     void interimContinue_notLogged_finalResponseIs() {
         try {
             request(HttpMethod.PUT, "/upload");

@@ -126,8 +126,7 @@ final class DataPath implements AutoCloseable {
 
     /** Another client connection to the same proxy. */
     EmbeddedChannel newClient() {
-        FrontendCodec codec =
-                new FrontendCodec(config.maxInitialLineLength(), config.maxHeaderSize(), config.maxChunkSize());
+        FrontendCodec codec = new FrontendCodec(settings);
         EmbeddedChannel ch =
                 new EmbeddedChannel(codec.decoder(), codec.encoder(), new ClientConnection(settings, codec));
         ch.freezeTime();

@@ -39,6 +39,16 @@ class ExchangeTest {
     }
 
     @Test
+    void proxyFieldsOfEveryLength_neverForwarded() {
+        path = new DataPath(1);
+        path.clientSends("GET /a HTTP/1.1\r\nHost: x\r\nProxy-Foo: 1\r\nProxy-Authorization: 2\r\nProxy-Ab: 3\r\n"
+                + "Proxyish: 4\r\n\r\n");
+        assertThat(path.backendReceived(0)).isEqualTo(forwarded("GET /a HTTP/1.1", "x", "Proxyish: 4\r\n"));
+        path.backendSends(0, "HTTP/1.1 200 OK\r\nProxy-Bar: 1\r\nContent-Length: 2\r\n\r\nok");
+        assertThat(path.clientReceived()).doesNotContain("Proxy-Bar");
+    }
+
+    @Test
     void legacyWebSocketKeys_giveNoBody_theNextRequestIsSeparate() {
         path = new DataPath(1);
         path.clientSends("GET /first HTTP/1.1\r\nHost: a\r\nSec-WebSocket-Key1: 1\r\nSec-WebSocket-Key2: 2\r\n\r\n"

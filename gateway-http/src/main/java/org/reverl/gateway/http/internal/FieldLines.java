@@ -1,0 +1,174 @@
+package org.reverl.gateway.http.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.AsciiString;
+
+/**
+ * Reading field lines where they lie in a buffer, for the heads forwarded as bytes ({@link RequestSplicer}, {@link
+ * ResponseSplicer}): names compared without a copy, values' bytes and whitespace as RFC 9110 section 5.5 has them, and
+ * the tokens of {@code Connection}.
+ */
+final class FieldLines {
+
+    private static final AsciiString CLOSE = AsciiString.cached("close");
+    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
+
+    /** {@link #connectionTokens}: {@code close} is among them. */
+    static final int CLOSE_TOKEN = 1;
+    /** {@link #connectionTokens}: {@code keep-alive} is among them. */
+    static final int KEEP_ALIVE_TOKEN = 2;
+
+    private FieldLines() {}
+
+    /**
+     * One field line found where it lies: {@code name ":" OWS value OWS CRLF}, the name of token characters and the
+     * colon at once, the value of {@link #isValueByte} bytes. Reused line after line; one per reader.
+     */
+    static final class Line {
+        /** {@link #read}: a whole, well-formed line. */
+        static final int FOUND = 0;
+        /** {@link #read}: the line goes on past the end given; nothing is wrong so far. */
+        static final int INCOMPLETE = 1;
+        /** {@link #read}: not a well-formed field line (obsolete folding, a bare CR or LF, a control byte...). */
+        static final int INVALID = 2;
+
+        int nameStart;
+        int nameLength;
+        /** The value, without the whitespace around it. */
+        int valueStart;
+
+        int valueEnd;
+        /** Where the next line starts. */
+        int next;
+
+        /** Reads the line at {@code p}, looking no further than {@code end}. */
+        int read(ByteBuf in, int p, int end) {
+            nameStart = p;
+            while (p < end && in.getByte(p) != ':') {
+                if (!HeadScanner.isTokenChar(in.getByte(p))) {
+                    return INVALID; // whitespace first is obsolete folding
+                }
+                p++;
+            }
+            if (p >= end) {
+                return INCOMPLETE;
+            }
+            nameLength = p - nameStart;
+            if (nameLength == 0) {
+                return INVALID;
+            }
+            p++;
+            while (p < end && isOws(in.getByte(p))) {
+                p++;
+            }
+            valueStart = p;
+            valueEnd = p;
+            while (p < end) {
+                byte b = in.getByte(p);
+                if (b == '\r') {
+                    break;
+                }
+                if (!isValueByte(b)) {
+                    return INVALID;
+                }
+                p++;
+                if (!isOws(b)) {
+                    valueEnd = p;
+                }
+            }
+            if (p + 1 >= end) {
+                return INCOMPLETE;
+            }
+            if (in.getByte(p + 1) != '\n') {
+                return INVALID;
+            }
+            next = p + 2;
+            return FOUND;
+        }
+    }
+
+    /** Whether the bytes at {@code start} are {@code lower} ignoring ASCII case ({@code lower} is lower case). */
+    static boolean regionIs(ByteBuf in, int start, CharSequence lower) {
+        for (int i = 0, n = lower.length(); i < n; i++) {
+            byte b = in.getByte(start + i);
+            if (b >= 'A' && b <= 'Z') {
+                b += 'a' - 'A';
+            }
+            if (b != lower.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code name} (at {@code start}, {@code length} bytes) is {@code close}. */
+    static boolean isClose(ByteBuf in, int start, int length) {
+        return length == 5 && regionIs(in, start, CLOSE);
+    }
+
+    /** Whether {@code name} (at {@code start}, {@code length} bytes) is {@code keep-alive}. */
+    static boolean isKeepAlive(ByteBuf in, int start, int length) {
+        return length == 10 && regionIs(in, start, KEEP_ALIVE);
+    }
+
+    /** Optional whitespace: SP or HTAB. */
+    static boolean isOws(byte b) {
+        return b == ' ' || b == '\t';
+    }
+
+    /** HTAB, SP, visible ASCII and obs-text (RFC 9110 section 5.5); no other control byte, no DEL. */
+    static boolean isValueByte(byte b) {
+        return b == '\t' || b >= 0x20 && b != 0x7f || b < 0;
+    }
+
+    /**
+     * The tokens of a {@code Connection} value between {@code start} and {@code end}: {@link #CLOSE_TOKEN} and {@link
+     * #KEEP_ALIVE_TOKEN} combined; -1 if it names anything else (a field the decoded path would have to remove).
+     */
+    static int connectionTokens(ByteBuf in, int start, int end) {
+        int found = 0;
+        int p = start;
+        while (p < end) {
+            while (p < end && (isOws(in.getByte(p)) || in.getByte(p) == ',')) {
+                p++;
+            }
+            int s = p;
+            while (p < end && in.getByte(p) != ',') {
+                p++;
+            }
+            int e = p;
+            while (e > s && isOws(in.getByte(e - 1))) {
+                e--;
+            }
+            if (e == s) {
+                continue;
+            }
+            if (isClose(in, s, e - s)) {
+                found |= CLOSE_TOKEN;
+            } else if (isKeepAlive(in, s, e - s)) {
+                found |= KEEP_ALIVE_TOKEN;
+            } else {
+                return -1;
+            }
+        }
+        return found;
+    }
+
+    /** Where the value of the field line whose colon is at {@code colon} starts, past the whitespace. */
+    static int valueStart(ByteBuf in, int colon, int eol) {
+        int vs = colon + 1;
+        while (vs < eol && isOws(in.getByte(vs))) {
+            vs++;
+        }
+        return vs;
+    }
+
+    /** Where the value ending the line at {@code eol} (its CR) ends, before the whitespace. */
+    static int valueEnd(ByteBuf in, int valueStart, int eol) {
+        int ve = eol;
+        while (ve > valueStart && isOws(in.getByte(ve - 1))) {
+            ve--;
+        }
+        return ve;
+    }
+}

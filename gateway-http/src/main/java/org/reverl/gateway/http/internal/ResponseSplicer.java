@@ -1,0 +1,324 @@
+package org.reverl.gateway.http.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.AsciiString;
+
+/**
+ * Forwards a backend's response as bytes when it can be framed by its {@code Content-Length} alone: the head is
+ * checked byte by byte and copied to the client with the hop-by-hop fields left out and {@code Via} added, in the
+ * same bytes the decoded path writes (a field's value without the whitespace around it, {@code Via} last), and no
+ * header object is made. The common answer of a web server (a status, a handful of fields, a small body, all in one
+ * read) then costs one pass over its head and one copy.
+ *
+ * <p>Anything else goes to Netty's decoder, which frames it as before: a head or body not all received yet, a body
+ * over {@link #MAX_BODY} bytes, no {@code Content-Length} or more than one, {@code Transfer-Encoding}, an interim
+ * status, 204, 205 or 304, a version other than {@code HTTP/1.0} or {@code 1.1}, a missing reason phrase, a byte not
+ * allowed where it is, whitespace the decoder would trim from the reason phrase, a line not ended by CRLF, obsolete line folding, a {@code Connection} field naming anything but
+ * {@code close} and {@code keep-alive}, and a {@code Via} already present. The splicer decides that before it takes
+ * any byte, so the decoder always starts at the start of a response. Whether a request's response may be spliced at
+ * all is the exchange's decision ({@link BackendCodec#spliceNextResponse}).
+ *
+ * <p>Two passes over the head: {@link #scan} checks it and measures what is written, {@link #splice} writes it. One per
+ * backend connection; confined to its event loop.
+ */
+final class ResponseSplicer {
+
+    /** {@link #scan}: the response may be spliced, and all of it is in the buffer. */
+    static final int SPLICE = 0;
+    /** {@link #scan}: not all of the head is in the buffer yet; nothing is known against splicing it. */
+    static final int NEED_MORE = 1;
+    /** {@link #scan}: the decoder frames this response. */
+    static final int DECODE = 2;
+
+    /** Heads longer than this go to the decoder (whose own limit is larger). */
+    static final int MAX_HEAD = 8192;
+    /** Bodies longer than this go to the decoder, which streams them instead of copying them. */
+    static final int MAX_BODY = 8192;
+
+    private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
+    private static final AsciiString TRANSFER_ENCODING = AsciiString.cached("transfer-encoding");
+    private static final AsciiString CONNECTION = AsciiString.cached("connection");
+    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
+    private static final AsciiString TE = AsciiString.cached("te");
+    private static final AsciiString TRAILER = AsciiString.cached("trailer");
+    private static final AsciiString UPGRADE = AsciiString.cached("upgrade");
+    private static final AsciiString VIA = AsciiString.cached("via");
+    private static final AsciiString PROXY_PREFIX = AsciiString.cached("proxy-");
+
+    /** What a field line is to the splicer. */
+    private static final int KEEP = 0;
+
+    private static final int DROP = 1;
+    private static final int FIELD_CONTENT_LENGTH = 2;
+    private static final int FIELD_CONNECTION = 3;
+    private static final int REFUSE = 4;
+
+    private final FieldLines.Line line = new FieldLines.Line();
+    /** {@code via: 1.1 <name>\r\n}, the field added. */
+    private final byte[] viaLine;
+
+    // the result of the last scan that returned SPLICE
+    private int status;
+    private boolean keepAlive;
+    private boolean connectionClose;
+    private int contentLength;
+    /** Bytes of the spliced head, without the empty line. */
+    private int headLength;
+    /** Offset from the reader index of the first byte after the head's empty line. */
+    private int bodyStart;
+
+    /** @param via11 the {@code Via} value of this proxy, e.g. {@code 1.1 reverl} */
+    ResponseSplicer(AsciiString via11) {
+        byte[] v = via11.toByteArray();
+        viaLine = new byte[5 + v.length + 2];
+        viaLine[0] = 'v';
+        viaLine[1] = 'i';
+        viaLine[2] = 'a';
+        viaLine[3] = ':';
+        viaLine[4] = ' ';
+        System.arraycopy(v, 0, viaLine, 5, v.length);
+        viaLine[viaLine.length - 2] = '\r';
+        viaLine[viaLine.length - 1] = '\n';
+    }
+
+    /**
+     * Checks the response that starts at {@code in}'s reader index; reads nothing.
+     *
+     * @return {@link #SPLICE}, {@link #NEED_MORE} or {@link #DECODE}
+     */
+    int scan(ByteBuf in) {
+        int r = in.readerIndex();
+        int end = Math.min(in.writerIndex(), r + MAX_HEAD);
+        // the status line: HTTP/1.x SP 3DIGIT SP reason CRLF
+        if (end - r < 13) {
+            return in.writerIndex() - r >= MAX_HEAD ? DECODE : NEED_MORE;
+        }
+        if (in.getByte(r) != 'H'
+                || in.getByte(r + 1) != 'T'
+                || in.getByte(r + 2) != 'T'
+                || in.getByte(r + 3) != 'P'
+                || in.getByte(r + 4) != '/'
+                || in.getByte(r + 5) != '1'
+                || in.getByte(r + 6) != '.') {
+            return DECODE;
+        }
+        byte minor = in.getByte(r + 7);
+        if ((minor != '0' && minor != '1') || in.getByte(r + 8) != ' ' || in.getByte(r + 12) != ' ') {
+            return DECODE;
+        }
+        int code = 0;
+        for (int i = r + 9; i < r + 12; i++) {
+            byte d = in.getByte(i);
+            if (d < '0' || d > '9') {
+                return DECODE;
+            }
+            code = code * 10 + (d - '0');
+        }
+        if (code < 200 || code > 599 || code == 204 || code == 205 || code == 304) {
+            return DECODE; // no body by its status (205: the encoder writes a length of 0)
+        }
+        int p = r + 13;
+        if (p >= end) {
+            return incomplete(in);
+        }
+        byte reasonStart = in.getByte(p);
+        if (reasonStart == '\r' || FieldLines.isOws(reasonStart)) {
+            return DECODE; // an empty reason phrase, or one the decoder trims
+        }
+        for (; p < end; p++) {
+            byte b = in.getByte(p);
+            if (b == '\r') {
+                break;
+            }
+            if (!FieldLines.isValueByte(b) || b < 0) {
+                return DECODE; // the encoder writes a reason phrase as US-ASCII: obs-text would not survive it
+            }
+        }
+        if (p + 1 >= end) {
+            return incomplete(in);
+        }
+        if (in.getByte(p + 1) != '\n' || FieldLines.isOws(in.getByte(p - 1))) {
+            return DECODE;
+        }
+        // "HTTP/1.1" + from the space before the code to the end of the line
+        int head = 8 + (p + 2 - (r + 8));
+        p += 2;
+
+        int lengths = 0;
+        long length = -1;
+        boolean close = false;
+        boolean keepAliveAsked = false;
+        boolean closeField = false;
+        while (true) {
+            if (p >= end) {
+                return incomplete(in);
+            }
+            byte first = in.getByte(p);
+            if (first == '\r') {
+                if (p + 1 >= end) {
+                    return incomplete(in);
+                }
+                if (in.getByte(p + 1) != '\n') {
+                    return DECODE;
+                }
+                p += 2;
+                break;
+            }
+            int found = line.read(in, p, end);
+            if (found != FieldLines.Line.FOUND) {
+                return found == FieldLines.Line.INCOMPLETE ? incomplete(in) : DECODE;
+            }
+            int nameStart = line.nameStart;
+            int nameLength = line.nameLength;
+            int valueStart = line.valueStart;
+            int valueEnd = line.valueEnd;
+            p = line.next;
+            switch (kind(in, nameStart, nameLength)) {
+                case KEEP:
+                    if (FieldLines.isClose(in, nameStart, nameLength)) {
+                        closeField = true; // dropped if Connection names it; counted as kept until then
+                    }
+                    head += nameLength + 2 + (valueEnd - valueStart) + 2;
+                    break;
+                case FIELD_CONTENT_LENGTH:
+                    if (++lengths > 1) {
+                        return DECODE;
+                    }
+                    length = digits(in, valueStart, valueEnd);
+                    if (length < 0) {
+                        return DECODE;
+                    }
+                    head += nameLength + 2 + (valueEnd - valueStart) + 2;
+                    break;
+                case FIELD_CONNECTION:
+                    int tokens = FieldLines.connectionTokens(in, valueStart, valueEnd);
+                    if (tokens < 0) {
+                        return DECODE;
+                    }
+                    close |= (tokens & FieldLines.CLOSE_TOKEN) != 0;
+                    keepAliveAsked |= (tokens & FieldLines.KEEP_ALIVE_TOKEN) != 0;
+                    break;
+                case DROP:
+                    break;
+                default:
+                    return DECODE;
+            }
+        }
+        if (length < 0 || length > MAX_BODY) {
+            return DECODE;
+        }
+        if (closeField && close) {
+            return DECODE; // Connection names a field called close: the decoder removes it, as it should
+        }
+        int bodyAt = p - r;
+        if (in.writerIndex() - p < length) {
+            return DECODE; // the rest of the body is not here: the decoder streams it from the head on
+        }
+        status = code;
+        keepAlive = minor == '1' ? !close : keepAliveAsked && !close;
+        connectionClose = close;
+        contentLength = (int) length;
+        headLength = head + viaLine.length;
+        bodyStart = bodyAt;
+        return SPLICE;
+    }
+
+    /**
+     * Takes the response the last {@link #scan} found spliceable from {@code in} and writes it for the client.
+     */
+    SplicedResponse splice(ByteBuf in, ByteBufAllocator alloc) {
+        int r = in.readerIndex();
+        ByteBuf out = alloc.buffer(headLength + 2 + contentLength);
+        // the status line, as HTTP/1.1
+        out.writeBytes(HTTP_1_1);
+        int p = r + 8;
+        int lineEnd = in.indexOf(p, r + bodyStart, (byte) '\n') + 1;
+        out.writeBytes(in, p, lineEnd - p);
+        p = lineEnd;
+        int headEnd = r + bodyStart - 2;
+        while (p < headEnd) {
+            int colon = in.indexOf(p, headEnd, (byte) ':');
+            int eol = in.indexOf(colon, headEnd, (byte) '\r');
+            int nameLength = colon - p;
+            int k = kind(in, p, nameLength);
+            boolean keep = k == KEEP || k == FIELD_CONTENT_LENGTH;
+            if (keep && connectionClose && FieldLines.isClose(in, p, nameLength)) {
+                keep = false;
+            }
+            if (keep) {
+                int vs = FieldLines.valueStart(in, colon, eol);
+                int ve = FieldLines.valueEnd(in, vs, eol);
+                if (vs == colon + 2 && in.getByte(colon + 1) == ' ' && ve == eol) {
+                    out.writeBytes(in, p, eol + 2 - p); // already as the encoder writes it: one copy
+                } else {
+                    out.writeBytes(in, p, nameLength).writeShort(COLON_SPACE);
+                    out.writeBytes(in, vs, ve - vs).writeShort(CRLF);
+                }
+            }
+            p = eol + 2;
+        }
+        out.writeBytes(viaLine);
+        int spliced = out.writerIndex() - out.readerIndex();
+        out.writeShort(CRLF);
+        out.writeBytes(in, r + bodyStart, contentLength);
+        in.readerIndex(r + bodyStart + contentLength);
+        return new SplicedResponse(out, status, keepAlive, spliced, contentLength);
+    }
+
+    private static final byte[] HTTP_1_1 = {'H', 'T', 'T', 'P', '/', '1', '.', '1'};
+    private static final int COLON_SPACE = (':' << 8) | ' ';
+    private static final int CRLF = ('\r' << 8) | '\n';
+
+    /** No verdict until more of the head arrives, unless the head is already too long to splice. */
+    private static int incomplete(ByteBuf in) {
+        return in.readableBytes() >= MAX_HEAD ? DECODE : NEED_MORE;
+    }
+
+    private static int kind(ByteBuf in, int start, int length) {
+        switch (length) {
+            case 2:
+                return FieldLines.regionIs(in, start, TE) ? DROP : KEEP;
+            case 3:
+                return FieldLines.regionIs(in, start, VIA) ? REFUSE : KEEP;
+            case 7:
+                return FieldLines.regionIs(in, start, TRAILER) || FieldLines.regionIs(in, start, UPGRADE)
+                        ? DROP
+                        : proxyField(in, start, 7);
+            case 10:
+                if (FieldLines.regionIs(in, start, CONNECTION)) {
+                    return FIELD_CONNECTION;
+                }
+                return FieldLines.regionIs(in, start, KEEP_ALIVE) ? DROP : proxyField(in, start, 10);
+            case 14:
+                return FieldLines.regionIs(in, start, CONTENT_LENGTH)
+                        ? FIELD_CONTENT_LENGTH
+                        : proxyField(in, start, 14);
+            case 17:
+                return FieldLines.regionIs(in, start, TRANSFER_ENCODING) ? REFUSE : proxyField(in, start, 17);
+            default:
+                return proxyField(in, start, length);
+        }
+    }
+
+    /** {@code Proxy-*} fields are hop-by-hop. */
+    private static int proxyField(ByteBuf in, int start, int length) {
+        return length > PROXY_PREFIX.length() && FieldLines.regionIs(in, start, PROXY_PREFIX) ? DROP : KEEP;
+    }
+
+    /** The value as a non-negative decimal of at most 18 digits, or -1. */
+    private static long digits(ByteBuf in, int start, int end) {
+        if (start == end || end - start > 18) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = start; i < end; i++) {
+            byte d = in.getByte(i);
+            if (d < '0' || d > '9') {
+                return -1;
+            }
+            v = v * 10 + (d - '0');
+        }
+        return v;
+    }
+}
