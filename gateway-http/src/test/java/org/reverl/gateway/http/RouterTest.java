@@ -152,6 +152,28 @@ class RouterTest {
         }
     }
 
+    @Test
+    void matchesFields_onlyWhenARouteMatchesOnAField() {
+        LoadBalancer lb = LoadBalancers.builder().build();
+        try {
+            ProxyPool web = ProxyPool.of("web", lb, HttpProxyConfig.builder().build());
+            Router byHost = Router.builder()
+                    .pool(web)
+                    .route(Route.builder().host("a.test").pool("web").build())
+                    .build();
+            assertThat(byHost.matchesFields()).isFalse();
+            assertThat(Router.single(web).matchesFields()).isFalse();
+            Router byField = Router.builder()
+                    .pool(web)
+                    .route(Route.builder().host("a.test").pool("web").build())
+                    .route(Route.builder().header("x-canary", "on").pool("web").build())
+                    .build();
+            assertThat(byField.matchesFields()).isTrue();
+        } finally {
+            lb.close();
+        }
+    }
+
     /** The data path routes every request: matching must not allocate, measured on this thread. */
     @Test
     void route_allocatesNothing() {

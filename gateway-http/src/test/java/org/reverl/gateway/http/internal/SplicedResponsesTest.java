@@ -81,6 +81,28 @@ class SplicedResponsesTest {
     }
 
     @Test
+    void aBackendClosingInTheMiddleOfAHead_theDecodersVerdict_eitherWay() {
+        for (String cut :
+                new String[] {"HTTP/1.1 200 OK\r\nContent-", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel"}) {
+            List<String> seen = new ArrayList<>();
+            for (boolean splice : new boolean[] {true, false}) {
+                try (DataPath path = new DataPath(1)) {
+                    path.settings.spliceResponses = splice;
+                    path.clientSends(GET);
+                    path.backendSends(0, cut);
+                    path.backendCloses(0);
+                    seen.add(path.clientReceived() + " | client open: " + path.client.isActive() + " | "
+                            + path.backendFailures);
+                }
+            }
+            assertThat(seen.get(0)).isEqualTo(seen.get(1));
+            if (cut.endsWith("Content-")) {
+                assertThat(seen.get(0)).startsWith("HTTP/1.1 502 "); // nothing of it reached the client
+            }
+        }
+    }
+
+    @Test
     void clientsThatEndTheirConnection_getConnectionClose_eitherWay() {
         String close = "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
         String ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
