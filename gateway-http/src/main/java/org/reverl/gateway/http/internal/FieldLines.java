@@ -1,7 +1,7 @@
 package org.reverl.gateway.http.internal;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.util.AsciiString;
+import io.netty.handler.codec.http.HttpHeaderValues;
 
 /**
  * Reading field lines where they lie in a buffer, for the heads forwarded as bytes ({@link RequestSplicer}, {@link
@@ -9,9 +9,6 @@ import io.netty.util.AsciiString;
  * the tokens of {@code Connection}.
  */
 final class FieldLines {
-
-    private static final AsciiString CLOSE = AsciiString.cached("close");
-    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
 
     /** {@link #connectionTokens}: {@code close} is among them. */
     static final int CLOSE_TOKEN = 1;
@@ -103,12 +100,17 @@ final class FieldLines {
 
     /** Whether {@code name} (at {@code start}, {@code length} bytes) is {@code close}. */
     static boolean isClose(ByteBuf in, int start, int length) {
-        return length == 5 && regionIs(in, start, CLOSE);
+        return length == 5 && regionIs(in, start, HttpHeaderValues.CLOSE);
     }
 
     /** Whether {@code name} (at {@code start}, {@code length} bytes) is {@code keep-alive}. */
     static boolean isKeepAlive(ByteBuf in, int start, int length) {
-        return length == 10 && regionIs(in, start, KEEP_ALIVE);
+        return length == 10 && regionIs(in, start, HttpHeaderValues.KEEP_ALIVE);
+    }
+
+    /** Whether the name at {@code start}, {@code length} bytes, is a hop-by-hop {@code Proxy-*} field. */
+    static boolean isProxyField(ByteBuf in, int start, int length) {
+        return length > HeaderRules.PROXY_PREFIX.length() && regionIs(in, start, HeaderRules.PROXY_PREFIX);
     }
 
     /** Optional whitespace: SP or HTAB. */

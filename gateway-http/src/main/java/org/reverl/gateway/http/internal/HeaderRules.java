@@ -23,7 +23,9 @@ final class HeaderRules {
     static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
-    private static final AsciiString PROXY_PREFIX = AsciiString.cached("proxy-");
+    /** The prefix of the hop-by-hop {@code Proxy-*} fields. */
+    static final AsciiString PROXY_PREFIX = AsciiString.cached("proxy-");
+
     static final AsciiString HTTP = AsciiString.cached("http");
     static final AsciiString HTTPS = AsciiString.cached("https");
 

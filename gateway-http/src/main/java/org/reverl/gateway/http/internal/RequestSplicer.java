@@ -1,6 +1,7 @@
 package org.reverl.gateway.http.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
@@ -23,9 +24,6 @@ import java.nio.charset.StandardCharsets;
  */
 final class RequestSplicer {
 
-    private static final AsciiString HOST = AsciiString.cached("host");
-    private static final AsciiString CONNECTION = AsciiString.cached("connection");
-    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
     private static final AsciiString X_FORWARDED = AsciiString.cached("x-forwarded-");
 
     private static final int KEEP = 0;
@@ -164,30 +162,36 @@ final class RequestSplicer {
     private static int kind(ByteBuf in, int start, int length) {
         switch (length) {
             case 2: // TE
-                return FieldLines.regionIs(in, start, "te") ? REFUSE : KEEP;
+                return FieldLines.regionIs(in, start, HttpHeaderNames.TE) ? REFUSE : KEEP;
             case 3: // Via
-                return FieldLines.regionIs(in, start, "via") ? REFUSE : KEEP;
+                return FieldLines.regionIs(in, start, HttpHeaderNames.VIA) ? REFUSE : KEEP;
             case 4:
-                return FieldLines.regionIs(in, start, HOST) ? FIELD_HOST : KEEP;
+                return FieldLines.regionIs(in, start, HttpHeaderNames.HOST) ? FIELD_HOST : KEEP;
             case 6: // Expect
-                return FieldLines.regionIs(in, start, "expect") ? REFUSE : KEEP;
+                return FieldLines.regionIs(in, start, HttpHeaderNames.EXPECT) ? REFUSE : KEEP;
             case 7: // Upgrade, Trailer
-                return FieldLines.regionIs(in, start, "upgrade") || FieldLines.regionIs(in, start, "trailer")
+                return FieldLines.regionIs(in, start, HttpHeaderNames.UPGRADE)
+                                || FieldLines.regionIs(in, start, HttpHeaderNames.TRAILER)
                         ? REFUSE
                         : proxyField(in, start, 7);
             case 9: // Forwarded, X-Real-IP
-                return FieldLines.regionIs(in, start, "forwarded") || FieldLines.regionIs(in, start, "x-real-ip")
+                return FieldLines.regionIs(in, start, HeaderRules.FORWARDED)
+                                || FieldLines.regionIs(in, start, HeaderRules.X_REAL_IP)
                         ? REFUSE
                         : proxyField(in, start, 9);
             case 10:
-                if (FieldLines.regionIs(in, start, CONNECTION)) {
+                if (FieldLines.regionIs(in, start, HttpHeaderNames.CONNECTION)) {
                     return FIELD_CONNECTION;
                 }
-                return FieldLines.regionIs(in, start, KEEP_ALIVE) ? REFUSE : proxyField(in, start, 10);
+                return FieldLines.regionIs(in, start, HttpHeaderNames.KEEP_ALIVE) ? REFUSE : proxyField(in, start, 10);
             case 14: // Content-Length
-                return FieldLines.regionIs(in, start, "content-length") ? REFUSE : proxyField(in, start, 14);
+                return FieldLines.regionIs(in, start, HttpHeaderNames.CONTENT_LENGTH)
+                        ? REFUSE
+                        : proxyField(in, start, 14);
             case 17: // Transfer-Encoding
-                return FieldLines.regionIs(in, start, "transfer-encoding") ? REFUSE : proxyField(in, start, 17);
+                return FieldLines.regionIs(in, start, HttpHeaderNames.TRANSFER_ENCODING)
+                        ? REFUSE
+                        : proxyField(in, start, 17);
             default:
                 return proxyField(in, start, length);
         }
@@ -195,7 +199,7 @@ final class RequestSplicer {
 
     /** {@code Proxy-*} fields are hop-by-hop, and {@code X-Forwarded-*} the proxy's own: the decoded path's. */
     private static int proxyField(ByteBuf in, int start, int length) {
-        if (length > 6 && FieldLines.regionIs(in, start, "proxy-")) {
+        if (FieldLines.isProxyField(in, start, length)) {
             return REFUSE;
         }
         return length > X_FORWARDED.length() && FieldLines.regionIs(in, start, X_FORWARDED) ? REFUSE : KEEP;

@@ -2,6 +2,7 @@ package org.reverl.gateway.http.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.util.AsciiString;
 
 /**
@@ -36,16 +37,6 @@ final class ResponseSplicer {
     /** Bodies longer than this go to the decoder, which streams them instead of copying them. */
     static final int MAX_BODY = 8192;
 
-    private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
-    private static final AsciiString TRANSFER_ENCODING = AsciiString.cached("transfer-encoding");
-    private static final AsciiString CONNECTION = AsciiString.cached("connection");
-    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
-    private static final AsciiString TE = AsciiString.cached("te");
-    private static final AsciiString TRAILER = AsciiString.cached("trailer");
-    private static final AsciiString UPGRADE = AsciiString.cached("upgrade");
-    private static final AsciiString VIA = AsciiString.cached("via");
-    private static final AsciiString PROXY_PREFIX = AsciiString.cached("proxy-");
-
     /** What a field line is to the splicer. */
     private static final int KEEP = 0;
 
@@ -61,7 +52,9 @@ final class ResponseSplicer {
     // the result of the last scan that returned SPLICE
     private int status;
     private boolean keepAlive;
-    private boolean connectionClose;
+    /** Whether a field line is left out: if not, the second pass copies every line without looking at its name. */
+    private boolean drops;
+
     private int contentLength;
     /** Bytes of the spliced head, without the empty line. */
     private int headLength;
@@ -149,6 +142,7 @@ final class ResponseSplicer {
         long length = -1;
         boolean close = false;
         boolean keepAliveAsked = false;
+        boolean dropped = false;
         boolean closeField = false;
         while (true) {
             if (p >= end) {
@@ -198,8 +192,10 @@ final class ResponseSplicer {
                     }
                     close |= (tokens & FieldLines.CLOSE_TOKEN) != 0;
                     keepAliveAsked |= (tokens & FieldLines.KEEP_ALIVE_TOKEN) != 0;
+                    dropped = true;
                     break;
                 case DROP:
+                    dropped = true;
                     break;
                 default:
                     return DECODE;
@@ -217,7 +213,7 @@ final class ResponseSplicer {
         }
         status = code;
         keepAlive = minor == '1' ? !close : keepAliveAsked && !close;
-        connectionClose = close;
+        drops = dropped;
         contentLength = (int) length;
         headLength = head + viaLine.length;
         bodyStart = bodyAt;
@@ -241,12 +237,8 @@ final class ResponseSplicer {
             int colon = in.indexOf(p, headEnd, (byte) ':');
             int eol = in.indexOf(colon, headEnd, (byte) '\r');
             int nameLength = colon - p;
-            int k = kind(in, p, nameLength);
-            boolean keep = k == KEEP || k == FIELD_CONTENT_LENGTH;
-            if (keep && connectionClose && FieldLines.isClose(in, p, nameLength)) {
-                keep = false;
-            }
-            if (keep) {
+            int k = drops ? kind(in, p, nameLength) : KEEP;
+            if (k == KEEP || k == FIELD_CONTENT_LENGTH) {
                 int vs = FieldLines.valueStart(in, colon, eol);
                 int ve = FieldLines.valueEnd(in, vs, eol);
                 if (vs == colon + 2 && in.getByte(colon + 1) == ' ' && ve == eol) {
@@ -278,24 +270,27 @@ final class ResponseSplicer {
     private static int kind(ByteBuf in, int start, int length) {
         switch (length) {
             case 2:
-                return FieldLines.regionIs(in, start, TE) ? DROP : KEEP;
+                return FieldLines.regionIs(in, start, HttpHeaderNames.TE) ? DROP : KEEP;
             case 3:
-                return FieldLines.regionIs(in, start, VIA) ? REFUSE : KEEP;
+                return FieldLines.regionIs(in, start, HttpHeaderNames.VIA) ? REFUSE : KEEP;
             case 7:
-                return FieldLines.regionIs(in, start, TRAILER) || FieldLines.regionIs(in, start, UPGRADE)
+                return FieldLines.regionIs(in, start, HttpHeaderNames.TRAILER)
+                                || FieldLines.regionIs(in, start, HttpHeaderNames.UPGRADE)
                         ? DROP
                         : proxyField(in, start, 7);
             case 10:
-                if (FieldLines.regionIs(in, start, CONNECTION)) {
+                if (FieldLines.regionIs(in, start, HttpHeaderNames.CONNECTION)) {
                     return FIELD_CONNECTION;
                 }
-                return FieldLines.regionIs(in, start, KEEP_ALIVE) ? DROP : proxyField(in, start, 10);
+                return FieldLines.regionIs(in, start, HttpHeaderNames.KEEP_ALIVE) ? DROP : proxyField(in, start, 10);
             case 14:
-                return FieldLines.regionIs(in, start, CONTENT_LENGTH)
+                return FieldLines.regionIs(in, start, HttpHeaderNames.CONTENT_LENGTH)
                         ? FIELD_CONTENT_LENGTH
                         : proxyField(in, start, 14);
             case 17:
-                return FieldLines.regionIs(in, start, TRANSFER_ENCODING) ? REFUSE : proxyField(in, start, 17);
+                return FieldLines.regionIs(in, start, HttpHeaderNames.TRANSFER_ENCODING)
+                        ? REFUSE
+                        : proxyField(in, start, 17);
             default:
                 return proxyField(in, start, length);
         }
@@ -303,7 +298,7 @@ final class ResponseSplicer {
 
     /** {@code Proxy-*} fields are hop-by-hop. */
     private static int proxyField(ByteBuf in, int start, int length) {
-        return length > PROXY_PREFIX.length() && FieldLines.regionIs(in, start, PROXY_PREFIX) ? DROP : KEEP;
+        return FieldLines.isProxyField(in, start, length) ? DROP : KEEP;
     }
 
     /** The value as a non-negative decimal of at most 18 digits, or -1. */
