@@ -35,6 +35,8 @@ final class RequestSplicer {
     private final int maxHeaderSize;
     private final int maxHeaderCount;
     private final FieldLines.Line line = new FieldLines.Line();
+    private final RecentString target = new RecentString();
+    private final RecentString host = new RecentString();
 
     RequestSplicer(int maxInitialLineLength, int maxHeaderSize, int maxHeaderCount) {
         this.maxInitialLineLength = maxInitialLineLength;
@@ -154,9 +156,9 @@ final class RequestSplicer {
         HttpMethod method = methodLength == 3 && head[0] == 'G' && head[1] == 'E' && head[2] == 'T'
                 ? HttpMethod.GET
                 : HttpMethod.valueOf(new String(head, 0, methodLength, StandardCharsets.ISO_8859_1));
-        String uri = new String(head, methodLength + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
-        String host = new String(head, hostAt, hostEnd - hostStart, StandardCharsets.ISO_8859_1);
-        return new SplicedRequest(method, uri, head, fieldsStart - r, host, close);
+        String uri = target.of(head, methodLength + 1, sp2 - r);
+        return new SplicedRequest(
+                method, uri, head, fieldsStart - r, host.of(head, hostAt, hostAt + hostEnd - hostStart), close);
     }
 
     private static int kind(ByteBuf in, int start, int length) {

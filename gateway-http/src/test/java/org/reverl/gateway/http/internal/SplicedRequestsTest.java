@@ -131,6 +131,10 @@ class SplicedRequestsTest {
     void pipelinedHeads_sameEitherWay() {
         sameEitherWay("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "POST /3 HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nzGET /4 HTTP/1.1\r\nHost: x\r\n\r\n");
+        // the same target and Host again, then longer, shorter and other ones: each request keeps its own
+        sameEitherWay("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /12 HTTP/1.1\r\nHost: xy\r\n\r\nGET /1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /2 HTTP/1.1\r\nHost: y\r\n\r\n");
         // a spliced head after a refused one: nothing after the refusal is read, either way
         sameEitherWay("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
     }
