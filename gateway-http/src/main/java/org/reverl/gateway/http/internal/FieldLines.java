@@ -1,12 +1,12 @@
 package org.reverl.gateway.http.internal;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderValues;
 
 /**
- * Reading field lines where they lie in a buffer, for the heads forwarded as bytes ({@link RequestSplicer}, {@link
- * ResponseSplicer}): names compared without a copy, values' bytes and whitespace as RFC 9110 section 5.5 has them, and
- * the tokens of {@code Connection}.
+ * Reading field lines where they lie in a head's bytes, for the heads forwarded as bytes ({@link RequestSplicer},
+ * {@link ResponseSplicer}): names compared in place, values' bytes and whitespace as RFC 9110 section 5.5 has them, and
+ * the tokens of {@code Connection}. The splicers copy a head out of its buffer once and read it here as an array: a
+ * byte costs an array load, where a {@code ByteBuf}'s {@code getByte} checks the index and the reference count.
  */
 final class FieldLines {
 
@@ -37,12 +37,19 @@ final class FieldLines {
         int valueEnd;
         /** Where the next line starts. */
         int next;
+        /** Whether the line is {@code name: value} already: one SP after the colon, nothing after the value. */
+        boolean asWritten;
+
+        /** The length of the line as the proxy writes it: {@code name: value} and CRLF. */
+        int writtenLength() {
+            return nameLength + 2 + (valueEnd - valueStart) + 2;
+        }
 
         /** Reads the line at {@code p}, looking no further than {@code end}. */
-        int read(ByteBuf in, int p, int end) {
+        int read(byte[] a, int p, int end) {
             nameStart = p;
-            while (p < end && in.getByte(p) != ':') {
-                if (!HeadScanner.isTokenChar(in.getByte(p))) {
+            while (p < end && a[p] != ':') {
+                if (!HeadScanner.isTokenChar(a[p])) {
                     return INVALID; // whitespace first is obsolete folding
                 }
                 p++;
@@ -55,13 +62,13 @@ final class FieldLines {
                 return INVALID;
             }
             p++;
-            while (p < end && isOws(in.getByte(p))) {
+            while (p < end && isOws(a[p])) {
                 p++;
             }
             valueStart = p;
             valueEnd = p;
             while (p < end) {
-                byte b = in.getByte(p);
+                byte b = a[p];
                 if (b == '\r') {
                     break;
                 }
@@ -76,18 +83,20 @@ final class FieldLines {
             if (p + 1 >= end) {
                 return INCOMPLETE;
             }
-            if (in.getByte(p + 1) != '\n') {
+            if (a[p + 1] != '\n') {
                 return INVALID;
             }
             next = p + 2;
+            int colon = nameStart + nameLength;
+            asWritten = valueStart == colon + 2 && a[colon + 1] == ' ' && valueEnd == p;
             return FOUND;
         }
     }
 
     /** Whether the bytes at {@code start} are {@code lower} ignoring ASCII case ({@code lower} is lower case). */
-    static boolean regionIs(ByteBuf in, int start, CharSequence lower) {
+    static boolean regionIs(byte[] a, int start, CharSequence lower) {
         for (int i = 0, n = lower.length(); i < n; i++) {
-            byte b = in.getByte(start + i);
+            byte b = a[start + i];
             if (b >= 'A' && b <= 'Z') {
                 b += 'a' - 'A';
             }
@@ -99,18 +108,18 @@ final class FieldLines {
     }
 
     /** Whether {@code name} (at {@code start}, {@code length} bytes) is {@code close}. */
-    static boolean isClose(ByteBuf in, int start, int length) {
-        return length == 5 && regionIs(in, start, HttpHeaderValues.CLOSE);
+    static boolean isClose(byte[] a, int start, int length) {
+        return length == 5 && regionIs(a, start, HttpHeaderValues.CLOSE);
     }
 
     /** Whether {@code name} (at {@code start}, {@code length} bytes) is {@code keep-alive}. */
-    static boolean isKeepAlive(ByteBuf in, int start, int length) {
-        return length == 10 && regionIs(in, start, HttpHeaderValues.KEEP_ALIVE);
+    static boolean isKeepAlive(byte[] a, int start, int length) {
+        return length == 10 && regionIs(a, start, HttpHeaderValues.KEEP_ALIVE);
     }
 
     /** Whether the name at {@code start}, {@code length} bytes, is a hop-by-hop {@code Proxy-*} field. */
-    static boolean isProxyField(ByteBuf in, int start, int length) {
-        return length > HeaderRules.PROXY_PREFIX.length() && regionIs(in, start, HeaderRules.PROXY_PREFIX);
+    static boolean isProxyField(byte[] a, int start, int length) {
+        return length > HeaderRules.PROXY_PREFIX.length() && regionIs(a, start, HeaderRules.PROXY_PREFIX);
     }
 
     /** Optional whitespace: SP or HTAB. */
@@ -127,27 +136,27 @@ final class FieldLines {
      * The tokens of a {@code Connection} value between {@code start} and {@code end}: {@link #CLOSE_TOKEN} and {@link
      * #KEEP_ALIVE_TOKEN} combined; -1 if it names anything else (a field the decoded path would have to remove).
      */
-    static int connectionTokens(ByteBuf in, int start, int end) {
+    static int connectionTokens(byte[] a, int start, int end) {
         int found = 0;
         int p = start;
         while (p < end) {
-            while (p < end && (isOws(in.getByte(p)) || in.getByte(p) == ',')) {
+            while (p < end && (isOws(a[p]) || a[p] == ',')) {
                 p++;
             }
             int s = p;
-            while (p < end && in.getByte(p) != ',') {
+            while (p < end && a[p] != ',') {
                 p++;
             }
             int e = p;
-            while (e > s && isOws(in.getByte(e - 1))) {
+            while (e > s && isOws(a[e - 1])) {
                 e--;
             }
             if (e == s) {
                 continue;
             }
-            if (isClose(in, s, e - s)) {
+            if (isClose(a, s, e - s)) {
                 found |= CLOSE_TOKEN;
-            } else if (isKeepAlive(in, s, e - s)) {
+            } else if (isKeepAlive(a, s, e - s)) {
                 found |= KEEP_ALIVE_TOKEN;
             } else {
                 return -1;
@@ -157,20 +166,30 @@ final class FieldLines {
     }
 
     /** Where the value of the field line whose colon is at {@code colon} starts, past the whitespace. */
-    static int valueStart(ByteBuf in, int colon, int eol) {
+    static int valueStart(byte[] a, int colon, int eol) {
         int vs = colon + 1;
-        while (vs < eol && isOws(in.getByte(vs))) {
+        while (vs < eol && isOws(a[vs])) {
             vs++;
         }
         return vs;
     }
 
     /** Where the value ending the line at {@code eol} (its CR) ends, before the whitespace. */
-    static int valueEnd(ByteBuf in, int valueStart, int eol) {
+    static int valueEnd(byte[] a, int valueStart, int eol) {
         int ve = eol;
-        while (ve > valueStart && isOws(in.getByte(ve - 1))) {
+        while (ve > valueStart && isOws(a[ve - 1])) {
             ve--;
         }
         return ve;
+    }
+
+    /** The first index of {@code b} in {@code a[from, to)}, or -1. */
+    static int indexOf(byte[] a, int from, int to, byte b) {
+        for (int i = from; i < to; i++) {
+            if (a[i] == b) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

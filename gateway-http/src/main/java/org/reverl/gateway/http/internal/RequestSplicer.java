@@ -50,44 +50,48 @@ final class RequestSplicer {
      */
     SplicedRequest splice(ByteBuf in, int headLength) {
         int r = in.readerIndex();
-        int end = r + headLength;
         // the request line, as HeadScanner found it: method SP target SP HTTP/1.x CRLF, no empty line before it
         if (!HeadScanner.isTokenChar(in.getByte(r))) {
             return null; // empty lines before the request line, which the decoder skips
         }
-        int sp1 = in.indexOf(r, end, (byte) ' ');
-        if (sp1 <= r) {
+        // the head without its empty line, read from here on as an array; the backend gets it as it is when every
+        // field line is already as the decoded path writes it, which is the common case
+        byte[] raw = new byte[headLength - 2];
+        in.getBytes(r, raw);
+        int end = raw.length;
+        int sp1 = FieldLines.indexOf(raw, 0, end, (byte) ' ');
+        if (sp1 <= 0) {
             return null;
         }
-        int sp2 = in.indexOf(sp1 + 1, end, (byte) ' ');
-        int lineEnd = in.indexOf(sp1 + 1, end, (byte) '\r');
+        int sp2 = FieldLines.indexOf(raw, sp1 + 1, end, (byte) ' ');
+        int lineEnd = FieldLines.indexOf(raw, sp1 + 1, end, (byte) '\r');
         if (sp2 < 0
                 || lineEnd != sp2 + 9
-                || in.getByte(sp2 + 8) != '1'
-                || in.getByte(sp1 + 1) != '/'
-                || lineEnd + 2 - r > maxInitialLineLength) {
+                || raw[sp2 + 8] != '1'
+                || raw[sp1 + 1] != '/'
+                || lineEnd + 2 > maxInitialLineLength) {
             return null; // HTTP/1.0, an absolute or asterisk target, an over-long line: the decoder's
         }
-        int methodLength = sp1 - r;
-        if (methodLength == 7 && FieldLines.regionIs(in, r, "CONNECT")) {
+        int methodLength = sp1;
+        if (methodLength == 7 && FieldLines.regionIs(raw, 0, "CONNECT")) {
             return null;
         }
         int fieldsStart = lineEnd + 2;
-        if (end - 2 - fieldsStart > maxHeaderSize) {
+        if (end - fieldsStart > maxHeaderSize) {
             return null;
         }
         // the field lines: checked and measured
         int count = 0;
-        int length = fieldsStart - r;
+        int length = fieldsStart;
         int hostStart = -1;
         int hostEnd = -1;
         boolean close = false;
         boolean closeField = false;
         boolean connection = false;
+        boolean verbatim = true;
         int p = fieldsStart;
-        int headEnd = end - 2;
-        while (p < headEnd) {
-            if (line.read(in, p, headEnd) != FieldLines.Line.FOUND) {
+        while (p < end) {
+            if (line.read(raw, p, end) != FieldLines.Line.FOUND) {
                 return null;
             }
             int nameStart = line.nameStart;
@@ -98,122 +102,141 @@ final class RequestSplicer {
             if (++count > maxHeaderCount) {
                 return null;
             }
-            switch (kind(in, nameStart, nameLength)) {
+            switch (kind(raw, nameStart, nameLength)) {
                 case KEEP:
-                    closeField |= FieldLines.isClose(in, nameStart, nameLength);
-                    length += nameLength + 2 + (valueEnd - valueStart) + 2;
+                    closeField |= FieldLines.isClose(raw, nameStart, nameLength);
                     break;
                 case FIELD_HOST:
-                    if (hostStart >= 0 || !validHost(in, valueStart, valueEnd)) {
+                    if (hostStart >= 0 || !validHost(raw, valueStart, valueEnd)) {
                         return null;
                     }
                     hostStart = valueStart;
                     hostEnd = valueEnd;
-                    length += nameLength + 2 + (valueEnd - valueStart) + 2;
                     break;
                 case FIELD_CONNECTION:
                     connection = true;
-                    int tokens = FieldLines.connectionTokens(in, valueStart, valueEnd);
+                    verbatim = false;
+                    int tokens = FieldLines.connectionTokens(raw, valueStart, valueEnd);
                     if (tokens < 0) {
                         return null;
                     }
                     close |= (tokens & FieldLines.CLOSE_TOKEN) != 0;
-                    break;
+                    continue; // left out
                 default:
                     return null;
             }
+            length += line.writtenLength();
+            verbatim &= line.asWritten;
         }
         if (hostStart < 0 || close && closeField) {
             return null; // no Host; or Connection names a field called close, which the decoded path removes
         }
-        // written as the decoded path sends it
-        byte[] head = new byte[length];
-        in.getBytes(r, head, 0, fieldsStart - r);
-        int w = fieldsStart - r;
-        int hostAt = -1;
-        p = fieldsStart;
-        while (p < headEnd) {
-            int colon = in.indexOf(p, headEnd, (byte) ':');
-            int eol = in.indexOf(colon, headEnd, (byte) '\r');
-            int nameLength = colon - p;
-            if (!connection || kind(in, p, nameLength) != FIELD_CONNECTION) {
-                int vs = FieldLines.valueStart(in, colon, eol);
-                int ve = FieldLines.valueEnd(in, vs, eol);
-                in.getBytes(p, head, w, nameLength);
-                w += nameLength;
-                head[w++] = ':';
-                head[w++] = ' ';
-                if (vs == hostStart) {
-                    hostAt = w;
-                }
-                in.getBytes(vs, head, w, ve - vs);
-                w += ve - vs;
-                head[w++] = '\r';
-                head[w++] = '\n';
-            }
-            p = eol + 2;
+        byte[] head = verbatim ? raw : normalized(raw, fieldsStart, length, connection);
+        if (!verbatim) {
+            int hostLength = hostEnd - hostStart;
+            hostStart = hostAt(head, fieldsStart);
+            hostEnd = hostStart + hostLength;
         }
         HttpMethod method = methodLength == 3 && head[0] == 'G' && head[1] == 'E' && head[2] == 'T'
                 ? HttpMethod.GET
                 : HttpMethod.valueOf(new String(head, 0, methodLength, StandardCharsets.ISO_8859_1));
-        String uri = target.of(head, methodLength + 1, sp2 - r);
         return new SplicedRequest(
-                method, uri, head, fieldsStart - r, host.of(head, hostAt, hostAt + hostEnd - hostStart), close);
+                method, target.of(head, sp1 + 1, sp2), head, fieldsStart, host.of(head, hostStart, hostEnd), close);
     }
 
-    private static int kind(ByteBuf in, int start, int length) {
+    /**
+     * The head as the decoded path writes it: each field line as {@code name: value} without the whitespace around
+     * the value, {@code Connection} left out.
+     */
+    private byte[] normalized(byte[] raw, int fieldsStart, int length, boolean connection) {
+        byte[] head = new byte[length];
+        System.arraycopy(raw, 0, head, 0, fieldsStart);
+        int w = fieldsStart;
+        int p = fieldsStart;
+        while (p < raw.length) {
+            line.read(raw, p, raw.length); // found the first time
+            int nameLength = line.nameLength;
+            if (!connection || kind(raw, line.nameStart, nameLength) != FIELD_CONNECTION) {
+                System.arraycopy(raw, line.nameStart, head, w, nameLength);
+                w += nameLength;
+                head[w++] = ':';
+                head[w++] = ' ';
+                int valueLength = line.valueEnd - line.valueStart;
+                System.arraycopy(raw, line.valueStart, head, w, valueLength);
+                w += valueLength;
+                head[w++] = '\r';
+                head[w++] = '\n';
+            }
+            p = line.next;
+        }
+        return head;
+    }
+
+    /** Where the value of the {@code Host} line starts in a written head. */
+    private int hostAt(byte[] head, int fieldsStart) {
+        int p = fieldsStart;
+        while (true) {
+            line.read(head, p, head.length);
+            if (kind(head, line.nameStart, line.nameLength) == FIELD_HOST) {
+                return line.valueStart;
+            }
+            p = line.next;
+        }
+    }
+
+    private static int kind(byte[] a, int start, int length) {
         switch (length) {
             case 2: // TE
-                return FieldLines.regionIs(in, start, HttpHeaderNames.TE) ? REFUSE : KEEP;
+                return FieldLines.regionIs(a, start, HttpHeaderNames.TE) ? REFUSE : KEEP;
             case 3: // Via
-                return FieldLines.regionIs(in, start, HttpHeaderNames.VIA) ? REFUSE : KEEP;
+                return FieldLines.regionIs(a, start, HttpHeaderNames.VIA) ? REFUSE : KEEP;
             case 4:
-                return FieldLines.regionIs(in, start, HttpHeaderNames.HOST) ? FIELD_HOST : KEEP;
+                return FieldLines.regionIs(a, start, HttpHeaderNames.HOST) ? FIELD_HOST : KEEP;
             case 6: // Expect
-                return FieldLines.regionIs(in, start, HttpHeaderNames.EXPECT) ? REFUSE : KEEP;
+                return FieldLines.regionIs(a, start, HttpHeaderNames.EXPECT) ? REFUSE : KEEP;
             case 7: // Upgrade, Trailer
-                return FieldLines.regionIs(in, start, HttpHeaderNames.UPGRADE)
-                                || FieldLines.regionIs(in, start, HttpHeaderNames.TRAILER)
+                return FieldLines.regionIs(a, start, HttpHeaderNames.UPGRADE)
+                                || FieldLines.regionIs(a, start, HttpHeaderNames.TRAILER)
                         ? REFUSE
-                        : proxyField(in, start, 7);
+                        : proxyField(a, start, 7);
             case 9: // Forwarded, X-Real-IP
-                return FieldLines.regionIs(in, start, HeaderRules.FORWARDED)
-                                || FieldLines.regionIs(in, start, HeaderRules.X_REAL_IP)
+                return FieldLines.regionIs(a, start, HeaderRules.FORWARDED)
+                                || FieldLines.regionIs(a, start, HeaderRules.X_REAL_IP)
                         ? REFUSE
-                        : proxyField(in, start, 9);
+                        : proxyField(a, start, 9);
             case 10:
-                if (FieldLines.regionIs(in, start, HttpHeaderNames.CONNECTION)) {
+                if (FieldLines.regionIs(a, start, HttpHeaderNames.CONNECTION)) {
                     return FIELD_CONNECTION;
                 }
-                return FieldLines.regionIs(in, start, HttpHeaderNames.KEEP_ALIVE) ? REFUSE : proxyField(in, start, 10);
+                return FieldLines.regionIs(a, start, HttpHeaderNames.KEEP_ALIVE) ? REFUSE : proxyField(a, start, 10);
             case 14: // Content-Length
-                return FieldLines.regionIs(in, start, HttpHeaderNames.CONTENT_LENGTH)
+                return FieldLines.regionIs(a, start, HttpHeaderNames.CONTENT_LENGTH)
                         ? REFUSE
-                        : proxyField(in, start, 14);
+                        : proxyField(a, start, 14);
             case 17: // Transfer-Encoding
-                return FieldLines.regionIs(in, start, HttpHeaderNames.TRANSFER_ENCODING)
+                return FieldLines.regionIs(a, start, HttpHeaderNames.TRANSFER_ENCODING)
                         ? REFUSE
-                        : proxyField(in, start, 17);
+                        : proxyField(a, start, 17);
             default:
-                return proxyField(in, start, length);
+                return proxyField(a, start, length);
         }
     }
 
     /** {@code Proxy-*} fields are hop-by-hop, and {@code X-Forwarded-*} the proxy's own: the decoded path's. */
-    private static int proxyField(ByteBuf in, int start, int length) {
-        if (FieldLines.isProxyField(in, start, length)) {
+    private static int proxyField(byte[] a, int start, int length) {
+        if (FieldLines.isProxyField(a, start, length)) {
             return REFUSE;
         }
-        return length > X_FORWARDED.length() && FieldLines.regionIs(in, start, X_FORWARDED) ? REFUSE : KEEP;
+        return length > X_FORWARDED.length() && FieldLines.regionIs(a, start, X_FORWARDED) ? REFUSE : KEEP;
     }
 
     /** As {@link HeaderRules}: {@code uri-host [ ":" port ]}, not empty, no whitespace, userinfo or path. */
-    private static boolean validHost(ByteBuf in, int start, int end) {
+    private static boolean validHost(byte[] a, int start, int end) {
         if (start == end) {
             return false;
         }
         for (int i = start; i < end; i++) {
-            byte c = in.getByte(i);
+            byte c = a[i];
             if (c <= ' ' || c >= 0x7f || c == '/' || c == '@' || c == '\\' || c == ',') {
                 return false;
             }

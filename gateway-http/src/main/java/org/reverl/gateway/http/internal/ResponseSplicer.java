@@ -45,15 +45,22 @@ final class ResponseSplicer {
     private static final int FIELD_CONNECTION = 3;
     private static final int REFUSE = 4;
 
+    /** How much of a response {@link #scan} copies first: most heads are shorter. */
+    static final int FIRST_COPY = 1024;
+
     private final FieldLines.Line line = new FieldLines.Line();
+    /** The head being scanned, copied out of its buffer: {@link #FIRST_COPY} bytes, or {@link #MAX_HEAD} once needed. */
+    private byte[] copy = new byte[FIRST_COPY];
     /** {@code via: 1.1 <name>\r\n}, the field added. */
     private final byte[] viaLine;
 
     // the result of the last scan that returned SPLICE
     private int status;
     private boolean keepAlive;
-    /** Whether a field line is left out: if not, the second pass copies every line without looking at its name. */
+    /** Whether a field line is left out. */
     private boolean drops;
+    /** Whether every field line kept is {@code name: value} already: then the second pass copies them all at once. */
+    private boolean verbatim;
 
     private int contentLength;
     /** Bytes of the spliced head, without the empty line. */
@@ -76,33 +83,48 @@ final class ResponseSplicer {
     }
 
     /**
-     * Checks the response that starts at {@code in}'s reader index; reads nothing.
+     * Checks the response that starts at {@code in}'s reader index; reads nothing. The head is copied into an array
+     * first (its first {@link #FIRST_COPY} bytes, then up to {@link #MAX_HEAD} if it is longer) and read there.
      *
      * @return {@link #SPLICE}, {@link #NEED_MORE} or {@link #DECODE}
      */
     int scan(ByteBuf in) {
         int r = in.readerIndex();
-        int end = Math.min(in.writerIndex(), r + MAX_HEAD);
-        // the status line: HTTP/1.x SP 3DIGIT SP reason CRLF
-        if (end - r < 13) {
-            return in.writerIndex() - r >= MAX_HEAD ? DECODE : NEED_MORE;
+        int available = in.writerIndex() - r;
+        int window = Math.min(available, MAX_HEAD);
+        int copied = Math.min(window, FIRST_COPY);
+        while (true) {
+            if (copy.length < copied) {
+                copy = new byte[MAX_HEAD];
+            }
+            in.getBytes(r, copy, 0, copied);
+            int verdict = scan(copy, copied, available);
+            if (verdict != NEED_MORE || copied == window) {
+                return verdict;
+            }
+            copied = window;
         }
-        if (in.getByte(r) != 'H'
-                || in.getByte(r + 1) != 'T'
-                || in.getByte(r + 2) != 'T'
-                || in.getByte(r + 3) != 'P'
-                || in.getByte(r + 4) != '/'
-                || in.getByte(r + 5) != '1'
-                || in.getByte(r + 6) != '.') {
+    }
+
+    /**
+     * {@link #scan(ByteBuf)} on the first {@code end} bytes of the response, copied to {@code a}, of the {@code
+     * available} in its buffer.
+     */
+    private int scan(byte[] a, int end, int available) {
+        // the status line: HTTP/1.x SP 3DIGIT SP reason CRLF
+        if (end < 13) {
+            return incomplete(available);
+        }
+        if (a[0] != 'H' || a[1] != 'T' || a[2] != 'T' || a[3] != 'P' || a[4] != '/' || a[5] != '1' || a[6] != '.') {
             return DECODE;
         }
-        byte minor = in.getByte(r + 7);
-        if ((minor != '0' && minor != '1') || in.getByte(r + 8) != ' ' || in.getByte(r + 12) != ' ') {
+        byte minor = a[7];
+        if ((minor != '0' && minor != '1') || a[8] != ' ' || a[12] != ' ') {
             return DECODE;
         }
         int code = 0;
-        for (int i = r + 9; i < r + 12; i++) {
-            byte d = in.getByte(i);
+        for (int i = 9; i < 12; i++) {
+            byte d = a[i];
             if (d < '0' || d > '9') {
                 return DECODE;
             }
@@ -111,16 +133,16 @@ final class ResponseSplicer {
         if (code < 200 || code > 599 || code == 204 || code == 205 || code == 304) {
             return DECODE; // no body by its status (205: the encoder writes a length of 0)
         }
-        int p = r + 13;
+        int p = 13;
         if (p >= end) {
-            return incomplete(in);
+            return incomplete(available);
         }
-        byte reasonStart = in.getByte(p);
+        byte reasonStart = a[p];
         if (reasonStart == '\r' || FieldLines.isOws(reasonStart)) {
             return DECODE; // an empty reason phrase, or one the decoder trims
         }
         for (; p < end; p++) {
-            byte b = in.getByte(p);
+            byte b = a[p];
             if (b == '\r') {
                 break;
             }
@@ -129,13 +151,13 @@ final class ResponseSplicer {
             }
         }
         if (p + 1 >= end) {
-            return incomplete(in);
+            return incomplete(available);
         }
-        if (in.getByte(p + 1) != '\n' || FieldLines.isOws(in.getByte(p - 1))) {
+        if (a[p + 1] != '\n' || FieldLines.isOws(a[p - 1])) {
             return DECODE;
         }
-        // "HTTP/1.1" + from the space before the code to the end of the line
-        int head = 8 + (p + 2 - (r + 8));
+        // the status line is written as long as it came: "HTTP/1.1" in place of "HTTP/1.x"
+        int head = p + 2;
         p += 2;
 
         int lengths = 0;
@@ -143,50 +165,53 @@ final class ResponseSplicer {
         boolean close = false;
         boolean keepAliveAsked = false;
         boolean dropped = false;
+        boolean asWritten = true;
         boolean closeField = false;
         while (true) {
             if (p >= end) {
-                return incomplete(in);
+                return incomplete(available);
             }
-            byte first = in.getByte(p);
+            byte first = a[p];
             if (first == '\r') {
                 if (p + 1 >= end) {
-                    return incomplete(in);
+                    return incomplete(available);
                 }
-                if (in.getByte(p + 1) != '\n') {
+                if (a[p + 1] != '\n') {
                     return DECODE;
                 }
                 p += 2;
                 break;
             }
-            int found = line.read(in, p, end);
+            int found = line.read(a, p, end);
             if (found != FieldLines.Line.FOUND) {
-                return found == FieldLines.Line.INCOMPLETE ? incomplete(in) : DECODE;
+                return found == FieldLines.Line.INCOMPLETE ? incomplete(available) : DECODE;
             }
             int nameStart = line.nameStart;
             int nameLength = line.nameLength;
             int valueStart = line.valueStart;
             int valueEnd = line.valueEnd;
             p = line.next;
-            switch (kind(in, nameStart, nameLength)) {
+            switch (kind(a, nameStart, nameLength)) {
                 case KEEP:
-                    if (FieldLines.isClose(in, nameStart, nameLength)) {
+                    if (FieldLines.isClose(a, nameStart, nameLength)) {
                         closeField = true; // dropped if Connection names it; counted as kept until then
                     }
-                    head += nameLength + 2 + (valueEnd - valueStart) + 2;
+                    head += line.writtenLength();
+                    asWritten &= line.asWritten;
                     break;
                 case FIELD_CONTENT_LENGTH:
                     if (++lengths > 1) {
                         return DECODE;
                     }
-                    length = digits(in, valueStart, valueEnd);
+                    length = digits(a, valueStart, valueEnd);
                     if (length < 0) {
                         return DECODE;
                     }
-                    head += nameLength + 2 + (valueEnd - valueStart) + 2;
+                    head += line.writtenLength();
+                    asWritten &= line.asWritten;
                     break;
                 case FIELD_CONNECTION:
-                    int tokens = FieldLines.connectionTokens(in, valueStart, valueEnd);
+                    int tokens = FieldLines.connectionTokens(a, valueStart, valueEnd);
                     if (tokens < 0) {
                         return DECODE;
                     }
@@ -207,13 +232,14 @@ final class ResponseSplicer {
         if (closeField && close) {
             return DECODE; // Connection names a field called close: the decoder removes it, as it should
         }
-        int bodyAt = p - r;
-        if (in.writerIndex() - p < length) {
+        int bodyAt = p;
+        if (available - p < length) {
             return DECODE; // the rest of the body is not here: the decoder streams it from the head on
         }
         status = code;
         keepAlive = minor == '1' ? !close : keepAliveAsked && !close;
         drops = dropped;
+        verbatim = asWritten;
         contentLength = (int) length;
         headLength = head + viaLine.length;
         bodyStart = bodyAt;
@@ -224,38 +250,46 @@ final class ResponseSplicer {
      * Takes the response the last {@link #scan} found spliceable from {@code in} and writes it for the client.
      */
     SplicedResponse splice(ByteBuf in, ByteBufAllocator alloc) {
-        int r = in.readerIndex();
+        byte[] a = copy; // as the last scan left it
         ByteBuf out = alloc.buffer(headLength + 2 + contentLength);
         // the status line, as HTTP/1.1
         out.writeBytes(HTTP_1_1);
-        int p = r + 8;
-        int lineEnd = in.indexOf(p, r + bodyStart, (byte) '\n') + 1;
-        out.writeBytes(in, p, lineEnd - p);
-        p = lineEnd;
-        int headEnd = r + bodyStart - 2;
-        while (p < headEnd) {
-            int colon = in.indexOf(p, headEnd, (byte) ':');
-            int eol = in.indexOf(colon, headEnd, (byte) '\r');
-            int nameLength = colon - p;
-            int k = drops ? kind(in, p, nameLength) : KEEP;
-            if (k == KEEP || k == FIELD_CONTENT_LENGTH) {
-                int vs = FieldLines.valueStart(in, colon, eol);
-                int ve = FieldLines.valueEnd(in, vs, eol);
-                if (vs == colon + 2 && in.getByte(colon + 1) == ' ' && ve == eol) {
-                    out.writeBytes(in, p, eol + 2 - p); // already as the encoder writes it: one copy
-                } else {
-                    out.writeBytes(in, p, nameLength).writeShort(COLON_SPACE);
-                    out.writeBytes(in, vs, ve - vs).writeShort(CRLF);
+        int lineEnd = FieldLines.indexOf(a, 8, bodyStart, (byte) '\n') + 1;
+        out.writeBytes(a, 8, lineEnd - 8);
+        int p = lineEnd;
+        int headEnd = bodyStart - 2;
+        if (!drops && verbatim) {
+            out.writeBytes(a, p, headEnd - p); // every field line kept, each already as the encoder writes it
+        } else {
+            while (p < headEnd) {
+                int colon = FieldLines.indexOf(a, p, headEnd, (byte) ':');
+                int eol = FieldLines.indexOf(a, colon, headEnd, (byte) '\r');
+                int k = drops ? kind(a, p, colon - p) : KEEP;
+                if (k == KEEP || k == FIELD_CONTENT_LENGTH) {
+                    writeLine(out, a, p, colon, eol);
                 }
+                p = eol + 2;
             }
-            p = eol + 2;
         }
         out.writeBytes(viaLine);
         int spliced = out.writerIndex() - out.readerIndex();
         out.writeShort(CRLF);
+        int r = in.readerIndex();
         out.writeBytes(in, r + bodyStart, contentLength);
         in.readerIndex(r + bodyStart + contentLength);
         return new SplicedResponse(out, status, keepAlive, spliced, contentLength);
+    }
+
+    /** A kept field line: as it is if it is {@code name: value} already, else with the whitespace made so. */
+    private static void writeLine(ByteBuf out, byte[] a, int p, int colon, int eol) {
+        int vs = FieldLines.valueStart(a, colon, eol);
+        int ve = FieldLines.valueEnd(a, vs, eol);
+        if (vs == colon + 2 && a[colon + 1] == ' ' && ve == eol) {
+            out.writeBytes(a, p, eol + 2 - p);
+        } else {
+            out.writeBytes(a, p, colon - p).writeShort(COLON_SPACE);
+            out.writeBytes(a, vs, ve - vs).writeShort(CRLF);
+        }
     }
 
     private static final byte[] HTTP_1_1 = {'H', 'T', 'T', 'P', '/', '1', '.', '1'};
@@ -263,52 +297,52 @@ final class ResponseSplicer {
     private static final int CRLF = ('\r' << 8) | '\n';
 
     /** No verdict until more of the head arrives, unless the head is already too long to splice. */
-    private static int incomplete(ByteBuf in) {
-        return in.readableBytes() >= MAX_HEAD ? DECODE : NEED_MORE;
+    private static int incomplete(int available) {
+        return available >= MAX_HEAD ? DECODE : NEED_MORE;
     }
 
-    private static int kind(ByteBuf in, int start, int length) {
+    private static int kind(byte[] a, int start, int length) {
         switch (length) {
             case 2:
-                return FieldLines.regionIs(in, start, HttpHeaderNames.TE) ? DROP : KEEP;
+                return FieldLines.regionIs(a, start, HttpHeaderNames.TE) ? DROP : KEEP;
             case 3:
-                return FieldLines.regionIs(in, start, HttpHeaderNames.VIA) ? REFUSE : KEEP;
+                return FieldLines.regionIs(a, start, HttpHeaderNames.VIA) ? REFUSE : KEEP;
             case 7:
-                return FieldLines.regionIs(in, start, HttpHeaderNames.TRAILER)
-                                || FieldLines.regionIs(in, start, HttpHeaderNames.UPGRADE)
+                return FieldLines.regionIs(a, start, HttpHeaderNames.TRAILER)
+                                || FieldLines.regionIs(a, start, HttpHeaderNames.UPGRADE)
                         ? DROP
-                        : proxyField(in, start, 7);
+                        : proxyField(a, start, 7);
             case 10:
-                if (FieldLines.regionIs(in, start, HttpHeaderNames.CONNECTION)) {
+                if (FieldLines.regionIs(a, start, HttpHeaderNames.CONNECTION)) {
                     return FIELD_CONNECTION;
                 }
-                return FieldLines.regionIs(in, start, HttpHeaderNames.KEEP_ALIVE) ? DROP : proxyField(in, start, 10);
+                return FieldLines.regionIs(a, start, HttpHeaderNames.KEEP_ALIVE) ? DROP : proxyField(a, start, 10);
             case 14:
-                return FieldLines.regionIs(in, start, HttpHeaderNames.CONTENT_LENGTH)
+                return FieldLines.regionIs(a, start, HttpHeaderNames.CONTENT_LENGTH)
                         ? FIELD_CONTENT_LENGTH
-                        : proxyField(in, start, 14);
+                        : proxyField(a, start, 14);
             case 17:
-                return FieldLines.regionIs(in, start, HttpHeaderNames.TRANSFER_ENCODING)
+                return FieldLines.regionIs(a, start, HttpHeaderNames.TRANSFER_ENCODING)
                         ? REFUSE
-                        : proxyField(in, start, 17);
+                        : proxyField(a, start, 17);
             default:
-                return proxyField(in, start, length);
+                return proxyField(a, start, length);
         }
     }
 
     /** {@code Proxy-*} fields are hop-by-hop. */
-    private static int proxyField(ByteBuf in, int start, int length) {
-        return FieldLines.isProxyField(in, start, length) ? DROP : KEEP;
+    private static int proxyField(byte[] a, int start, int length) {
+        return FieldLines.isProxyField(a, start, length) ? DROP : KEEP;
     }
 
     /** The value as a non-negative decimal of at most 18 digits, or -1. */
-    private static long digits(ByteBuf in, int start, int end) {
+    private static long digits(byte[] a, int start, int end) {
         if (start == end || end - start > 18) {
             return -1;
         }
         long v = 0;
         for (int i = start; i < end; i++) {
-            byte d = in.getByte(i);
+            byte d = a[i];
             if (d < '0' || d > '9') {
                 return -1;
             }

@@ -129,6 +129,19 @@ class ResponseSplicerTest {
         assertThat(verdict(longHead)).isEqualTo(ResponseSplicer.DECODE);
     }
 
+    @Test
+    void aHeadLongerThanTheFirstCopy_isReadWhole() {
+        String cookie = "Set-Cookie: " + "c".repeat(ResponseSplicer.FIRST_COPY) + "\r\n";
+        String head = "HTTP/1.1 200 OK\r\n" + cookie + "Connection: keep-alive\r\nContent-Length: 2\r\n\r\n";
+        assertThat(spliced(head + "ok"))
+                .isEqualTo("HTTP/1.1 200 OK\r\n" + cookie + "Content-Length: 2\r\nvia: 1.1 reverl\r\n\r\nok");
+        // its end not here yet: the rest first, even past the first copy
+        assertThat(verdict(head.substring(0, ResponseSplicer.FIRST_COPY + 40))).isEqualTo(ResponseSplicer.NEED_MORE);
+        // and a short one after it still works from the same splicer
+        assertThat(spliced("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx"))
+                .isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nvia: 1.1 reverl\r\n\r\nx");
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {
