@@ -39,6 +39,8 @@ final class BackendCodec {
     private final ResponseSplicer splicer;
 
     private boolean spliceNext;
+    /** The method of the spliced request being written, until the encoder has noted it. */
+    private HttpMethod splicedMethod;
 
     /** A codec whose responses are all decoded. */
     BackendCodec(int maxChunkSize) {
@@ -80,6 +82,19 @@ final class BackendCodec {
      */
     void spliceNextResponse(boolean allowed) {
         spliceNext = allowed && splicer != null;
+    }
+
+    /**
+     * Writes and flushes the bytes of a spliced request of {@code method} ({@link SplicedRequest#forward}) on {@code
+     * channel}, whose codec this is; from its event loop, so the encoder notes the method before this returns.
+     *
+     * @param bytes a new reference, released by the write
+     */
+    void writeSpliced(io.netty.channel.Channel channel, ByteBuf bytes, HttpMethod method) {
+        assert channel.eventLoop().inEventLoop();
+        splicedMethod = method;
+        channel.writeAndFlush(bytes, channel.voidPromise());
+        splicedMethod = null; // noted by the encoder, or the channel had closed and the bytes were released
     }
 
     final class Decoder extends HttpResponseDecoder {
@@ -151,13 +166,14 @@ final class BackendCodec {
     }
 
     final class Encoder extends HttpRequestEncoder {
-        /** A spliced request is its bytes already: noted as a request sent, and passed on. */
+        /** A spliced request is its bytes already ({@link #writeSpliced}): noted as a request sent, and passed on. */
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-            if (msg instanceof SplicedRequest.Bytes) {
-                SplicedRequest.Bytes request = (SplicedRequest.Bytes) msg;
-                sent(request.method);
-                ctx.write(request.content(), promise);
+            HttpMethod spliced = splicedMethod;
+            if (spliced != null && msg instanceof ByteBuf) {
+                splicedMethod = null;
+                sent(spliced);
+                ctx.write(msg, promise);
             } else {
                 super.write(ctx, msg, promise);
             }

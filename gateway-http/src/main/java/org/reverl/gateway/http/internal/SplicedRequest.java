@@ -121,16 +121,6 @@ final class SplicedRequest extends DefaultHttpRequest {
         return a.length;
     }
 
-    /** For the backend's encoder: the bytes of a spliced request and its method. Owns its buffer. */
-    static final class Bytes extends io.netty.buffer.DefaultByteBufHolder {
-        final HttpMethod method;
-
-        Bytes(ByteBuf content, HttpMethod method) {
-            super(content);
-            this.method = method;
-        }
-    }
-
     @Override
     public String toString() {
         return "SplicedRequest(" + method() + ' ' + uri() + ", host " + host + ')';

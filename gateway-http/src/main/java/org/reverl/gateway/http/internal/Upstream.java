@@ -145,9 +145,7 @@ final class Upstream {
             // bodiless: the content is empty
             content.release();
             SplicedRequest spliced = (SplicedRequest) head;
-            ch.writeAndFlush(
-                    new SplicedRequest.Bytes(exchange.forwardedBytes(spliced, ch.alloc()), spliced.method()),
-                    ch.voidPromise());
+            backend.codec().writeSpliced(ch, exchange.forwardedBytes(spliced, ch.alloc()), spliced.method());
         } else {
             ch.writeAndFlush(
                     new DefaultFullHttpRequest(
