@@ -37,6 +37,16 @@ class RecentStringTest {
     }
 
     @Test
+    void keepsItsOwnCopy_theArrayItCameFromMayChange() {
+        byte[] a = bytes("/a");
+        String first = recent.of(a, 0, 2);
+        a[1] = 'b';
+
+        assertThat(recent.of(a, 0, 2)).isEqualTo("/b");
+        assertThat(first).isEqualTo("/a");
+    }
+
+    @Test
     void bytesAboveAsciiAreReadAsLatin1() {
         byte[] a = {'/', (byte) 0xe9};
 
