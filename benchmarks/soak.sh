@@ -106,12 +106,13 @@ for _ in $(seq 1 3000); do
 done
 curl -sf -o /dev/null "http://127.0.0.1:$port/" || { echo "reverl did not start:" >&2; cat "$out/reverl.log" >&2; exit 1; }
 
-# The load's JVM: Serial GC, a fixed 288 MB heap with a 256 MB young generation, touched up front. The load allocates
-# about 2.5 KB per request, all of it short-lived: at 2000 req/s eden fills about every 50 s, and after the warm-up
-# (which ends with a full collection of the start-up's leftovers) a young collection copies almost nothing and takes
-# about 2 ms, by the thread that allocates: no GC threads compete with the proxy for the cores, and the lag column
-# shows what is left. Netty's leak detector is off in the load (its sampling costs CPU); it is on in Reverl.
-"$java_bin" -Xms288m -Xmx288m -Xmn256m -XX:+UseSerialGC -XX:+AlwaysPreTouch -Dio.netty.leakDetection.level=disabled \
+# The load's JVM: ZGC with a fixed 288 MB heap, touched up front. The load allocates about 2.5 KB per request, all of
+# it short-lived. ZGC stops the load for well under a millisecond per cycle and marks the 20-odd MB that live on one
+# thread for a few ms every 5 s. Serial GC (a 256 MB young generation, a young collection every 45 s) stopped it for
+# 3 ms on a quiet machine and 8-12 ms on a busy one, and that showed as latency. Against a bare nginx at 2000 req/s,
+# two 2-minute runs each: the load's own lag peaked at 6-9 ms a minute with ZGC and 12-17 ms with Serial.
+# Netty's leak detector is off in the load (its sampling costs CPU); it is on in Reverl.
+"$java_bin" -Xms288m -Xmx288m -XX:+UseZGC -XX:+AlwaysPreTouch -Dio.netty.leakDetection.level=disabled \
     --enable-native-access=ALL-UNNAMED -cp target/benchmarks.jar org.reverl.benchmarks.soak.SoakLoad \
     --target "http://127.0.0.1:$port/" --rate "$rate" --duration "${minutes}m" > "$out/load.txt" 2> "$out/load.err" &
 lpid=$!
@@ -132,19 +133,19 @@ sleep_until() { # seconds after t0
   d=$(awk -v t0="$t0" -v at="$1" -v now="$EPOCHREALTIME" 'BEGIN { d = t0 + at - now; printf "%.3f", (d > 0 ? d : 0) }')
   sleep "$d"
 }
-# one NMT sample: "minute.sample age_s rss_kb anon_kb file_kb total_kb Category=kb ..." (committed; age: seconds since
-# Reverl's JVM started, to match -XX:+PrintCompilation's times), and jcmd's own text
+# one NMT sample: "minute.sample uptime_s rss_kb anon_kb file_kb total_kb Category=kb ..." (committed; uptime: the JVM's,
+# as -XX:+PrintCompilation stamps its lines), and jcmd's own text; one jcmd for both commands
 nmt_sample() {
-  local tag="$1" raw="$out/nmt/$1.txt" age
-  age=$(awk -v hz="$(getconf CLK_TCK)" 'NR == 1 { up = $1 } NR == 2 { sub(/.*\) /, ""); split($0, f, " "); printf "%.1f", up - f[20] / hz }' \
-    /proc/uptime "/proc/$rpid/stat")
-  "$jcmd_bin" "$rpid" VM.native_memory summary > "$raw" 2>&1 || true
-  awk -v tag="$tag $age" -v status="/proc/$rpid/status" '
+  local tag="$1" raw="$out/nmt/$1.txt"
+  "$jcmd_bin" "$rpid" -f "$out/nmt/commands" > "$raw" 2>&1 || true
+  awk -v tag="$tag" -v status="/proc/$rpid/status" '
     BEGIN { while ((getline l < status) > 0) { split(l, f, /[ \t]+/); s[f[1]] = f[2] } }
+    /^[0-9.]+ s$/ && uptime == "" { uptime = $1 }
     function committed(line) { match(line, /committed=[0-9]+KB/); return substr(line, RSTART + 10, RLENGTH - 12) }
     /^Total:/ { total = committed($0) }
     /^-/ { name = $0; sub(/^- */, "", name); sub(/ *\(reserved=.*/, "", name); gsub(/ /, "_", name); cats = cats " " name "=" committed($0) }
-    END { printf "%s %s %s %s %s%s\n", tag, s["VmRSS:"], s["RssAnon:"], s["RssFile:"], total, cats }' "$raw" >> "$out/nmt.tsv"
+    END { printf "%s %.1f %s %s %s %s%s\n", tag, uptime, s["VmRSS:"], s["RssAnon:"], s["RssFile:"], total, cats }' \
+    "$raw" >> "$out/nmt.tsv"
 }
 # what moved between two NMT samples: RSS and committed, and the categories that moved by 256 KB or more
 nmt_moved() {
@@ -155,7 +156,10 @@ nmt_moved() {
     for (i = 7; i <= m; i++) { split(y[i], kv, "="); d = kv[2] - before[kv[1]]; if (d >= 256 || d <= -256) printf " %s %+.1f", kv[1], d / 1024 }
     print "" }'
 }
-[ -z "$nmt" ] || mkdir -p "$out/nmt"
+if [ -n "$nmt" ]; then
+  mkdir -p "$out/nmt"
+  printf 'VM.uptime\nVM.native_memory summary\n' > "$out/nmt/commands"
+fi
 
 echo "soak: $minutes min at $rate req/s open loop ($(sed -n 's/^start //p' "$out/load.txt"))"
 echo "      backend b((m mod 3) + 1) restarted 30 s into minute m; leak detector: simple${nmt:+; NMT: summary};" \
@@ -225,5 +229,5 @@ if [ -n "$nmt" ]; then
   # per category, the lowest and highest committed after minute 1, the categories that moved by 1 MB or more
   awk '$1 !~ /^1\./ { for (i = 7; i <= NF; i++) { split($i, kv, "="); if (!(kv[1] in lo) || kv[2] < lo[kv[1]]) lo[kv[1]] = kv[2]; if (kv[2] > hi[kv[1]]) hi[kv[1]] = kv[2] } }
     END { printf "nmt after minute 1, committed MB lowest-highest:"; for (k in lo) if (hi[k] - lo[k] >= 1024) printf " %s %.1f-%.1f", k, lo[k] / 1024, hi[k] / 1024; print "" }' "$out/nmt.tsv"
-  echo "nmt samples: benchmarks/target/soak/nmt.tsv (minute.sample, JVM age s, rss anon file committed KB) and nmt/*.txt"
+  echo "nmt samples: benchmarks/target/soak/nmt.tsv (minute.sample, JVM uptime s, rss anon file committed KB) and nmt/*.txt"
 fi
