@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Takes the common request head as bytes, without Netty's decoder: an HTTP/1.1 request without a body, its target in
@@ -25,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 final class RequestSplicer {
 
     private static final AsciiString X_FORWARDED = AsciiString.cached("x-forwarded-");
+    private static final byte[] CONNECT = HttpMethod.CONNECT.asciiName().toByteArray();
 
     private static final int KEEP = 0;
     private static final int FIELD_HOST = 1;
@@ -73,8 +75,8 @@ final class RequestSplicer {
             return null; // HTTP/1.0, an absolute or asterisk target, an over-long line: the decoder's
         }
         int methodLength = sp1;
-        if (methodLength == 7 && FieldLines.regionIs(raw, 0, "CONNECT")) {
-            return null;
+        if (methodLength == 7 && Arrays.equals(raw, 0, 7, CONNECT, 0, 7)) {
+            return null; // methods are case-sensitive: "connect" is some other method
         }
         int fieldsStart = lineEnd + 2;
         if (end - fieldsStart > maxHeaderSize) {

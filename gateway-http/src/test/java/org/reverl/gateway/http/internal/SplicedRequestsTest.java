@@ -73,6 +73,7 @@ class SplicedRequestsTest {
                 "GET http://example.test/abs HTTP/1.1\r\nHost: other\r\n\r\n",
                 "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
                 "CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n",
+                "CONNECT / HTTP/1.1\r\nHost: x\r\n\r\n",
                 "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi",
                 "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
                 "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
