@@ -51,6 +51,8 @@ final class BackendHealth {
     private String downReason = "";
     /** Why the breaker is about to open, when the owner opens it itself. */
     private String pendingBreakerReason;
+    /** The breaker ejection under way was the owner's, for a failure that proved the backend gone (refused). */
+    private boolean ejectedAsGone;
 
     /** Up from the start. */
     BackendHealth() {}
@@ -173,16 +175,27 @@ final class BackendHealth {
      * #expectBreakerOpen}, else {@code measured}; an ejected one whose trial calls failed is out again.
      */
     Change breakerOpened(String measured) {
-        String reason = pendingBreakerReason != null ? pendingBreakerReason : measured;
+        boolean gone = pendingBreakerReason != null;
+        String reason = gone ? pendingBreakerReason : measured;
         pendingBreakerReason = null;
         if (terminated) {
             return Change.NONE;
         }
         if (health == BackendState.UP) {
             ejection = Ejection.BREAKER;
-            return moveTo(BackendState.EJECTED, reason);
+            Change change = moveTo(BackendState.EJECTED, reason);
+            ejectedAsGone = gone;
+            return change;
         }
         return health == BackendState.EJECTED ? Change.ELIGIBILITY : Change.NONE;
+    }
+
+    /**
+     * Whether the backend is out because its breaker was opened on a failure that proved it gone (a refused
+     * connection): a probe that reaches it again contradicts exactly that.
+     */
+    boolean ejectedAsGone() {
+        return ejectedAsGone && health == BackendState.EJECTED && ejection == Ejection.BREAKER;
     }
 
     /** The breaker went half-open: a backend ejected by it takes trial calls. */
@@ -354,6 +367,7 @@ final class BackendHealth {
         BackendState oldHealth = health;
         BackendState before = visible();
         health = next;
+        ejectedAsGone = false;
         if (next == BackendState.UP) {
             probeFailures = 0;
             ejection = Ejection.NONE;

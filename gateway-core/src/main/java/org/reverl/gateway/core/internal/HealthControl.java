@@ -62,6 +62,12 @@ final class HealthControl {
             syncBreakerState(handle);
         }
         apply(handle, change);
+        if (result.alive() && handle.health.ejectedAsGone()) {
+            // ejected for refusing connections, and reached again (restarted before its probes found it down): its
+            // trial calls decide now, not at the end of the breaker's wait, as a passing active check un-ejects a
+            // host in Envoy
+            trialCallsNow(handle);
+        }
     }
 
     /** Ejects a member for {@code durationNanos}; see {@link BackendHealth#eject}. */
@@ -123,8 +129,14 @@ final class HealthControl {
         }
         if (handle.health.health() == BackendState.DOWN && lb.probe != null) {
             lb.probes.probeNow(handle);
-        } else if (handle.health.ejection() == BackendHealth.Ejection.BREAKER
-                && handle.breaker.getState() == CircuitBreaker.State.OPEN) {
+        } else if (handle.health.ejection() == BackendHealth.Ejection.BREAKER) {
+            trialCallsNow(handle);
+        }
+    }
+
+    /** Moves the open breaker of a backend it ejected to half-open now: its trial calls decide. */
+    private void trialCallsNow(BackendHandle handle) {
+        if (handle.breaker.getState() == CircuitBreaker.State.OPEN) {
             cancel(halfOpenTimers.remove(handle));
             handle.breaker.transitionToHalfOpenState();
             syncBreakerState(handle);

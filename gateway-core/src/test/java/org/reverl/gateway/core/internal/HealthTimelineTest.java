@@ -317,6 +317,69 @@ class HealthTimelineTest {
     }
 
     @Test
+    void refusedThenReachedByAProbe_beforeItsProbesFoundItDown_trialCallsAtOnce_notAfterTheBreakersWait() {
+        lb(
+                GatewayConfig.builder()
+                        .healthCheck(checks().build())
+                        .breakerWaitDurationInOpenState(Duration.ofSeconds(5))
+                        .breakerPermittedCallsInHalfOpenState(1)
+                        .build(),
+                "b1",
+                "b2");
+        step(0); // the first probes pass; the next are due in 2 s
+        Lease onB1 = lb.acquire(RequestContext.NONE, new Attempts());
+        assertThat(onB1.backend().id()).isEqualTo("b1");
+        onB1.onFailure(1_000, new BackendUnavailableException("b1", "connection refused", true));
+        loop.runPending();
+        assertThat(state("b1")).isEqualTo(BackendState.EJECTED);
+        assertThat(picks(4)).containsOnly("b2");
+
+        step(1999);
+        assertThat(picks(4)).as("no trial calls before a probe reaches it").containsOnly("b2");
+        step(1); // 2 s: the probe reaches b1 again (it restarted), 3 s before the breaker would let trials in
+        Attempts attempts = new Attempts();
+        attempts.record(lb.backend("b2").orElseThrow(), "tried");
+        Lease trial = lb.acquire(RequestContext.NONE, attempts);
+        assertThat(trial.backend().id()).isEqualTo("b1");
+        trial.onSuccess(1_000);
+        loop.runPending();
+        assertThat(state("b1")).isEqualTo(BackendState.UP);
+        assertThat(events)
+                .containsExactly(
+                        "backend b1 is ejected: connection refused", "backend b1 is restored: trial calls succeeded");
+    }
+
+    @Test
+    void ejectedByItsFailureRate_aPassingProbe_provesNothing_theBreakersWaitRuns() {
+        lb(
+                GatewayConfig.builder()
+                        .healthCheck(checks().build())
+                        .breakerWaitDurationInOpenState(Duration.ofSeconds(5))
+                        .breakerPermittedCallsInHalfOpenState(1)
+                        .build(),
+                "b1",
+                "b2");
+        step(0);
+        Backend b1 = lb.backend("b1").orElseThrow();
+        // answers that fail without proving it gone (timeouts, resets): the breaker opens on its measured rate
+        for (int i = 0; i < 200 && state("b1") != BackendState.EJECTED; i++) {
+            Lease l = lb.acquire(RequestContext.NONE, new Attempts());
+            if (l.backend() == b1) {
+                l.onFailure(1_000, new java.io.IOException("reset"));
+            } else {
+                l.release();
+            }
+            loop.runPending();
+        }
+        assertThat(state("b1")).isEqualTo(BackendState.EJECTED);
+
+        step(2000); // a probe passes: a TCP connect says nothing against the failures that opened the breaker
+        assertThat(picks(4)).containsOnly("b2");
+        step(2999);
+        assertThat(picks(4)).containsOnly("b2");
+    }
+
+    @Test
     void eject_forADuration_outUntilItEnds_thenRestored_noTrialCallsMeanwhile() {
         lb(GatewayConfig.defaults(), "b1", "b2");
         Backend b1 = lb.backend("b1").orElseThrow();
