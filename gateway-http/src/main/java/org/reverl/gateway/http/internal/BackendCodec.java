@@ -1,6 +1,7 @@
 package org.reverl.gateway.http.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -90,7 +91,7 @@ final class BackendCodec {
      *
      * @param bytes a new reference, released by the write
      */
-    void writeSpliced(io.netty.channel.Channel channel, ByteBuf bytes, HttpMethod method) {
+    void writeSpliced(Channel channel, ByteBuf bytes, HttpMethod method) {
         assert channel.eventLoop().inEventLoop();
         splicedMethod = method;
         channel.writeAndFlush(bytes, channel.voidPromise());
