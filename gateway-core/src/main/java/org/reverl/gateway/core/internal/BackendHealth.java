@@ -187,7 +187,11 @@ final class BackendHealth {
             ejectedAsGone = gone;
             return change;
         }
-        return health == BackendState.EJECTED ? Change.ELIGIBILITY : Change.NONE;
+        if (health == BackendState.EJECTED) {
+            ejectedAsGone = gone; // trial calls failed: out again, for what failed them
+            return Change.ELIGIBILITY;
+        }
+        return Change.NONE;
     }
 
     /**

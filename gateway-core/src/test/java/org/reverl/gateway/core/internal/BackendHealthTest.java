@@ -72,6 +72,31 @@ class BackendHealthTest {
     }
 
     @Test
+    void ejectedAsGone_onlyWhileTheLastOpeningWasForARefusal() {
+        BackendHealth h = new BackendHealth();
+        h.expectBreakerOpen("connection refused");
+        h.breakerOpened("measured");
+        assertThat(h.ejectedAsGone()).isTrue();
+
+        h.breakerHalfOpen();
+        h.breakerOpened("circuit breaker open: failure rate 100% over 1 calls");
+        assertThat(h.ejectedAsGone())
+                .as("trial calls failed otherwise: no longer proven gone")
+                .isFalse();
+        h.breakerHalfOpen();
+        h.expectBreakerOpen("connection refused");
+        h.breakerOpened("measured");
+        assertThat(h.ejectedAsGone()).isTrue();
+
+        h.breakerHalfOpen();
+        h.breakerClosed();
+        assertThat(h.ejectedAsGone()).as("restored").isFalse();
+
+        h.breakerOpened("circuit breaker open: failure rate 60% over 10 calls");
+        assertThat(h.ejectedAsGone()).as("ejected on its measured rate").isFalse();
+    }
+
+    @Test
     void breaker_opensEjects_halfOpenAdmitsTrials_closedRestores() {
         BackendHealth h = new BackendHealth();
         h.expectBreakerOpen("connection refused");

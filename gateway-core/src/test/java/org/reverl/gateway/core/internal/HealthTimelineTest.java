@@ -106,6 +106,26 @@ class HealthTimelineTest {
         loop.advance(Duration.ofMillis(millis));
     }
 
+    /** b1 (picked first) refuses a request's connection: its breaker opens at once and it is ejected. */
+    private void b1RefusesAConnection() {
+        Lease onB1 = lb.acquire(RequestContext.NONE, new Attempts());
+        assertThat(onB1.backend().id()).isEqualTo("b1");
+        onB1.onFailure(1_000, new BackendUnavailableException("b1", "connection refused", true));
+        loop.runPending();
+        assertThat(state("b1")).isEqualTo(BackendState.EJECTED);
+    }
+
+    /** A request that has tried b2 gets b1 as a trial call, which succeeds and restores it. */
+    private void trialCallOnB1Succeeds() {
+        Attempts attempts = new Attempts();
+        attempts.record(lb.backend("b2").orElseThrow(), "tried");
+        Lease trial = lb.acquire(RequestContext.NONE, attempts);
+        assertThat(trial.backend().id()).isEqualTo("b1");
+        trial.onSuccess(1_000);
+        loop.runPending();
+        assertThat(state("b1")).isEqualTo(BackendState.UP);
+    }
+
     @Test
     void probes_fallAtTheFastInterval_riseAtTheDownThenFastInterval_atExactTimes() {
         lb(GatewayConfig.builder().healthCheck(checks().build()).build(), "b1", "b2");
@@ -239,24 +259,14 @@ class HealthTimelineTest {
                         .build(),
                 "b1",
                 "b2");
-        Lease onB1 = lb.acquire(RequestContext.NONE, new Attempts());
-        assertThat(onB1.backend().id()).isEqualTo("b1");
-        onB1.onFailure(1_000, new BackendUnavailableException("b1", "connection refused", true));
-        loop.runPending();
-        assertThat(state("b1")).isEqualTo(BackendState.EJECTED);
+        b1RefusesAConnection();
         assertThat(events).containsExactly("backend b1 is ejected: connection refused");
         assertThat(picks(4)).containsOnly("b2");
 
         step(4999);
         assertThat(picks(4)).containsOnly("b2");
         step(1); // half-open: b1 takes one trial call
-        Attempts attempts = new Attempts();
-        attempts.record(lb.backend("b2").orElseThrow(), "tried");
-        Lease trial = lb.acquire(RequestContext.NONE, attempts);
-        assertThat(trial.backend().id()).isEqualTo("b1");
-        trial.onSuccess(1_000);
-        loop.runPending();
-        assertThat(state("b1")).isEqualTo(BackendState.UP);
+        trialCallOnB1Succeeds();
         assertThat(events)
                 .containsExactly(
                         "backend b1 is ejected: connection refused", "backend b1 is restored: trial calls succeeded");
@@ -327,23 +337,13 @@ class HealthTimelineTest {
                 "b1",
                 "b2");
         step(0); // the first probes pass; the next are due in 2 s
-        Lease onB1 = lb.acquire(RequestContext.NONE, new Attempts());
-        assertThat(onB1.backend().id()).isEqualTo("b1");
-        onB1.onFailure(1_000, new BackendUnavailableException("b1", "connection refused", true));
-        loop.runPending();
-        assertThat(state("b1")).isEqualTo(BackendState.EJECTED);
+        b1RefusesAConnection();
         assertThat(picks(4)).containsOnly("b2");
 
         step(1999);
         assertThat(picks(4)).as("no trial calls before a probe reaches it").containsOnly("b2");
         step(1); // 2 s: the probe reaches b1 again (it restarted), 3 s before the breaker would let trials in
-        Attempts attempts = new Attempts();
-        attempts.record(lb.backend("b2").orElseThrow(), "tried");
-        Lease trial = lb.acquire(RequestContext.NONE, attempts);
-        assertThat(trial.backend().id()).isEqualTo("b1");
-        trial.onSuccess(1_000);
-        loop.runPending();
-        assertThat(state("b1")).isEqualTo(BackendState.UP);
+        trialCallOnB1Succeeds();
         assertThat(events)
                 .containsExactly(
                         "backend b1 is ejected: connection refused", "backend b1 is restored: trial calls succeeded");

@@ -171,24 +171,6 @@ final class FieldLines {
         return found;
     }
 
-    /** Where the value of the field line whose colon is at {@code colon} starts, past the whitespace. */
-    static int valueStart(byte[] a, int colon, int eol) {
-        int vs = colon + 1;
-        while (vs < eol && isOws(a[vs])) {
-            vs++;
-        }
-        return vs;
-    }
-
-    /** Where the value ending the line at {@code eol} (its CR) ends, before the whitespace. */
-    static int valueEnd(byte[] a, int valueStart, int eol) {
-        int ve = eol;
-        while (ve > valueStart && isOws(a[ve - 1])) {
-            ve--;
-        }
-        return ve;
-    }
-
     /** The first index of {@code b} in {@code a[from, to)}, or -1. */
     static int indexOf(byte[] a, int from, int to, byte b) {
         for (int i = from; i < to; i++) {

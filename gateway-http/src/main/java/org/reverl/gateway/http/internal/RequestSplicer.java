@@ -89,7 +89,6 @@ final class RequestSplicer {
         int hostEnd = -1;
         boolean close = false;
         boolean closeField = false;
-        boolean connection = false;
         boolean verbatim = true;
         int p = fieldsStart;
         while (p < end) {
@@ -116,7 +115,6 @@ final class RequestSplicer {
                     hostEnd = valueEnd;
                     break;
                 case FIELD_CONNECTION:
-                    connection = true;
                     verbatim = false;
                     int tokens = FieldLines.connectionTokens(raw, valueStart, valueEnd);
                     if (tokens < 0) {
@@ -133,10 +131,11 @@ final class RequestSplicer {
         if (hostStart < 0 || close && closeField) {
             return null; // no Host; or Connection names a field called close, which the decoded path removes
         }
-        byte[] head = verbatim ? raw : normalized(raw, fieldsStart, length, connection);
+        byte[] head = raw;
         if (!verbatim) {
+            head = new byte[length];
             int hostLength = hostEnd - hostStart;
-            hostStart = hostAt(head, fieldsStart);
+            hostStart = normalize(raw, fieldsStart, head, hostStart);
             hostEnd = hostStart + hostLength;
         }
         HttpMethod method = methodLength == 3 && head[0] == 'G' && head[1] == 'E' && head[2] == 'T'
@@ -147,22 +146,28 @@ final class RequestSplicer {
     }
 
     /**
-     * The head as the decoded path writes it: each field line as {@code name: value} without the whitespace around
-     * the value, {@code Connection} left out.
+     * Writes {@code raw} into {@code head} as the decoded path writes it: each field line as {@code name: value}
+     * without the whitespace around the value, {@code Connection} left out.
+     *
+     * @param hostStart where the value of {@code Host} starts in {@code raw}
+     * @return where it starts in {@code head}
      */
-    private byte[] normalized(byte[] raw, int fieldsStart, int length, boolean connection) {
-        byte[] head = new byte[length];
+    private int normalize(byte[] raw, int fieldsStart, byte[] head, int hostStart) {
         System.arraycopy(raw, 0, head, 0, fieldsStart);
+        int hostAt = -1;
         int w = fieldsStart;
         int p = fieldsStart;
         while (p < raw.length) {
             line.read(raw, p, raw.length); // found the first time
             int nameLength = line.nameLength;
-            if (!connection || kind(raw, line.nameStart, nameLength) != FIELD_CONNECTION) {
+            if (kind(raw, line.nameStart, nameLength) != FIELD_CONNECTION) {
                 System.arraycopy(raw, line.nameStart, head, w, nameLength);
                 w += nameLength;
                 head[w++] = ':';
                 head[w++] = ' ';
+                if (line.valueStart == hostStart) {
+                    hostAt = w;
+                }
                 int valueLength = line.valueEnd - line.valueStart;
                 System.arraycopy(raw, line.valueStart, head, w, valueLength);
                 w += valueLength;
@@ -171,19 +176,7 @@ final class RequestSplicer {
             }
             p = line.next;
         }
-        return head;
-    }
-
-    /** Where the value of the {@code Host} line starts in a written head. */
-    private int hostAt(byte[] head, int fieldsStart) {
-        int p = fieldsStart;
-        while (true) {
-            line.read(head, p, head.length);
-            if (kind(head, line.nameStart, line.nameLength) == FIELD_HOST) {
-                return line.valueStart;
-            }
-            p = line.next;
-        }
+        return hostAt;
     }
 
     private static int kind(byte[] a, int start, int length) {

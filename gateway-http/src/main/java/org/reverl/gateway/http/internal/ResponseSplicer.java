@@ -262,13 +262,12 @@ final class ResponseSplicer {
             out.writeBytes(a, p, headEnd - p); // every field line kept, each already as the encoder writes it
         } else {
             while (p < headEnd) {
-                int colon = FieldLines.indexOf(a, p, headEnd, (byte) ':');
-                int eol = FieldLines.indexOf(a, colon, headEnd, (byte) '\r');
-                int k = drops ? kind(a, p, colon - p) : KEEP;
+                line.read(a, p, headEnd); // found by the scan
+                int k = drops ? kind(a, line.nameStart, line.nameLength) : KEEP;
                 if (k == KEEP || k == FIELD_CONTENT_LENGTH) {
-                    writeLine(out, a, p, colon, eol);
+                    writeLine(out, a, line);
                 }
-                p = eol + 2;
+                p = line.next;
             }
         }
         out.writeBytes(viaLine);
@@ -281,14 +280,12 @@ final class ResponseSplicer {
     }
 
     /** A kept field line: as it is if it is {@code name: value} already, else with the whitespace made so. */
-    private static void writeLine(ByteBuf out, byte[] a, int p, int colon, int eol) {
-        int vs = FieldLines.valueStart(a, colon, eol);
-        int ve = FieldLines.valueEnd(a, vs, eol);
-        if (vs == colon + 2 && a[colon + 1] == ' ' && ve == eol) {
-            out.writeBytes(a, p, eol + 2 - p);
+    private static void writeLine(ByteBuf out, byte[] a, FieldLines.Line line) {
+        if (line.asWritten) {
+            out.writeBytes(a, line.nameStart, line.next - line.nameStart);
         } else {
-            out.writeBytes(a, p, colon - p).writeShort(COLON_SPACE);
-            out.writeBytes(a, vs, ve - vs).writeShort(CRLF);
+            out.writeBytes(a, line.nameStart, line.nameLength).writeShort(COLON_SPACE);
+            out.writeBytes(a, line.valueStart, line.valueEnd - line.valueStart).writeShort(CRLF);
         }
     }
 

@@ -62,8 +62,8 @@ final class SplicedRequest extends DefaultHttpRequest {
             h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
             int p = fieldsStart;
             while (p < head.length) {
-                int colon = indexOf(head, p, (byte) ':');
-                int eol = indexOf(head, colon, (byte) '\r');
+                int colon = FieldLines.indexOf(head, p, head.length, (byte) ':');
+                int eol = FieldLines.indexOf(head, colon, head.length, (byte) '\r');
                 // each line is "name: value" already
                 h.add(
                         new AsciiString(head, p, colon - p, true),
@@ -110,15 +110,6 @@ final class SplicedRequest extends DefaultHttpRequest {
     /** The length of the head as the client sent it, without {@code Connection} and whitespace. */
     int headLength() {
         return head.length;
-    }
-
-    private static int indexOf(byte[] a, int from, byte b) {
-        for (int i = from; i < a.length; i++) {
-            if (a[i] == b) {
-                return i;
-            }
-        }
-        return a.length;
     }
 
     @Override

@@ -61,6 +61,8 @@ class SplicedRequestsTest {
                 "GET /p HTTP/1.1\r\nhost:x\r\nAccept-Language:  en-GB, en;q=0.9 \t\r\nCookie: a=1; b=2\r\n\r\n",
                 "GET /k HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nX-Empty:\r\n\r\n",
                 "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                // rewritten before Host: its value moves in the head the backend gets
+                "GET /m HTTP/1.1\r\nConnection: keep-alive\r\nAccept:  */*\r\nHost:\texample.test:81 \r\n\r\n",
                 "DELETE /d HTTP/1.1\r\nHost: x\r\n\r\n",
                 "OPTIONS /o HTTP/1.1\r\nHost: x\r\n\r\n",
                 "POST /no-body HTTP/1.1\r\nHost: x\r\n\r\n",
