@@ -18,11 +18,13 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * The certificate and key an {@link HttpProxyServer} terminates TLS with, and more certificates chosen by the name the
@@ -228,6 +230,7 @@ public final class TlsSettings {
                     .sslProvider(effective == Provider.OPENSSL ? SslProvider.OPENSSL : SslProvider.JDK)
                     .protocols(PROTOCOLS)
                     .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                    .trustManager(NoClientCertificates.INSTANCE)
                     .applicationProtocolConfig(new ApplicationProtocolConfig(
                             ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
@@ -283,6 +286,32 @@ public final class TlsSettings {
     @Override
     public String toString() {
         return "TlsSettings{provider=" + provider + (byName.isEmpty() ? "" : ", sni=" + sniNames()) + '}';
+    }
+
+    /**
+     * The trust of a listener that never asks for a client certificate: it trusts none. Without it, Netty builds the
+     * JDK's default trust manager for every server context, which parses the JDK's whole CA store (about 140
+     * certificates and a few hundred classes, 3-4 MB of a TLS proxy's memory) for checks that never run.
+     */
+    static final class NoClientCertificates implements X509TrustManager {
+        static final NoClientCertificates INSTANCE = new NoClientCertificates();
+
+        private NoClientCertificates() {}
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("this listener does not accept client certificates");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("a listener's trust does not verify servers");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
     }
 
     @FunctionalInterface

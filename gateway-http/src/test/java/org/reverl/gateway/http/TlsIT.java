@@ -10,11 +10,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.KeyStore;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,14 +50,18 @@ class TlsIT {
     }
 
     private static SSLContext trustingOnly(X509Bundle bundle) throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, trustManagersFor(bundle), null);
+        return ctx;
+    }
+
+    private static TrustManager[] trustManagersFor(X509Bundle bundle) throws Exception {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         ks.setCertificateEntry("server", bundle.getCertificate());
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
+        return tmf.getTrustManagers();
     }
 
     @ParameterizedTest
@@ -93,5 +101,46 @@ class TlsIT {
                 assertThatThrownBy(s::startHandshake).isInstanceOf(SSLException.class);
             }
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = TlsSettings.Provider.class,
+            names = {"JDK", "OPENSSL"})
+    void clientCertificate_neitherAskedForNorTrusted(TlsSettings.Provider provider) throws Exception {
+        TlsSettings tls = TlsSettings.of(cert.getKeyPair().getPrivate(), cert.getCertificate())
+                .withProvider(provider);
+        X509Bundle client = new CertificateBuilder()
+                .subject("CN=client")
+                .notBefore(Instant.now().minus(1, DAYS))
+                .notAfter(Instant.now().plus(1, DAYS))
+                .setIsCertificateAuthority(true)
+                .buildSelfSigned();
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry(
+                "client", client.getKeyPair().getPrivate(), "pw".toCharArray(), new java.security.cert.Certificate[] {
+                    client.getCertificate()
+                });
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, "pw".toCharArray());
+        SSLContext withCertificate = SSLContext.getInstance("TLS");
+        withCertificate.init(kmf.getKeyManagers(), trustManagersFor(cert), null);
+        try (ProxyFixture fx = new ProxyFixture(List.of(backend.address()), c -> c.tls(tls));
+                SSLSocket s = (SSLSocket) withCertificate
+                        .getSocketFactory()
+                        .createSocket("127.0.0.1", fx.address().getPort())) {
+            s.setSoTimeout(5000);
+            s.startHandshake();
+            // the listener does not ask for one, so the client sends none
+            assertThat(s.getSession().getLocalCertificates()).isNull();
+        }
+        // and the trust behind the listener would accept none if it were asked
+        assertThatThrownBy(() -> TlsSettings.NoClientCertificates.INSTANCE.checkClientTrusted(
+                        new X509Certificate[] {client.getCertificate()}, "RSA"))
+                .isInstanceOf(CertificateException.class)
+                .hasMessageContaining("does not accept client certificates");
+        assertThat(TlsSettings.NoClientCertificates.INSTANCE.getAcceptedIssuers())
+                .isEmpty();
     }
 }
