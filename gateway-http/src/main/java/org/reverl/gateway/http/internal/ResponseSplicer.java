@@ -20,8 +20,9 @@ import io.netty.util.AsciiString;
  * any byte, so the decoder always starts at the start of a response. Whether a request's response may be spliced at
  * all is the exchange's decision ({@link BackendCodec#spliceNextResponse}).
  *
- * <p>Two passes over the head: {@link #scan} checks it and measures what is written, {@link #splice} writes it. One per
- * backend connection; confined to its event loop.
+ * <p>Two passes over the head: {@link #scan} checks it, measures what is written and notes the lines left out; {@link
+ * #splice} writes it, copying the bytes between those lines when the others are as written, and reading the lines
+ * again only when one must be rewritten. One per backend connection; confined to its event loop.
  */
 final class ResponseSplicer {
 
@@ -45,6 +46,9 @@ final class ResponseSplicer {
     private static final int FIELD_CONNECTION = 3;
     private static final int REFUSE = 4;
 
+    /** How many left-out field lines a scan notes where they are; a head with more is read again to splice it. */
+    static final int MAX_DROPPED = 4;
+
     /** How much of a response {@link #scan} copies first: most heads are shorter. */
     static final int FIRST_COPY = 1024;
 
@@ -54,11 +58,17 @@ final class ResponseSplicer {
     /** {@code via: 1.1 <name>\r\n}, the field added. */
     private final byte[] viaLine;
 
+    /**
+     * The field lines the last scan left out, as start and end offsets in {@link #copy}: the second pass copies what
+     * lies between them when every line kept is as written, without reading the lines again.
+     */
+    private final int[] dropped = new int[2 * MAX_DROPPED];
+
     // the result of the last scan that returned SPLICE
     private int status;
     private boolean keepAlive;
-    /** Whether a field line is left out. */
-    private boolean drops;
+    /** How many field lines are left out; over {@link #MAX_DROPPED}, only the first ones are in {@link #dropped}. */
+    private int drops;
     /** Whether every field line kept is {@code name: value} already: then the second pass copies them all at once. */
     private boolean verbatim;
 
@@ -164,7 +174,7 @@ final class ResponseSplicer {
         long length = -1;
         boolean close = false;
         boolean keepAliveAsked = false;
-        boolean dropped = false;
+        int dropCount = 0;
         boolean asWritten = true;
         boolean closeField = false;
         while (true) {
@@ -217,10 +227,10 @@ final class ResponseSplicer {
                     }
                     close |= (tokens & FieldLines.CLOSE_TOKEN) != 0;
                     keepAliveAsked |= (tokens & FieldLines.KEEP_ALIVE_TOKEN) != 0;
-                    dropped = true;
+                    dropCount = drop(dropCount, nameStart, p);
                     break;
                 case DROP:
-                    dropped = true;
+                    dropCount = drop(dropCount, nameStart, p);
                     break;
                 default:
                     return DECODE;
@@ -238,12 +248,21 @@ final class ResponseSplicer {
         }
         status = code;
         keepAlive = minor == '1' ? !close : keepAliveAsked && !close;
-        drops = dropped;
+        drops = dropCount;
         verbatim = asWritten;
         contentLength = (int) length;
         headLength = head + viaLine.length;
         bodyStart = bodyAt;
         return SPLICE;
+    }
+
+    /** Notes the field line from {@code start} to {@code end} as left out; returns how many are. */
+    private int drop(int count, int start, int end) {
+        if (count < MAX_DROPPED) {
+            dropped[2 * count] = start;
+            dropped[2 * count + 1] = end;
+        }
+        return count + 1;
     }
 
     /**
@@ -258,12 +277,17 @@ final class ResponseSplicer {
         out.writeBytes(a, 8, lineEnd - 8);
         int p = lineEnd;
         int headEnd = bodyStart - 2;
-        if (!drops && verbatim) {
-            out.writeBytes(a, p, headEnd - p); // every field line kept, each already as the encoder writes it
+        if (verbatim && drops <= MAX_DROPPED) {
+            // each field line kept is already as the encoder writes it: copy what lies between those left out
+            for (int i = 0; i < 2 * drops; i += 2) {
+                out.writeBytes(a, p, dropped[i] - p);
+                p = dropped[i + 1];
+            }
+            out.writeBytes(a, p, headEnd - p);
         } else {
             while (p < headEnd) {
                 line.read(a, p, headEnd); // found by the scan
-                int k = drops ? kind(a, line.nameStart, line.nameLength) : KEEP;
+                int k = drops > 0 ? kind(a, line.nameStart, line.nameLength) : KEEP;
                 if (k == KEEP || k == FIELD_CONTENT_LENGTH) {
                     writeLine(out, a, line);
                 }

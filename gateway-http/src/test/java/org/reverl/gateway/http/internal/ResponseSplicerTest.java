@@ -70,6 +70,44 @@ class ResponseSplicerTest {
                 .isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nvia: 1.1 reverl\r\n\r\n");
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 3, 4, 5, 7})
+    void hopByHopFieldsAnywhere_leftOut_asManyAsThereAre(int dropped) {
+        // kept and left-out lines alternate, starting and ending with a left-out one: the copy between them, up to
+        // MAX_DROPPED, and the lines read again past it, must write the same bytes
+        String[] hop = {
+            "Connection: keep-alive",
+            "Keep-Alive: timeout=5",
+            "Proxy-Authenticate: x",
+            "TE: trailers",
+            "Upgrade: h2c",
+            "Trailer: X",
+            "Proxy-Foo: y"
+        };
+        StringBuilder response = new StringBuilder("HTTP/1.1 200 OK\r\n");
+        StringBuilder expected = new StringBuilder("HTTP/1.1 200 OK\r\n");
+        for (int i = 0; i < dropped; i++) {
+            response.append(hop[i]).append("\r\n");
+            if (i < dropped - 1) {
+                response.append("X-").append(i).append(": v\r\n");
+                expected.append("X-").append(i).append(": v\r\n");
+            }
+        }
+        response.append("Content-Length: 2\r\n\r\nok");
+        expected.append("Content-Length: 2\r\nvia: 1.1 reverl\r\n\r\nok");
+        assertThat(ResponseSplicer.MAX_DROPPED).isBetween(1, 6);
+        assertThat(spliced(response.toString())).isEqualTo(expected.toString());
+        // the next response through the same splicer drops nothing
+        assertThat(spliced("HTTP/1.1 200 OK\r\nA: b\r\nContent-Length: 0\r\n\r\n"))
+                .isEqualTo("HTTP/1.1 200 OK\r\nA: b\r\nContent-Length: 0\r\nvia: 1.1 reverl\r\n\r\n");
+    }
+
+    @Test
+    void aLineToRewrite_andOnesLeftOut_theLinesReadAgain() {
+        assertThat(spliced("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nA:x\r\nTE: y\r\nContent-Length: 0\r\n\r\n"))
+                .isEqualTo("HTTP/1.1 200 OK\r\nA: x\r\nContent-Length: 0\r\nvia: 1.1 reverl\r\n\r\n");
+    }
+
     @Test
     void anHttp10Answer_goesOutAsHttp11_keptAliveOnlyWhenItSaysSo() {
         assertThat(spliced("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx"))
