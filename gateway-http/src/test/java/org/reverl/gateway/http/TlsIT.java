@@ -49,6 +49,12 @@ class TlsIT {
         backend.close();
     }
 
+    /** The front end's settings with the generated certificate. */
+    private static TlsSettings settings(TlsSettings.Provider provider) {
+        return TlsSettings.of(cert.getKeyPair().getPrivate(), cert.getCertificate())
+                .withProvider(provider);
+    }
+
     private static SSLContext trustingOnly(X509Bundle bundle) throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, trustManagersFor(bundle), null);
@@ -69,8 +75,7 @@ class TlsIT {
             value = TlsSettings.Provider.class,
             names = {"JDK", "OPENSSL"})
     void https_trustedCertificate_throughAndForwardedProtoHttps(TlsSettings.Provider provider) throws Exception {
-        TlsSettings tls = TlsSettings.of(cert.getKeyPair().getPrivate(), cert.getCertificate())
-                .withProvider(provider);
+        TlsSettings tls = settings(provider);
         try (ProxyFixture fx = new ProxyFixture(List.of(backend.address()), c -> c.tls(tls))) {
             assertThat(fx.proxy.tlsProvider()).isEqualTo(provider.name().toLowerCase());
             HttpClient client = HttpClient.newBuilder()
@@ -108,8 +113,7 @@ class TlsIT {
             value = TlsSettings.Provider.class,
             names = {"JDK", "OPENSSL"})
     void clientCertificate_neitherAskedForNorTrusted(TlsSettings.Provider provider) throws Exception {
-        TlsSettings tls = TlsSettings.of(cert.getKeyPair().getPrivate(), cert.getCertificate())
-                .withProvider(provider);
+        TlsSettings tls = settings(provider);
         X509Bundle client = new CertificateBuilder()
                 .subject("CN=client")
                 .notBefore(Instant.now().minus(1, DAYS))
