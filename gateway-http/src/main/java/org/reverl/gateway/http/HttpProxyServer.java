@@ -52,6 +52,9 @@ public final class HttpProxyServer implements AutoCloseable {
     private final Initializer initializer;
     private final ConnectionLimiter limiter;
     private final EventLoopGroup group;
+    /** The one thread that accepts connections, apart from the io threads that serve them. */
+    private final EventLoopGroup acceptor;
+
     private final Channel serverChannel;
     private final Transports transport;
     private volatile String tlsProvider;
@@ -63,6 +66,7 @@ public final class HttpProxyServer implements AutoCloseable {
             Initializer initializer,
             ConnectionLimiter limiter,
             EventLoopGroup group,
+            EventLoopGroup acceptor,
             Channel serverChannel,
             Transports transport,
             String tlsProvider) {
@@ -72,6 +76,7 @@ public final class HttpProxyServer implements AutoCloseable {
         this.initializer = initializer;
         this.limiter = limiter;
         this.group = group;
+        this.acceptor = acceptor;
         this.serverChannel = serverChannel;
         this.transport = transport;
         this.tlsProvider = tlsProvider;
@@ -108,9 +113,14 @@ public final class HttpProxyServer implements AutoCloseable {
         Initializer initializer = new Initializer(frontend(router, transport, config, null));
         ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "reverl-io");
+        // Connections are accepted on a thread of their own, as Netty's "boss" group: a new connection's channel, its
+        // pipeline and its registration run a few times per connection, too rarely for the JIT to compile, so a burst
+        // of them runs interpreted for milliseconds; on an io thread, every request it serves waited for that (README,
+        // "Tails").
+        EventLoopGroup acceptor = transport.newGroup(1, "reverl-accept");
         try {
             Channel ch = new ServerBootstrap()
-                    .group(group)
+                    .group(acceptor, group)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.SO_REUSEADDR, true)
@@ -123,11 +133,11 @@ public final class HttpProxyServer implements AutoCloseable {
                     .syncUninterruptibly()
                     .channel();
             String tlsProvider = tlsProvider(config);
-            HttpProxyServer server =
-                    new HttpProxyServer(lb, router, config, initializer, limiter, group, ch, transport, tlsProvider);
+            HttpProxyServer server = new HttpProxyServer(
+                    lb, router, config, initializer, limiter, group, acceptor, ch, transport, tlsProvider);
             server.follow(initial);
             log.info(
-                    "listening on {}://{} ({}, {} io thread(s){})",
+                    "listening on {}://{} ({}, {} io thread(s) and an acceptor{})",
                     config.isTls() ? "https" : "http",
                     hostPort(server.localAddress()),
                     transport.name().toLowerCase(java.util.Locale.ROOT),
@@ -136,6 +146,7 @@ public final class HttpProxyServer implements AutoCloseable {
             return server;
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new IllegalStateException("cannot listen on " + hostPort(config.listen()) + ": " + e.getMessage(), e);
         }
     }
@@ -284,6 +295,7 @@ public final class HttpProxyServer implements AutoCloseable {
     public void awaitClose() throws InterruptedException {
         serverChannel.closeFuture().await();
         group.terminationFuture().await();
+        acceptor.terminationFuture().await();
     }
 
     /**
@@ -292,12 +304,15 @@ public final class HttpProxyServer implements AutoCloseable {
      */
     public void stopAccepting() {
         serverChannel.close().syncUninterruptibly();
+        acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
     }
 
     /** Stops listening and closes every connection. Idempotent. */
     @Override
     public void close() {
         serverChannel.close().syncUninterruptibly();
+        acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        acceptor.terminationFuture().syncUninterruptibly();
     }
 }
