@@ -303,8 +303,7 @@ public final class HttpProxyServer implements AutoCloseable {
      * step of a graceful shutdown. Idempotent.
      */
     public void stopAccepting() {
-        serverChannel.close().syncUninterruptibly();
-        acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        serverChannel.close().syncUninterruptibly(); // the acceptor thread, idle from now on, ends at close()
     }
 
     /** Stops listening and closes every connection. Idempotent. */

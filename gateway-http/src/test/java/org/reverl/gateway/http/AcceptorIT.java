@@ -44,4 +44,19 @@ class AcceptorIT {
             await().atMost(Duration.ofSeconds(5)).until(() -> started.stream().noneMatch(Thread::isAlive));
         }
     }
+
+    @Test
+    void stopAccepting_thenClose_theAcceptorEnds() throws Exception {
+        try (TestBackend backend = TestBackend.start("b1")) {
+            Set<Thread> before = acceptors();
+            ProxyFixture fx = new ProxyFixture(List.of(backend.address()));
+            List<Thread> started =
+                    acceptors().stream().filter(t -> !before.contains(t)).toList();
+            fx.proxy.stopAccepting(); // the first step of a graceful shutdown
+            fx.proxy.stopAccepting(); // idempotent
+            fx.close();
+            await().atMost(Duration.ofSeconds(5)).until(() -> started.stream().noneMatch(Thread::isAlive));
+            assertThat(started).hasSize(1);
+        }
+    }
 }
