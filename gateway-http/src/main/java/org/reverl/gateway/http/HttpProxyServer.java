@@ -52,9 +52,6 @@ public final class HttpProxyServer implements AutoCloseable {
     private final Initializer initializer;
     private final ConnectionLimiter limiter;
     private final EventLoopGroup group;
-    /** The one thread that accepts connections, apart from the io threads that serve them. */
-    private final EventLoopGroup acceptor;
-
     private final Channel serverChannel;
     private final Transports transport;
     private volatile String tlsProvider;
@@ -66,7 +63,6 @@ public final class HttpProxyServer implements AutoCloseable {
             Initializer initializer,
             ConnectionLimiter limiter,
             EventLoopGroup group,
-            EventLoopGroup acceptor,
             Channel serverChannel,
             Transports transport,
             String tlsProvider) {
@@ -76,7 +72,6 @@ public final class HttpProxyServer implements AutoCloseable {
         this.initializer = initializer;
         this.limiter = limiter;
         this.group = group;
-        this.acceptor = acceptor;
         this.serverChannel = serverChannel;
         this.transport = transport;
         this.tlsProvider = tlsProvider;
@@ -113,14 +108,9 @@ public final class HttpProxyServer implements AutoCloseable {
         Initializer initializer = new Initializer(frontend(router, transport, config, null));
         ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
         EventLoopGroup group = transport.newGroup(config.ioThreads(), "reverl-io");
-        // Connections are accepted on a thread of their own, as Netty's "boss" group: a new connection's channel, its
-        // pipeline and its registration run a few times per connection, too rarely for the JIT to compile, so a burst
-        // of them runs interpreted for milliseconds; on an io thread, every request it serves waited for that (README,
-        // "Tails").
-        EventLoopGroup acceptor = transport.newGroup(1, "reverl-accept");
         try {
             Channel ch = new ServerBootstrap()
-                    .group(acceptor, group)
+                    .group(group)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.SO_REUSEADDR, true)
@@ -133,11 +123,11 @@ public final class HttpProxyServer implements AutoCloseable {
                     .syncUninterruptibly()
                     .channel();
             String tlsProvider = tlsProvider(config);
-            HttpProxyServer server = new HttpProxyServer(
-                    lb, router, config, initializer, limiter, group, acceptor, ch, transport, tlsProvider);
+            HttpProxyServer server =
+                    new HttpProxyServer(lb, router, config, initializer, limiter, group, ch, transport, tlsProvider);
             server.follow(initial);
             log.info(
-                    "listening on {}://{} ({}, {} io thread(s) and an acceptor{})",
+                    "listening on {}://{} ({}, {} io thread(s){})",
                     config.isTls() ? "https" : "http",
                     hostPort(server.localAddress()),
                     transport.name().toLowerCase(java.util.Locale.ROOT),
@@ -146,7 +136,6 @@ public final class HttpProxyServer implements AutoCloseable {
             return server;
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new IllegalStateException("cannot listen on " + hostPort(config.listen()) + ": " + e.getMessage(), e);
         }
     }
@@ -295,7 +284,6 @@ public final class HttpProxyServer implements AutoCloseable {
     public void awaitClose() throws InterruptedException {
         serverChannel.closeFuture().await();
         group.terminationFuture().await();
-        acceptor.terminationFuture().await();
     }
 
     /**
@@ -303,15 +291,13 @@ public final class HttpProxyServer implements AutoCloseable {
      * step of a graceful shutdown. Idempotent.
      */
     public void stopAccepting() {
-        serverChannel.close().syncUninterruptibly(); // the acceptor thread, idle from now on, ends at close()
+        serverChannel.close().syncUninterruptibly();
     }
 
     /** Stops listening and closes every connection. Idempotent. */
     @Override
     public void close() {
         serverChannel.close().syncUninterruptibly();
-        acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        acceptor.terminationFuture().syncUninterruptibly();
     }
 }
