@@ -326,8 +326,8 @@ class HealthTimelineTest {
         assertThat(state("b1")).isEqualTo(BackendState.UP);
     }
 
-    @Test
-    void refusedThenReachedByAProbe_beforeItsProbesFoundItDown_trialCallsAtOnce_notAfterTheBreakersWait() {
+    /** b1 and b2 probed every 2 s, a breaker that waits 5 s before one trial call. */
+    private void b1AndB2WithABreakerWaitOf5s() {
         lb(
                 GatewayConfig.builder()
                         .healthCheck(checks().build())
@@ -336,6 +336,11 @@ class HealthTimelineTest {
                         .build(),
                 "b1",
                 "b2");
+    }
+
+    @Test
+    void refusedThenReachedByAProbe_beforeItsProbesFoundItDown_trialCallsAtOnce_notAfterTheBreakersWait() {
+        b1AndB2WithABreakerWaitOf5s();
         step(0); // the first probes pass; the next are due in 2 s
         b1RefusesAConnection();
         assertThat(picks(4)).containsOnly("b2");
@@ -351,14 +356,7 @@ class HealthTimelineTest {
 
     @Test
     void ejectedByItsFailureRate_aPassingProbe_provesNothing_theBreakersWaitRuns() {
-        lb(
-                GatewayConfig.builder()
-                        .healthCheck(checks().build())
-                        .breakerWaitDurationInOpenState(Duration.ofSeconds(5))
-                        .breakerPermittedCallsInHalfOpenState(1)
-                        .build(),
-                "b1",
-                "b2");
+        b1AndB2WithABreakerWaitOf5s();
         step(0);
         Backend b1 = lb.backend("b1").orElseThrow();
         // answers that fail without proving it gone (timeouts, resets): the breaker opens on its measured rate

@@ -73,6 +73,8 @@ final class ResponseSplicer {
     private boolean verbatim;
 
     private int contentLength;
+    /** Offset of the first field line, after the status line's CRLF. */
+    private int fieldsStart;
     /** Bytes of the spliced head, without the empty line. */
     private int headLength;
     /** Offset from the reader index of the first byte after the head's empty line. */
@@ -169,6 +171,7 @@ final class ResponseSplicer {
         // the status line is written as long as it came: "HTTP/1.1" in place of "HTTP/1.x"
         int head = p + 2;
         p += 2;
+        int fields = p;
 
         int lengths = 0;
         long length = -1;
@@ -251,6 +254,7 @@ final class ResponseSplicer {
         drops = dropCount;
         verbatim = asWritten;
         contentLength = (int) length;
+        fieldsStart = fields;
         headLength = head + viaLine.length;
         bodyStart = bodyAt;
         return SPLICE;
@@ -271,20 +275,21 @@ final class ResponseSplicer {
     SplicedResponse splice(ByteBuf in, ByteBufAllocator alloc) {
         byte[] a = copy; // as the last scan left it
         ByteBuf out = alloc.buffer(headLength + 2 + contentLength);
-        // the status line, as HTTP/1.1
+        // the status line, as HTTP/1.1 and from its status code on as it came
         out.writeBytes(HTTP_1_1);
-        int lineEnd = FieldLines.indexOf(a, 8, bodyStart, (byte) '\n') + 1;
-        out.writeBytes(a, 8, lineEnd - 8);
-        int p = lineEnd;
+        int p = 8;
         int headEnd = bodyStart - 2;
         if (verbatim && drops <= MAX_DROPPED) {
-            // each field line kept is already as the encoder writes it: copy what lies between those left out
+            // each field line kept is already as the encoder writes it: copy what lies between those left out, the
+            // status line with the lines up to the first one
             for (int i = 0; i < 2 * drops; i += 2) {
                 out.writeBytes(a, p, dropped[i] - p);
                 p = dropped[i + 1];
             }
             out.writeBytes(a, p, headEnd - p);
         } else {
+            out.writeBytes(a, p, fieldsStart - p);
+            p = fieldsStart;
             while (p < headEnd) {
                 line.read(a, p, headEnd); // found by the scan
                 int k = drops > 0 ? kind(a, line.nameStart, line.nameLength) : KEEP;
