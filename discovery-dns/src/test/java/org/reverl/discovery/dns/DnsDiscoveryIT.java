@@ -208,8 +208,10 @@ class DnsDiscoveryIT {
         // it comes back with a new answer
         dns.restart(1, List.of());
         dns.hosts(List.of("127.0.0.12 web.test"));
-        await().atMost(WITHIN).until(() -> ids(lb).equals(List.of("127.0.0.12:8080")));
-        assertThat(follower.status().synced()).isTrue();
+        // the follower applies a snapshot to the pool first and publishes its status after: wait for both
+        await().atMost(WITHIN)
+                .until(() -> ids(lb).equals(List.of("127.0.0.12:8080"))
+                        && follower.status().synced());
         assertThat(events).extracting(DiscoveryEvent::type).contains(DiscoveryEvent.Type.RECOVERED);
     }
 
