@@ -418,7 +418,7 @@ final class Exchange implements RequestContext {
     /** A request refused before any byte of it was sent: answered, and the connection closed. */
     private void refuseUnsent(HttpResponseStatus status) {
         body.clear();
-        request = null;
+        dropRequest();
         state = IDLE;
         conn.reject(status);
     }
@@ -566,7 +566,7 @@ final class Exchange implements RequestContext {
         BackendHandler b = detachBackend();
         state = TUNNEL;
         body.clear();
-        request = null;
+        dropRequest();
         upgrade = null;
         Tunnel.open(settings, conn, b, dispatch, nanos);
     }
@@ -649,8 +649,17 @@ final class Exchange implements RequestContext {
         dispatch.release();
         relay.reset();
         body.clear();
-        request = null;
+        dropRequest();
         state = IDLE;
+    }
+
+    /** Lets go of the request: a spliced one goes back to its pool, for the next request of this event loop. */
+    private void dropRequest() {
+        HttpRequest r = request;
+        request = null;
+        if (r instanceof SplicedRequest) {
+            ((SplicedRequest) r).recycle();
+        }
     }
 
     private void finish(boolean close) {
@@ -659,7 +668,7 @@ final class Exchange implements RequestContext {
             close |= conn.resumeHttp();
         }
         body.clear();
-        request = null;
+        dropRequest();
         state = IDLE;
         conn.endExchange(close);
     }

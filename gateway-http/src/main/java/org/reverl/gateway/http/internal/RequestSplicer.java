@@ -48,7 +48,8 @@ final class RequestSplicer {
 
     /**
      * The request whose head is the {@code headLength} bytes at {@code in}'s reader index, or {@code null} when the
-     * decoder must take it. Reads nothing.
+     * decoder must take it. Reads nothing. The request comes from the pool ({@link SplicedRequest#get}): whoever takes
+     * it recycles it.
      */
     SplicedRequest splice(ByteBuf in, int headLength) {
         int r = in.readerIndex();
@@ -58,9 +59,18 @@ final class RequestSplicer {
         }
         // the head without its empty line, read from here on as an array; the backend gets it as it is when every
         // field line is already as the decoded path writes it, which is the common case
-        byte[] raw = new byte[headLength - 2];
-        in.getBytes(r, raw);
-        int end = raw.length;
+        int end = headLength - 2;
+        SplicedRequest req = SplicedRequest.get();
+        byte[] raw = req.array(end);
+        in.getBytes(r, raw, 0, end);
+        SplicedRequest spliced = splice(req, raw, end);
+        if (spliced != req) {
+            req.recycle(); // refused, or written anew without the lines left out
+        }
+        return spliced;
+    }
+
+    private SplicedRequest splice(SplicedRequest req, byte[] raw, int end) {
         int sp1 = FieldLines.indexOf(raw, 0, end, (byte) ' ');
         if (sp1 <= 0) {
             return null;
@@ -131,34 +141,39 @@ final class RequestSplicer {
         if (hostStart < 0 || close && closeField) {
             return null; // no Host; or Connection names a field called close, which the decoded path removes
         }
+        SplicedRequest out = req;
         byte[] head = raw;
         if (!verbatim) {
-            head = new byte[length];
+            // written anew into a second request from the pool; the first goes back
+            out = SplicedRequest.get();
+            head = out.array(length);
             int hostLength = hostEnd - hostStart;
-            hostStart = normalize(raw, fieldsStart, head, hostStart);
+            hostStart = normalize(raw, end, fieldsStart, head, hostStart);
             hostEnd = hostStart + hostLength;
+        } else {
+            length = end;
         }
         HttpMethod method = methodLength == 3 && head[0] == 'G' && head[1] == 'E' && head[2] == 'T'
                 ? HttpMethod.GET
                 : HttpMethod.valueOf(new String(head, 0, methodLength, StandardCharsets.ISO_8859_1));
-        return new SplicedRequest(
-                method, target.of(head, sp1 + 1, sp2), head, fieldsStart, host.of(head, hostStart, hostEnd), close);
+        return out.set(
+                method, target.of(head, sp1 + 1, sp2), length, fieldsStart, host.of(head, hostStart, hostEnd), close);
     }
 
     /**
-     * Writes {@code raw} into {@code head} as the decoded path writes it: each field line as {@code name: value}
+     * Writes the {@code end} bytes of {@code raw} into {@code head} as the decoded path writes it: each field line as {@code name: value}
      * without the whitespace around the value, {@code Connection} left out.
      *
      * @param hostStart where the value of {@code Host} starts in {@code raw}
      * @return where it starts in {@code head}
      */
-    private int normalize(byte[] raw, int fieldsStart, byte[] head, int hostStart) {
+    private int normalize(byte[] raw, int end, int fieldsStart, byte[] head, int hostStart) {
         System.arraycopy(raw, 0, head, 0, fieldsStart);
         int hostAt = -1;
         int w = fieldsStart;
         int p = fieldsStart;
-        while (p < raw.length) {
-            line.read(raw, p, raw.length); // found the first time
+        while (p < end) {
+            line.read(raw, p, end); // found the first time
             int nameLength = line.nameLength;
             if (kind(raw, line.nameStart, nameLength) != FIELD_CONNECTION) {
                 System.arraycopy(raw, line.nameStart, head, w, nameLength);

@@ -63,6 +63,8 @@ final class ResponseSplicer {
      * lies between them when every line kept is as written, without reading the lines again.
      */
     private final int[] dropped = new int[2 * MAX_DROPPED];
+    /** What {@link #splice} returns, filled anew each time. */
+    private final SplicedResponse response = new SplicedResponse();
 
     // the result of the last scan that returned SPLICE
     private int status;
@@ -270,7 +272,9 @@ final class ResponseSplicer {
     }
 
     /**
-     * Takes the response the last {@link #scan} found spliceable from {@code in} and writes it for the client.
+     * Takes the response the last {@link #scan} found spliceable from {@code in} and writes it for the client: in the
+     * same {@link SplicedResponse} every time, which must be taken (its content passed on or released) before the
+     * next call.
      */
     SplicedResponse splice(ByteBuf in, ByteBufAllocator alloc) {
         byte[] a = copy; // as the last scan left it
@@ -305,7 +309,7 @@ final class ResponseSplicer {
         int r = in.readerIndex();
         out.writeBytes(in, r + bodyStart, contentLength);
         in.readerIndex(r + bodyStart + contentLength);
-        return new SplicedResponse(out, status, keepAlive, spliced, contentLength);
+        return response.set(out, status, keepAlive, spliced, contentLength);
     }
 
     /** A kept field line: as it is if it is {@code name: value} already, else with the whitespace made so. */

@@ -57,8 +57,8 @@ class AccessLogHandlerTest {
         try {
             request(HttpMethod.GET, "/s");
             String bytes = "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nvia: 1.1 reverl\r\n\r\nnop";
-            ch.writeAndFlush(new SplicedResponse(
-                    Unpooled.copiedBuffer(bytes, StandardCharsets.US_ASCII), 404, true, bytes.length() - 5, 3));
+            ch.writeAndFlush(new SplicedResponse()
+                    .set(Unpooled.copiedBuffer(bytes, StandardCharsets.US_ASCII), 404, true, bytes.length() - 5, 3));
 
             assertThat(lines).hasSize(1);
             assertThat(lines.get(0)).matches("- \"GET /s HTTP/1.1\" 404 3 [0-9]+\\.[0-9]{2}ms");
