@@ -54,6 +54,9 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     private final List<HttpProxyServer> proxies = new CopyOnWriteArrayList<>();
 
     private org.reverl.gateway.http.ProxyObserver observer = org.reverl.gateway.http.ProxyObserver.NOOP;
+    /** The meters, kept only when the admin port can serve them; {@code null} otherwise. */
+    private volatile ServerMetrics metrics;
+
     private final List<AutoCloseable> extras = new ArrayList<>();
     private volatile ReverlConfig config;
     private volatile boolean closed;
@@ -85,10 +88,15 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     public ReverlServer start() {
         ReverlConfig c = config;
         try {
-            // metrics first: they follow ADDED events, so they see every backend
-            ServerMetrics metrics = ServerMetrics.create(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-            closeWithServer(metrics);
-            observer = metrics.observer();
+            // metrics first: they follow ADDED events, so they see every backend. They are kept only where they can
+            // be read: on the admin port (its /metrics, status page and API), which only a restart turns on
+            ServerMetrics metrics = null;
+            if (c.admin().enabled()) {
+                metrics = ServerMetrics.create(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+                this.metrics = metrics;
+                closeWithServer(metrics);
+                observer = metrics.observer();
+            }
             ServerPools started = new ServerPools(loader.registry(), metrics);
             pools = started;
             started.start(c, lb);
@@ -107,6 +115,11 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
             throw e;
         }
         return this;
+    }
+
+    /** The meters of this server, or {@code null} when it has no admin port to serve them. */
+    ServerMetrics metrics() {
+        return metrics;
     }
 
     /** The admin port's settings from the configuration. */

@@ -37,6 +37,7 @@ final class ServerPools implements AutoCloseable {
     record Running(ReverlConfig.Pool config, LoadBalancer lb, DiscoveryFollower discovery) {}
 
     private final ProviderRegistry registry;
+    /** The pools' meters, or {@code null} when nothing can read them (no admin port): then none are kept. */
     private final ServerMetrics metrics;
     /** By name, in configuration order; replaced whole on each change. */
     private volatile Map<String, Running> pools = Map.of();
@@ -68,18 +69,24 @@ final class ServerPools implements AutoCloseable {
                 : LoadBalancers.builder().config(p.gateway()).registry(registry).build();
         try {
             // metrics first: they follow ADDED events, so they see every backend
-            metrics.follow(p.name(), lb);
+            if (metrics != null) {
+                metrics.follow(p.name(), lb);
+            }
             LoadBalancers.membership(lb).reconcile(ReverlServer.CONFIG_SOURCE, p.backends());
             DiscoveryFollower f = null;
             if (p.discovery() != null) {
                 // after the file's backends: a discovered backend with the id of one of them is skipped
                 f = DiscoveryFollower.start(
                         registry.newSource(p.discovery().source(), p.discovery().options()), lb, e -> {});
-                DiscoveryMeters.bind(metrics.registry(), f);
+                if (metrics != null) {
+                    DiscoveryMeters.bind(metrics.registry(), f);
+                }
             }
             return new Running(p, lb, f);
         } catch (RuntimeException e) {
-            metrics.unfollow(lb);
+            if (metrics != null) {
+                metrics.unfollow(lb);
+            }
             if (given == null) {
                 lb.close();
             }
@@ -216,7 +223,9 @@ final class ServerPools implements AutoCloseable {
     }
 
     private void close(Running r) {
-        metrics.unfollow(r.lb());
+        if (metrics != null) {
+            metrics.unfollow(r.lb());
+        }
         if (r.discovery() != null) {
             r.discovery().close();
         }

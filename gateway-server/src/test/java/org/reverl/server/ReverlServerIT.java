@@ -55,6 +55,10 @@ class ReverlServerIT {
     }
 
     private Path writeConfig(List<String[]> backends) throws IOException {
+        return writeConfig(backends, "admin: { enabled: false }\n");
+    }
+
+    private Path writeConfig(List<String[]> backends, String admin) throws IOException {
         StringBuilder yaml = new StringBuilder("listeners:\n  - address: 127.0.0.1:0\nbackends:\n");
         for (String[] b : backends) {
             yaml.append("  - { id: ")
@@ -63,7 +67,7 @@ class ReverlServerIT {
                     .append(b[1])
                     .append("\" }\n");
         }
-        yaml.append("admin: { enabled: false }\nshutdownTimeout: 10s\n");
+        yaml.append(admin).append("shutdownTimeout: 10s\n");
         Path file = dir.resolve("reverl.yaml");
         Files.writeString(file, yaml);
         return file;
@@ -95,6 +99,22 @@ class ReverlServerIT {
         assertThat(List.of(get(server), get(server), get(server), get(server)))
                 .containsExactly("Hello from demo-1", "Hello from demo-2", "Hello from demo-1", "Hello from demo-2");
         assertThat(server.ready()).isTrue();
+    }
+
+    @Test
+    void metrics_keptOnlyWhereTheAdminPortServesThem() throws Exception {
+        DemoBackends b = backends(1);
+        ReverlServer plain = start(writeConfig(b.endpoints()));
+        get(plain);
+        assertThat(plain.metrics())
+                .as("no admin port: nothing can read meters, none are kept")
+                .isNull();
+        plain.close();
+
+        ReverlServer admin = start(writeConfig(b.endpoints(), "admin: { address: 127.0.0.1:0 }\n"));
+        get(admin);
+        assertThat(admin.metrics()).isNotNull();
+        assertThat(admin.metrics().registry().scrape()).contains("backend=\"demo-1\"");
     }
 
     @Test
