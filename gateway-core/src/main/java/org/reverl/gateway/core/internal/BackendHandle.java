@@ -1,6 +1,7 @@
 package org.reverl.gateway.core.internal;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.reverl.gateway.api.Backend;
@@ -72,6 +73,21 @@ final class BackendHandle implements Backend, Lease {
     long probeGeneration;
     ControlLoop.Timer probeTimer;
 
+    // ---- the breaker's record, guarded by recordLock ----
+    /** Taken around every outcome this member records in its breaker, and around a reset of it. */
+    private final Object recordLock = new Object();
+    /** The breaker {@link #cleanRun} counts for: a new one (a reload) starts the count again. */
+    private CircuitBreaker cleanRunOf;
+    /**
+     * The successes, none slow, that this member's breaker recorded last in a row while it stayed closed. Once it
+     * reaches the breaker's window size, the window holds nothing else (its window counts calls, and does not age).
+     */
+    private int cleanRun;
+    /** The window size of {@link #cleanRunOf}; never reached for a window that is not count-based. */
+    private int cleanWindow;
+    /** A success that took this long or longer is a slow call for {@link #cleanRunOf}. */
+    private long slowCallNanos;
+
     final java.util.List<java.util.concurrent.CompletableFuture<Void>> drains = new java.util.ArrayList<>(0);
     /** Waiting for this member's drain-then-remove: {@code true} once removed, {@code false} if cancelled. */
     final java.util.List<java.util.concurrent.CompletableFuture<Boolean>> removals = new java.util.ArrayList<>(0);
@@ -140,7 +156,7 @@ final class BackendHandle implements Backend, Lease {
     @Override
     public void onResponse(int status, long durationNanos) {
         decrementInFlight();
-        breaker.onSuccess(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
+        recordSuccess(Math.max(0, durationNanos));
         checkBreakerState();
         owner.strategy.onCompleted(this, durationNanos, status >= 500);
         outlier.onResponse(status, durationNanos);
@@ -149,7 +165,7 @@ final class BackendHandle implements Backend, Lease {
     @Override
     public void onFailure(long durationNanos, Throwable cause) {
         decrementInFlight();
-        breaker.onError(Math.max(0, durationNanos), TimeUnit.NANOSECONDS, cause);
+        recordFailure(Math.max(0, durationNanos), cause);
         checkBreakerState();
         owner.strategy.onCompleted(this, durationNanos, true);
         outlier.onFailure(durationNanos);
@@ -162,6 +178,61 @@ final class BackendHandle implements Backend, Lease {
     public void release() {
         decrementInFlight();
         breaker.releasePermission();
+    }
+
+    /**
+     * Records a success in the breaker, unless its window holds only successes that were not slow and this one is not
+     * slow either: then the window would be the same after it in everything the breaker decides by (the calls, the
+     * failures and the slow calls it counts), and resilience4j's window, which makes a snapshot object for every call
+     * it records, is left alone. That is every response of a healthy backend after the first window's worth.
+     */
+    void recordSuccess(long nanos) {
+        CircuitBreaker b = breaker;
+        synchronized (recordLock) {
+            if (b != cleanRunOf) {
+                follow(b);
+            }
+            boolean clean = nanos < slowCallNanos;
+            boolean closed = b.getState() == CircuitBreaker.State.CLOSED;
+            if (clean && closed && cleanRun >= cleanWindow) {
+                return;
+            }
+            b.onSuccess(nanos, TimeUnit.NANOSECONDS);
+            // a closed state entered now (from half-open) starts with an empty window
+            cleanRun = clean && closed && b.getState() == CircuitBreaker.State.CLOSED
+                    ? Math.min(cleanRun + 1, cleanWindow)
+                    : 0;
+        }
+    }
+
+    void recordFailure(long nanos, Throwable cause) {
+        CircuitBreaker b = breaker;
+        synchronized (recordLock) {
+            if (b != cleanRunOf) {
+                follow(b);
+            }
+            b.onError(nanos, TimeUnit.NANOSECONDS, cause);
+            cleanRun = 0;
+        }
+    }
+
+    /** Starts counting for breaker {@code b}. Under {@link #recordLock}. */
+    private void follow(CircuitBreaker b) {
+        CircuitBreakerConfig c = b.getCircuitBreakerConfig();
+        cleanRunOf = b;
+        cleanRun = 0;
+        cleanWindow = c.getSlidingWindowType() == CircuitBreakerConfig.SlidingWindowType.COUNT_BASED
+                ? c.getSlidingWindowSize()
+                : Integer.MAX_VALUE;
+        slowCallNanos = c.getSlowCallDurationThreshold().toNanos();
+    }
+
+    /** Clears the breaker's record (closed, an empty window); the only way to reset it, so that the count follows. */
+    void resetBreaker() {
+        synchronized (recordLock) {
+            breaker.reset();
+            cleanRun = 0;
+        }
     }
 
     /**

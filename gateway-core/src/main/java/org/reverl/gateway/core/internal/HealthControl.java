@@ -58,7 +58,7 @@ final class HealthControl {
         HealthCheckConfig hc = lb.config.healthCheck();
         BackendHealth.Change change = handle.health.probed(result.alive(), result.reason(), hc.rise(), hc.fall());
         if (change.cameUp()) {
-            handle.breaker.reset(); // a backend back from down starts with a clean record
+            handle.resetBreaker(); // a backend back from down starts with a clean record
             syncBreakerState(handle);
         }
         apply(handle, change);
@@ -84,7 +84,7 @@ final class HealthControl {
         }
         BackendHealth.Change change = handle.health.restore(reason);
         if (change.cameUp()) {
-            handle.breaker.reset();
+            handle.resetBreaker();
             syncBreakerState(handle);
         }
         apply(handle, change);
