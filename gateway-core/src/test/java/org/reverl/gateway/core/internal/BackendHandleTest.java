@@ -14,14 +14,17 @@ import org.reverl.gateway.core.ProviderRegistry;
 
 class BackendHandleTest {
 
-    @Test
-    void breaker_isPerBackend_refusesWithoutStackTrace_andIsEvictedWithItsBackend() {
-        GatewayConfig config = GatewayConfig.defaults();
-        try (DefaultLoadBalancer lb = new DefaultLoadBalancer(
+    private static DefaultLoadBalancer loadBalancer(GatewayConfig config) {
+        return new DefaultLoadBalancer(
                 config,
                 ProviderRegistry.load().newStrategy("round_robin", config.strategyOptions()),
                 null,
-                Clock.systemUTC())) {
+                Clock.systemUTC());
+    }
+
+    @Test
+    void breaker_isPerBackend_refusesWithoutStackTrace_andIsEvictedWithItsBackend() {
+        try (DefaultLoadBalancer lb = loadBalancer(GatewayConfig.defaults())) {
             lb.add(BackendSpec.of("b1", "tcp://127.0.0.1:9001"));
             lb.add(BackendSpec.of("b2", "tcp://127.0.0.1:9002"));
             BackendHandle b1 = (BackendHandle) lb.backend("b1").orElseThrow();
@@ -61,11 +64,7 @@ class BackendHandleTest {
                 .breakerMinimumNumberOfCalls(5)
                 .breakerFailureRateThreshold(50)
                 .build();
-        try (DefaultLoadBalancer lb = new DefaultLoadBalancer(
-                config,
-                ProviderRegistry.load().newStrategy("round_robin", config.strategyOptions()),
-                null,
-                Clock.systemUTC())) {
+        try (DefaultLoadBalancer lb = loadBalancer(config)) {
             lb.add(BackendSpec.of("b1", "tcp://127.0.0.1:9001"));
             BackendHandle h = (BackendHandle) lb.backend("b1").orElseThrow();
             io.github.resilience4j.circuitbreaker.CircuitBreaker oracle =
