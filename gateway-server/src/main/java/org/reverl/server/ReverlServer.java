@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.core.DiscoveryFollower;
@@ -51,7 +50,8 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     private final ConfigLoader loader;
     private final Path configFile;
     /** The listeners, in configuration order; changed by reload. */
-    private final List<HttpProxyServer> proxies = new CopyOnWriteArrayList<>();
+    /** One per listener, replaced whole (never emptied and filled again), so that readers never see a reload midway. */
+    private volatile List<HttpProxyServer> proxies = List.of();
 
     private org.reverl.gateway.http.ProxyObserver observer = org.reverl.gateway.http.ProxyObserver.NOOP;
     /** The meters, kept only when the admin port can serve them; {@code null} otherwise. */
@@ -102,7 +102,9 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
             started.start(c, lb);
             Router router = started.router(c.routing());
             for (ReverlConfig.Listener listener : c.listeners()) {
-                proxies.add(HttpProxyServer.start(router, proxyConfig(c, listener, observer)));
+                List<HttpProxyServer> more = new ArrayList<>(proxies);
+                more.add(HttpProxyServer.start(router, proxyConfig(c, listener, observer)));
+                proxies = List.copyOf(more);
             }
             if (c.admin().enabled()) {
                 AdminServer admin = AdminServer.start(adminSettings(c), this, metrics);
@@ -439,8 +441,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
             closer.start();
             changes.add("stopped listener " + format(where) + " (open connections close after " + grace + ")");
         }
-        proxies.clear();
-        proxies.addAll(ordered);
+        proxies = List.copyOf(ordered);
         return changes;
     }
 

@@ -227,7 +227,9 @@ class OutlierEjectionIT {
                 .pollInterval(Duration.ofMillis(1))
                 .until(() -> {
                     assertThat(get(server).statusCode()).isEqualTo(200);
-                    return server.loadBalancer().backend("b3").orElseThrow().state() == BackendState.EJECTED;
+                    // the state changes before listeners hear of it: wait for both
+                    return server.loadBalancer().backend("b3").orElseThrow().state() == BackendState.EJECTED
+                            && events.stream().anyMatch(e -> e.describe().startsWith("backend b3 is ejected"));
                 });
         assertThat(events)
                 .extracting(BackendEvent::describe)
