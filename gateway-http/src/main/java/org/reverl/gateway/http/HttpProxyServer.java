@@ -114,8 +114,7 @@ public final class HttpProxyServer implements AutoCloseable {
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.AUTO_READ, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    // AUTO_READ and TCP_NODELAY are on already: Netty's socket channels set them as they are made
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024))
                     .handler(limiter)
                     .childHandler(initializer)
@@ -251,7 +250,7 @@ public final class HttpProxyServer implements AutoCloseable {
 
         @Override
         protected void initChannel(Channel ch) {
-            ch.pipeline().addLast(current); // a ChannelInitializer itself: it builds the pipeline and leaves
+            current.initChannel(ch);
         }
     }
 

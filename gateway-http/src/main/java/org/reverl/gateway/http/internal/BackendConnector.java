@@ -1,6 +1,7 @@
 package org.reverl.gateway.http.internal;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -43,12 +44,12 @@ interface BackendConnector {
             dns.nameServerProvider(new SequentialDnsServerAddressStreamProvider(dnsServers));
         }
         AddressResolverGroup<InetSocketAddress> resolver = new DnsAddressResolverGroup(dns);
+        ChannelFactory<SocketChannel> channels = transport.clientChannelFactory();
+        // AUTO_READ and TCP_NODELAY are on already: Netty's socket channels set them as they are made
         return (address, loop, connectTimeoutMillis, initializer) -> new Bootstrap()
                 .group(loop)
-                .channel(channel)
+                .channelFactory(channels)
                 .resolver(resolver)
-                .option(ChannelOption.AUTO_READ, true)
-                .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, BackendPools.WATER_MARK)
                 .handler(initializer)

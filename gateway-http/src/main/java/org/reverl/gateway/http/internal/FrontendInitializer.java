@@ -1,14 +1,17 @@
 package org.reverl.gateway.http.internal;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
 
-/** Builds a client connection's pipeline: TLS (optional), the strict HTTP/1.1 codec, the access log (optional), the proxy. */
-public final class FrontendInitializer extends ChannelInitializer<Channel> {
+/**
+ * Builds a client connection's pipeline: TLS (optional), the strict HTTP/1.1 codec, the access log (optional), the proxy.
+ * Not a {@link io.netty.channel.ChannelInitializer} of its own: the server's one calls {@link #initChannel} directly, so
+ * a new connection passes through one initializer, not two (each adds itself, runs, and takes itself out again).
+ */
+public final class FrontendInitializer {
 
     private final ProxySettings settings;
     private final SslContext ssl;
@@ -47,8 +50,8 @@ public final class FrontendInitializer extends ChannelInitializer<Channel> {
         return settings;
     }
 
-    @Override
-    protected void initChannel(Channel ch) {
+    /** Adds the connection's handlers to {@code ch}'s pipeline. */
+    public void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         if (sni != null) {
             // reads the client hello's server name, then replaces itself with the chosen context's handler

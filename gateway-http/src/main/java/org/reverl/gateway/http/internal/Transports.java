@@ -1,5 +1,6 @@
 package org.reverl.gateway.http.internal;
 
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -48,5 +49,13 @@ public enum Transports {
     /** The client channel class. */
     public Class<? extends SocketChannel> clientChannel() {
         return this == EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /**
+     * Makes client channels by their constructor, not by reflection as {@code Bootstrap.channel(Class)} would: a
+     * backend connection is opened in code that runs too seldom to be compiled, where reflection costs the most.
+     */
+    public ChannelFactory<SocketChannel> clientChannelFactory() {
+        return this == EPOLL ? EpollSocketChannel::new : NioSocketChannel::new;
     }
 }
