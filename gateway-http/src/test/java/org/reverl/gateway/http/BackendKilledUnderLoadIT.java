@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -24,16 +23,19 @@ import org.reverl.gateway.core.LoadBalancers;
 
 /**
  * The seed's promise under load: three backends, 30 keep-alive clients, one backend killed (every connection reset)
- * and started again on its port. No GET fails, and the revived backend is in rotation within half a second of
- * listening, with the default health check intervals. Then every backend dies, and one returns: 503s are fast while
- * none listens, and the first request after one returns succeeds.
+ * and started again on its port. No GET fails, and the revived backend comes back into rotation by its probes and
+ * serves again. Then every backend dies, and one returns: 503s while none listens, and the first request after one
+ * returns succeeds without waiting for a probe.
+ *
+ * <p>No assertion here reads the wall clock: when the probes bring a backend back (two passing probes, at the down
+ * interval and then the fast one) is {@code HealthTimelineTest}'s, on a clock it steps.
  */
 class BackendKilledUnderLoadIT {
 
     static final String GET = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 
     @Test
-    void oneBackendKilledAndRestarted_noFailedGet_backInRotationWithinHalfASecond() throws Exception {
+    void oneBackendKilledAndRestarted_noFailedGet_backInRotationByItsProbes() throws Exception {
         RecordingBackend b1 = new RecordingBackend(RecordingBackend.Mode.ANSWER);
         RecordingBackend b2 = new RecordingBackend(RecordingBackend.Mode.ANSWER);
         RecordingBackend b3 = new RecordingBackend(RecordingBackend.Mode.ANSWER);
@@ -79,19 +81,10 @@ class BackendKilledUnderLoadIT {
 
             events.clear();
             revived = new RecordingBackend(RecordingBackend.Mode.ANSWER, port);
-            Instant listening = Instant.now();
-            await().atMost(Duration.ofSeconds(5))
+            await().atMost(Duration.ofSeconds(10))
                     .until(() -> events.stream()
                             .anyMatch(e -> e.backendId().equals("b2")
                                     && (e.type() == BackendEvent.Type.UP || e.type() == BackendEvent.Type.RESTORED)));
-            BackendEvent back = events.stream()
-                    .filter(e -> e.backendId().equals("b2")
-                            && (e.type() == BackendEvent.Type.UP || e.type() == BackendEvent.Type.RESTORED))
-                    .findFirst()
-                    .orElseThrow();
-            assertThat(Duration.between(listening, back.time()))
-                    .as("from listening again to in rotation")
-                    .isLessThanOrEqualTo(Duration.ofMillis(500));
             RecordingBackend r = revived;
             int before = r.requests.get();
             await().atMost(Duration.ofSeconds(10)).until(() -> r.requests.get() > before + 100);
@@ -112,13 +105,17 @@ class BackendKilledUnderLoadIT {
     }
 
     @Test
-    void everyBackendDown_503sFast_thenTheFirstRequestAfterOneReturnsSucceeds() throws Exception {
+    void everyBackendDown_503s_thenTheFirstRequestAfterOneReturnsSucceeds_withoutWaitingForAProbe() throws Exception {
         RecordingBackend b1 = new RecordingBackend(RecordingBackend.Mode.ANSWER);
         RecordingBackend b2 = new RecordingBackend(RecordingBackend.Mode.ANSWER);
         List<BackendEvent> events = new CopyOnWriteArrayList<>();
         LoadBalancer lb = LoadBalancers.builder()
                 .config(GatewayConfig.builder()
-                        .healthCheck(HealthCheckConfig.builder("tcp").build())
+                        // the probes take both down (fall 3 at the fast interval), then wait an hour: only the request
+                        // itself, tried on a backend out of rotation as a last resort, can find the one that returns
+                        .healthCheck(HealthCheckConfig.builder("tcp")
+                                .downInterval(Duration.ofHours(1))
+                                .build())
                         .build())
                 .listener(events::add)
                 .backend(BackendSpec.of("b1", "http://" + b1.address()))
@@ -136,22 +133,11 @@ class BackendKilledUnderLoadIT {
             b2.kill();
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> lb.backends().stream().noneMatch(b -> b.state().isEligible()));
-            List<Long> millis = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                long start = System.nanoTime();
-                assertThat(get(s)).isEqualTo(503);
-                millis.add((System.nanoTime() - start) / 1_000_000);
+                assertThat(get(s)).as("with nothing listening").isEqualTo(503);
             }
-            millis.sort(null);
-            assertThat(millis.get(2))
-                    .as("median ms of a 503 with nothing listening: %s", millis)
-                    .isLessThan(100);
             revived = new RecordingBackend(RecordingBackend.Mode.ANSWER, port);
-            long start = System.nanoTime();
             assertThat(get(s)).as("the first request after one returns").isEqualTo(200);
-            assertThat((System.nanoTime() - start) / 1_000_000)
-                    .as("ms to that 200")
-                    .isLessThan(100);
         } finally {
             proxy.close();
             lb.close();
