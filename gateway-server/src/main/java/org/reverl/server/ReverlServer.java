@@ -253,9 +253,10 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     }
 
     @Override
-    public java.util.Optional<DiscoveryStatus> discovery() {
+    public java.util.Optional<DiscoveryStatus> discovery(String pool) {
         ServerPools p = pools;
-        DiscoveryFollower f = p == null ? null : p.defaultPool().discovery();
+        ServerPools.Running r = p == null ? null : p.all().get(pool);
+        DiscoveryFollower f = r == null ? null : r.discovery();
         return f == null ? java.util.Optional.empty() : java.util.Optional.of(f.status());
     }
 

@@ -51,10 +51,18 @@ public interface ServerControl {
     boolean ready();
 
     /**
-     * Where the backends discovered from a registry stand (for {@code /readyz} and the admin API); empty when the
-     * server has no discovery source.
+     * Where the backends the default pool discovers from a registry stand (for {@code /readyz} and the admin API);
+     * empty when that pool has no discovery source.
      */
     default java.util.Optional<org.reverl.gateway.core.DiscoveryStatus> discovery() {
+        return discovery(defaultPoolName());
+    }
+
+    /**
+     * Where the backends that {@code pool} discovers from a registry stand; empty when it has no discovery source, or
+     * there is no such pool.
+     */
+    default java.util.Optional<org.reverl.gateway.core.DiscoveryStatus> discovery(String pool) {
         return java.util.Optional.empty();
     }
 

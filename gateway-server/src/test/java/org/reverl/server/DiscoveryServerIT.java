@@ -3,8 +3,14 @@ package org.reverl.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,6 +99,74 @@ class DiscoveryServerIT {
         server.saveConfig();
         String saved = Files.readString(file);
         assertThat(saved).contains("s2").doesNotContain("d1");
+    }
+
+    @Test
+    void poolsWithSourcesOfTheirOwn_eachReportedByName() throws Exception {
+        assertThat(EtcdServer.installed())
+                .as("etcd is needed (Debian package etcd-server)")
+                .isTrue();
+        EtcdServer etcd = EtcdServer.start(dir);
+        toClose.add(etcd);
+        Client client = Client.builder().endpoints(etcd.endpoint()).build();
+        toClose.add(client);
+        WebBackend w1 = WebBackend.start("w1");
+        WebBackend a1 = WebBackend.start("a1");
+        toClose.add(w1);
+        toClose.add(a1);
+        client.getKVClient()
+                .put(bytes("/reverl/pools/web/w1"), bytes("{\"address\": \"" + hostPort(w1) + "\"}"))
+                .get(10, TimeUnit.SECONDS);
+        client.getKVClient()
+                .put(bytes("/reverl/pools/api/a1"), bytes("{\"address\": \"" + hostPort(a1) + "\"}"))
+                .get(10, TimeUnit.SECONDS);
+        Path file = dir.resolve("reverl.yaml");
+        String source = "{ source: etcd, endpoints: \"" + etcd.endpoint() + "\", prefix: ";
+        Files.writeString(
+                file,
+                "listeners: [ { address: \"127.0.0.1:0\" } ]\n"
+                        + "admin: { address: \"127.0.0.1:0\" }\n"
+                        + "pools:\n"
+                        + "  web: { discovery: " + source + "/reverl/pools/web/ } }\n"
+                        + "  api: { discovery: " + source + "/reverl/pools/api/ } }\n"
+                        + "routes: [ { path: /api, pool: api } ]\n"
+                        + "defaultPool: web\n");
+        ReverlServer server = ServerLauncher.start(new ConfigLoader(ProviderRegistry.load()).load(file), file);
+        toClose.add(server);
+
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> server.discovery("api")
+                                .map(d -> d.synced() && d.backends() == 1)
+                                .orElse(false)
+                        && server.discovery("web")
+                                .map(d -> d.synced() && d.backends() == 1)
+                                .orElse(false));
+        assertThat(server.discovery()).as("the default pool's").isEqualTo(server.discovery("web"));
+        assertThat(server.discovery("no-such-pool")).isEmpty();
+
+        int admin = server.adminAddress().orElseThrow().getPort();
+        JsonNode readyz = new ObjectMapper().readTree(get(admin, "/readyz"));
+        assertThat(readyz.path("ready").asBoolean()).isTrue();
+        assertThat(readyz.path("discovery").path("synced").asBoolean()).isTrue();
+        assertThat(readyz.path("pools").path("web").path("backends").asInt()).isEqualTo(1);
+        assertThat(readyz.path("pools").path("api").path("synced").asBoolean()).isTrue();
+        assertThat(readyz.path("pools").path("api").path("backends").asInt()).isEqualTo(1);
+        JsonNode api = new ObjectMapper().readTree(get(admin, "/pools/api"));
+        assertThat(api.path("discovery").path("source").asText()).contains("/reverl/pools/api/");
+
+        int port = server.listenAddresses().get(0).getPort();
+        assertThat(get(port, "/api").trim())
+                .as("a discovered backend of the api pool answers")
+                .isEqualTo("a1");
+    }
+
+    private static String get(int port, String path) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(5))
+                .build();
+        return HttpClient.newHttpClient()
+                .send(request, HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private static List<String> ids(ReverlServer server) {

@@ -135,6 +135,13 @@ final class AdminApi {
             boolean ready = control.ready();
             ObjectNode body = obj().put("ready", ready);
             control.discovery().ifPresent(d -> discovery(body.putObject("discovery"), d));
+            ObjectNode byPool = mapper.createObjectNode();
+            for (String pool : control.pools().keySet()) {
+                control.discovery(pool).ifPresent(d -> discovery(byPool.putObject(pool), d));
+            }
+            if (!byPool.isEmpty()) {
+                body.set("pools", byPool); // every pool with a discovery source, the default one included
+            }
             return json(ready ? 200 : 503, body);
         }
         security.checkHost(ex.host());
@@ -322,6 +329,7 @@ final class AdminApi {
         }
         n.put("backends", members.size());
         n.put("up", up);
+        control.discovery(name).ifPresent(d -> discovery(n.putObject("discovery"), d));
         if (detail) {
             ArrayNode arr = n.putArray("members");
             for (Backend b : members) {
