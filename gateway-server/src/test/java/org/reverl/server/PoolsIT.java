@@ -122,6 +122,13 @@ class PoolsIT {
         return r.substring(r.indexOf("\r\n\r\n") + 4).strip();
     }
 
+    /** The backends of a history answer of the admin port. */
+    private com.fasterxml.jackson.databind.JsonNode history(String path) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(admin("GET", path).body())
+                .path("backends");
+    }
+
     private HttpResponse<String> admin(String method, String path) throws Exception {
         return client.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
@@ -176,6 +183,14 @@ class PoolsIT {
                 .untilAsserted(() -> assertThat(admin("GET", "/metrics").body())
                         .contains("reverl_backend_responses_total{backend=\"api-1\",pool=\"api\",status=\"2xx\"} 1.0")
                         .contains("reverl_backend_state{backend=\"web-1\",pool=\"web\"} 0.0"));
+
+        // the charts' history, sampled once a second: each pool's own members
+        await().atMost(Duration.ofSeconds(10))
+                .until(() ->
+                        history("/pools/api/history").path("api-1").path("t").size() > 0);
+        assertThat(history("/pools/api/history").fieldNames()).toIterable().containsExactly("api-1");
+        assertThat(history("/history").fieldNames()).toIterable().containsExactly("web-1", "web-2");
+        assertThat(admin("GET", "/pools/nope/history").statusCode()).isEqualTo(404);
     }
 
     /** Reloads that add and remove pools while clients keep asking: every request is answered 200. */

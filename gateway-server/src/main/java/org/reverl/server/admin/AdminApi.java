@@ -63,6 +63,7 @@ final class AdminApi {
             "/backends/{id}/enable",
             "/pools",
             "/pools/{pool}",
+            "/pools/{pool}/history",
             "/pools/{pool}/backends...",
             "/reload",
             "/config/save");
@@ -171,7 +172,7 @@ final class AdminApi {
         }
         if (path.equals("/history")) {
             allow(method, "GET");
-            return json(200, views.history(history.snapshot()));
+            return json(200, views.history(history.snapshot(control.defaultPoolName())));
         }
         if (path.equals("/reload")) {
             allow(method, "POST");
@@ -197,6 +198,10 @@ final class AdminApi {
             if (seg.length == 2) {
                 allow(method, "GET");
                 return json(200, pool(name, lb, true));
+            }
+            if (seg.length == 3 && seg[2].equals("history")) {
+                allow(method, "GET");
+                return json(200, views.history(history.snapshot(name)));
             }
             if (seg[2].equals("backends")) {
                 AdminExchange.Reply r = backends(ex, lb, seg, 3, "/pools/" + name + "/backends");

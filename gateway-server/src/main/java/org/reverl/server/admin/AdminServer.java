@@ -64,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * /healthz} and {@code /readyz} always answer; changes run on two worker threads with a bounded queue.
  *
  * <h2>Endpoints</h2>
- * {@code GET /} (status page), {@code GET /healthz}, {@code GET /readyz}, {@code GET /metrics}, {@code GET /history},
+ * {@code GET /} (status page), {@code GET /healthz}, {@code GET /readyz}, {@code GET /metrics}, {@code GET /history} (and {@code /pools/<pool>/history}),
  * {@code GET|POST /backends}, {@code GET|PATCH|DELETE /backends/{id}}, {@code POST /backends/{id}/drain|maintenance|
  * enable}, {@code POST /reload}, {@code POST /config/save}. See the README for the bodies and answers.
  *
@@ -126,7 +126,7 @@ public final class AdminServer implements AutoCloseable {
         Path socketFile = settings.unixSocket();
         try {
             BackendHistory history = new BackendHistory(
-                    control.loadBalancer(), metrics, System::currentTimeMillis, BackendHistory.DEFAULT_POINTS);
+                    control::pools, metrics, System::currentTimeMillis, BackendHistory.DEFAULT_POINTS);
             // the security rules need the bound port: bind first, then install them before the first connection is read
             AdminApi[] api = new AdminApi[1];
             SslContext tls = ssl;

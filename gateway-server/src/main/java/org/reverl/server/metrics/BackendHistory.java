@@ -10,15 +10,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.LoadBalancer;
 
 /**
- * The last minutes of each backend, one point per {@link #sample()}: requests per second, errors per second and the
- * 99th-percentile latency, for the status page's charts. The server samples once a second; the clock is injected, so
- * tests sample by hand.
+ * The last minutes of each backend of every pool, one point per {@link #sample()}: requests per second, errors per
+ * second and the 99th-percentile latency, for the status page's charts. The server samples once a second; the clock is
+ * injected, so tests sample by hand. Pools are read again at every sample, so a reload that adds, removes or replaces a
+ * pool is followed; a backend is known by its pool and its own object, so two pools may each have a {@code b1}.
  *
- * <p>Thread-safe: {@link #sample()} and {@link #snapshot()} are synchronized (a few hundred points per backend).
+ * <p>Thread-safe: {@link #sample()} and {@link #snapshot(String)} are synchronized (a few hundred points per backend).
  */
 public final class BackendHistory {
 
@@ -35,11 +37,12 @@ public final class BackendHistory {
      */
     public record Point(long timeMillis, double requestsPerSecond, double errorsPerSecond, double p99Millis) {}
 
-    private final LoadBalancer lb;
+    private final Supplier<Map<String, LoadBalancer>> pools;
     private final ServerMetrics metrics;
     private final LongSupplier clockMillis;
     private final int points;
-    private final Map<Backend, Series> series = new LinkedHashMap<>();
+    /** By pool name, then by backend, in the order they were first seen. */
+    private final Map<String, Map<Backend, Series>> series = new LinkedHashMap<>();
 
     private static final class Series {
         final ArrayDeque<Point> points = new ArrayDeque<>();
@@ -48,50 +51,63 @@ public final class BackendHistory {
         long lastErrors;
     }
 
-    /** History of {@code lb}'s backends from {@code metrics}, keeping {@code points} points each. */
-    public BackendHistory(LoadBalancer lb, ServerMetrics metrics, LongSupplier clockMillis, int points) {
-        this.lb = requireNonNull(lb, "lb");
+    /**
+     * History of the backends of {@code pools} (each pool's engine by name, read at every sample) from {@code
+     * metrics}, keeping {@code points} points each.
+     */
+    public BackendHistory(
+            Supplier<Map<String, LoadBalancer>> pools, ServerMetrics metrics, LongSupplier clockMillis, int points) {
+        this.pools = requireNonNull(pools, "pools");
         this.metrics = requireNonNull(metrics, "metrics");
         this.clockMillis = requireNonNull(clockMillis, "clockMillis");
         this.points = points;
     }
 
-    /** Takes one point for every member; forgets backends that left. */
+    /** Takes one point for every member of every pool; forgets backends and pools that left. */
     public synchronized void sample() {
         long now = clockMillis.getAsLong();
-        Set<Backend> live = new HashSet<>();
-        for (Backend b : lb.backends()) {
-            live.add(b);
-            BackendStats s = metrics.stats(b);
-            Series series = this.series.get(b);
-            if (series == null) {
-                series = new Series();
-                series.lastMillis = now;
-                series.lastRequests = s.requests();
-                series.lastErrors = s.errors();
-                this.series.put(b, series);
-                continue; // the first sample is the baseline
+        Map<String, LoadBalancer> current = pools.get();
+        series.keySet().retainAll(current.keySet());
+        current.forEach((pool, lb) -> {
+            Map<Backend, Series> members = series.computeIfAbsent(pool, p -> new LinkedHashMap<>());
+            Set<Backend> live = new HashSet<>();
+            for (Backend b : lb.backends()) {
+                live.add(b);
+                sample(members, b, now);
             }
-            double seconds = Math.max(1, now - series.lastMillis) / 1000.0;
-            series.points.addLast(new Point(
-                    now,
-                    (s.requests() - series.lastRequests) / seconds,
-                    (s.errors() - series.lastErrors) / seconds,
-                    s.p99Millis()));
-            while (series.points.size() > points) {
-                series.points.removeFirst();
-            }
+            members.keySet().retainAll(live);
+        });
+    }
+
+    private void sample(Map<Backend, Series> members, Backend b, long now) {
+        BackendStats s = metrics.stats(b);
+        Series series = members.get(b);
+        if (series == null) {
+            series = new Series();
             series.lastMillis = now;
             series.lastRequests = s.requests();
             series.lastErrors = s.errors();
+            members.put(b, series);
+            return; // the first sample is the baseline
         }
-        series.keySet().retainAll(live);
+        double seconds = Math.max(1, now - series.lastMillis) / 1000.0;
+        series.points.addLast(new Point(
+                now,
+                (s.requests() - series.lastRequests) / seconds,
+                (s.errors() - series.lastErrors) / seconds,
+                s.p99Millis()));
+        while (series.points.size() > points) {
+            series.points.removeFirst();
+        }
+        series.lastMillis = now;
+        series.lastRequests = s.requests();
+        series.lastErrors = s.errors();
     }
 
-    /** The points of every member, oldest first, by backend id. */
-    public synchronized Map<String, List<Point>> snapshot() {
+    /** The points of every member of {@code pool}, oldest first, by backend id; empty for a pool not sampled. */
+    public synchronized Map<String, List<Point>> snapshot(String pool) {
         Map<String, List<Point>> out = new LinkedHashMap<>();
-        series.forEach((b, s) -> out.put(b.id(), new ArrayList<>(s.points)));
+        series.getOrDefault(pool, Map.of()).forEach((b, s) -> out.put(b.id(), new ArrayList<>(s.points)));
         return out;
     }
 }

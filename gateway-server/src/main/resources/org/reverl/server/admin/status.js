@@ -1,5 +1,5 @@
 // Reverl status page: renders GET /backends (or, with a pool chosen, GET /pools/<pool>/backends) every second and
-// GET /history every two, and acts through the admin API.
+// GET /history (GET /pools/<pool>/history) every two, and acts through the admin API.
 // No library, nothing from elsewhere. With a token, open the page as /#token=<token>: the fragment never leaves the
 // browser; the page sends it as a bearer token.
 'use strict';
@@ -180,7 +180,11 @@
 
   async function refreshHistory() {
     try {
-      const r = await fetch('/history', { headers: auth, cache: 'no-store' });
+      // the default pool's at /history, a chosen pool's beside its backends
+      const r = await fetch(base === '/backends' ? '/history' : base.replace(/\/backends$/, '/history'), {
+        headers: auth,
+        cache: 'no-store',
+      });
       if (r.ok) renderHistory(await r.json());
     } catch (e) {
       // the table reports an API that does not answer
@@ -207,6 +211,7 @@
   $('pool').addEventListener('change', (e) => {
     base = '/pools/' + encodeURIComponent(e.target.value) + '/backends';
     refresh();
+    refreshHistory();
   });
 
   refreshPools();
