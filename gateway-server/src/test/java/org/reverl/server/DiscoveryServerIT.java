@@ -44,6 +44,34 @@ class DiscoveryServerIT {
         }
     }
 
+    private EtcdServer etcd() throws Exception {
+        assertThat(EtcdServer.installed())
+                .as("etcd is needed (Debian package etcd-server)")
+                .isTrue();
+        EtcdServer etcd = EtcdServer.start(dir);
+        toClose.add(etcd);
+        return etcd;
+    }
+
+    private Client client(EtcdServer etcd) {
+        Client client = Client.builder().endpoints(etcd.endpoint()).build();
+        toClose.add(client);
+        return client;
+    }
+
+    private WebBackend backend(String name) throws Exception {
+        WebBackend b = WebBackend.start(name);
+        toClose.add(b);
+        return b;
+    }
+
+    /** Puts {@code b} under {@code key} in etcd, as a registry would. */
+    private static void register(Client client, String key, WebBackend b) throws Exception {
+        client.getKVClient()
+                .put(bytes(key), bytes("{\"address\": \"" + hostPort(b) + "\"}"))
+                .get(10, TimeUnit.SECONDS);
+    }
+
     private static String hostPort(WebBackend b) {
         return b.address().substring("http://".length());
     }
@@ -61,22 +89,12 @@ class DiscoveryServerIT {
 
     @Test
     void reloadAndSave_leaveDiscoveredBackendsAlone() throws Exception {
-        assertThat(EtcdServer.installed())
-                .as("etcd is needed (Debian package etcd-server)")
-                .isTrue();
-        EtcdServer etcd = EtcdServer.start(dir);
-        toClose.add(etcd);
-        Client client = Client.builder().endpoints(etcd.endpoint()).build();
-        toClose.add(client);
-        WebBackend s1 = WebBackend.start("s1");
-        WebBackend s2 = WebBackend.start("s2");
-        WebBackend d1 = WebBackend.start("d1");
-        toClose.add(s1);
-        toClose.add(s2);
-        toClose.add(d1);
-        client.getKVClient()
-                .put(bytes(PREFIX + "d1"), bytes("{\"address\": \"" + hostPort(d1) + "\"}"))
-                .get(10, TimeUnit.SECONDS);
+        EtcdServer etcd = etcd();
+        Client client = client(etcd);
+        WebBackend s1 = backend("s1");
+        WebBackend s2 = backend("s2");
+        WebBackend d1 = backend("d1");
+        register(client, PREFIX + "d1", d1);
 
         Path file = write(etcd.endpoint(), PREFIX, s1, "s1");
         ReverlServer server = ServerLauncher.start(new ConfigLoader(ProviderRegistry.load()).load(file), file);
@@ -103,23 +121,10 @@ class DiscoveryServerIT {
 
     @Test
     void poolsWithSourcesOfTheirOwn_eachReportedByName() throws Exception {
-        assertThat(EtcdServer.installed())
-                .as("etcd is needed (Debian package etcd-server)")
-                .isTrue();
-        EtcdServer etcd = EtcdServer.start(dir);
-        toClose.add(etcd);
-        Client client = Client.builder().endpoints(etcd.endpoint()).build();
-        toClose.add(client);
-        WebBackend w1 = WebBackend.start("w1");
-        WebBackend a1 = WebBackend.start("a1");
-        toClose.add(w1);
-        toClose.add(a1);
-        client.getKVClient()
-                .put(bytes("/reverl/pools/web/w1"), bytes("{\"address\": \"" + hostPort(w1) + "\"}"))
-                .get(10, TimeUnit.SECONDS);
-        client.getKVClient()
-                .put(bytes("/reverl/pools/api/a1"), bytes("{\"address\": \"" + hostPort(a1) + "\"}"))
-                .get(10, TimeUnit.SECONDS);
+        EtcdServer etcd = etcd();
+        Client client = client(etcd);
+        register(client, "/reverl/pools/web/w1", backend("w1"));
+        register(client, "/reverl/pools/api/a1", backend("a1"));
         Path file = dir.resolve("reverl.yaml");
         String source = "{ source: etcd, endpoints: \"" + etcd.endpoint() + "\", prefix: ";
         Files.writeString(
