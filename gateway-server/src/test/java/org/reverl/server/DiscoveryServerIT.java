@@ -156,6 +156,10 @@ class DiscoveryServerIT {
         assertThat(readyz.path("pools").path("web").path("backends").asInt()).isEqualTo(1);
         assertThat(readyz.path("pools").path("api").path("synced").asBoolean()).isTrue();
         assertThat(readyz.path("pools").path("api").path("backends").asInt()).isEqualTo(1);
+        assertThat(readyz.path("pools").path("api").fieldNames())
+                .as("no source or error where no token is asked for")
+                .toIterable()
+                .containsExactly("synced", "backends");
         JsonNode api = new ObjectMapper().readTree(get(admin, "/pools/api"));
         assertThat(api.path("discovery").path("source").asText()).contains("/reverl/pools/api/");
 

@@ -136,12 +136,16 @@ final class AdminApi {
             boolean ready = control.ready();
             ObjectNode body = obj().put("ready", ready);
             control.discovery().ifPresent(d -> discovery(body.putObject("discovery"), d));
+            // every pool with a discovery source, the default one included: whether it is in sync and how many it
+            // found, no more (this answers without a token; GET /pools has the source and the last error)
             ObjectNode byPool = mapper.createObjectNode();
             for (String pool : control.pools().keySet()) {
-                control.discovery(pool).ifPresent(d -> discovery(byPool.putObject(pool), d));
+                control.discovery(pool)
+                        .ifPresent(d ->
+                                byPool.putObject(pool).put("synced", d.synced()).put("backends", d.backends()));
             }
             if (!byPool.isEmpty()) {
-                body.set("pools", byPool); // every pool with a discovery source, the default one included
+                body.set("pools", byPool);
             }
             return json(ready ? 200 : 503, body);
         }
