@@ -6,7 +6,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,9 +17,7 @@ import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.core.DiscoveryFollower;
 import org.reverl.gateway.core.DiscoveryStatus;
 import org.reverl.gateway.http.HttpProxyConfig;
-import org.reverl.gateway.http.HttpProxyServer;
 import org.reverl.gateway.http.Router;
-import org.reverl.gateway.http.TlsSettings;
 import org.reverl.server.admin.AdminServer;
 import org.reverl.server.admin.AdminSettings;
 import org.reverl.server.config.ConfigException;
@@ -50,10 +47,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     private final ConfigLoader loader;
     private final Path configFile;
     /** The listeners, in configuration order; changed by reload. */
-    /** One per listener, replaced whole (never emptied and filled again), so that readers never see a reload midway. */
-    private volatile List<HttpProxyServer> proxies = List.of();
-
-    private org.reverl.gateway.http.ProxyObserver observer = org.reverl.gateway.http.ProxyObserver.NOOP;
+    private final ServerListeners listeners = new ServerListeners();
     /** The meters, kept only when the admin port can serve them; {@code null} otherwise. */
     private volatile ServerMetrics metrics;
 
@@ -95,17 +89,13 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
                 metrics = ServerMetrics.create(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
                 this.metrics = metrics;
                 closeWithServer(metrics);
-                observer = metrics.observer();
+                listeners.observe(metrics.observer());
             }
             ServerPools started = new ServerPools(loader.registry(), metrics);
             pools = started;
             started.start(c, lb);
             Router router = started.router(c.routing());
-            for (ReverlConfig.Listener listener : c.listeners()) {
-                List<HttpProxyServer> more = new ArrayList<>(proxies);
-                more.add(HttpProxyServer.start(router, proxyConfig(c, listener, observer)));
-                proxies = List.copyOf(more);
-            }
+            listeners.start(c, router);
             if (c.admin().enabled()) {
                 AdminServer admin = AdminServer.start(adminSettings(c), this, metrics);
                 adminAddress(admin.address());
@@ -132,59 +122,8 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
                 : AdminSettings.of(a.address(), a.token());
         return s.withPrometheus(c.metrics())
                 .withHosts(a.hosts())
-                .withTls(a.tls() == null ? null : tlsSettings(a.tls()))
+                .withTls(a.tls() == null ? null : ServerListeners.tlsSettings(a.tls()))
                 .withTimeouts(a.requestTimeout(), a.idleTimeout());
-    }
-
-    private static HttpProxyConfig proxyConfig(
-            ReverlConfig c, ReverlConfig.Listener listener, org.reverl.gateway.http.ProxyObserver observer) {
-        return proxyConfig(c, listener, observer, null);
-    }
-
-    /** @param keepTls TLS material to keep (a generated certificate across reloads), or {@code null} to load it */
-    private static HttpProxyConfig proxyConfig(
-            ReverlConfig c,
-            ReverlConfig.Listener listener,
-            org.reverl.gateway.http.ProxyObserver observer,
-            TlsSettings keepTls) {
-        HttpProxyConfig.Builder b = c.proxy().toBuilder()
-                .listen(listener.address())
-                .observer(observer)
-                .accessLog(c.accessLog())
-                .maxAttempts(c.gateway().maxAttempts());
-        if (listener.tls() != null) {
-            b.tls(keepTls != null ? keepTls : tlsSettings(listener.tls()));
-        }
-        return b.build();
-    }
-
-    /** The certificate source of a listener or of the admin port. */
-    static TlsSettings tlsSettings(ReverlConfig.Tls t) {
-        TlsSettings tls;
-        if (t.p12() != null) {
-            tls = TlsSettings.pkcs12(t.p12(), t.p12Password().toCharArray());
-        } else if (t.selfSigned()) {
-            try {
-                SelfSignedCertificates.Generated g = SelfSignedCertificates.generate("localhost");
-                Path pem = Files.createTempFile("reverl-self-signed-", ".pem");
-                g.writeCertificatePem(pem);
-                log.info("self-signed certificate for localhost and 127.0.0.1 written to {}", pem);
-                tls = TlsSettings.of(g.key(), g.certificate());
-            } catch (java.security.GeneralSecurityException | IOException e) {
-                throw new IllegalStateException("tls: cannot generate a self-signed certificate: " + e, e);
-            }
-        } else {
-            tls = TlsSettings.pem(t.cert(), t.key());
-        }
-        for (ReverlConfig.SniCertificate c : t.sni()) {
-            TlsSettings one = c.p12() != null
-                    ? TlsSettings.pkcs12(c.p12(), c.p12Password().toCharArray())
-                    : TlsSettings.pem(c.cert(), c.key());
-            for (String name : c.names()) {
-                tls = tls.withSniCertificate(name, one);
-            }
-        }
-        return tls.withProvider(TlsSettings.Provider.valueOf(t.provider().toUpperCase(java.util.Locale.ROOT)));
     }
 
     /** Keeps {@code resource} to close with the server (admin API, demo backends), after the proxies. */
@@ -199,11 +138,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
 
     /** The bound addresses of the listeners, in configuration order (real ports when 0 was configured). */
     public List<InetSocketAddress> listenAddresses() {
-        List<InetSocketAddress> list = new ArrayList<>();
-        for (HttpProxyServer p : proxies) {
-            list.add(p.localAddress());
-        }
-        return list;
+        return listeners.addresses();
     }
 
     /** Where the admin API listens, once started; empty when it is off. */
@@ -223,7 +158,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
 
     /** Whether the listener at {@code index} terminates TLS. */
     public boolean isTls(int index) {
-        return proxies.get(index).config().isTls();
+        return listeners.isTls(index);
     }
 
     /** The default pool's load balancer: the routing table's default pool, or the first pool. */
@@ -268,7 +203,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
     @Override
     public boolean ready() {
         ServerPools p = pools;
-        return !closed && !proxies.isEmpty() && p != null && p.anyUp();
+        return !closed && listeners.any() && p != null && p.anyUp();
     }
 
     // ---------------------------------------------------------------- reload and save
@@ -320,7 +255,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
         }
         ReverlConfig effective = withRunning(next, running, pools.configs());
         Router router = pools.router(effective.routing());
-        changes.addAll(applyListeners(effective, router));
+        changes.addAll(listeners.apply(effective, router));
         if (!next.routing().equals(running.routing())) {
             changes.add("routes applied (" + next.routing().routes().size() + " route(s), "
                     + (next.routing().defaultPool() == null
@@ -360,104 +295,6 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
                 next.shutdownTimeout());
     }
 
-    /**
-     * Brings the listeners to {@code next}'s: the same address is reconfigured in place (new connections get the new
-     * settings) and routed by {@code router} from its next request, a new address starts, an address no longer listed
-     * stops accepting and closes after the shutdown timeout.
-     */
-    private List<String> applyListeners(ReverlConfig next, Router router) {
-        List<String> changes = new ArrayList<>();
-        Map<InetSocketAddress, HttpProxyServer> running = new LinkedHashMap<>();
-        for (HttpProxyServer p : proxies) {
-            running.put(p.config().listen(), p);
-        }
-        // a listener started on port 0 is also found by the port it got
-        Map<InetSocketAddress, InetSocketAddress> bound = new LinkedHashMap<>();
-        for (HttpProxyServer p : proxies) {
-            bound.put(p.localAddress(), p.config().listen());
-        }
-        List<HttpProxyServer> ordered = new ArrayList<>();
-        for (ReverlConfig.Listener listener : next.listeners()) {
-            InetSocketAddress key = running.containsKey(listener.address())
-                    ? listener.address()
-                    : bound.getOrDefault(listener.address(), listener.address());
-            HttpProxyServer p = running.remove(key);
-            // a generated certificate stays what it was: clients may have been told to trust it
-            TlsSettings keep = p != null
-                            && listener.tls() != null
-                            && listener.tls().selfSigned()
-                            && p.config().tls() != null
-                    ? p.config().tls()
-                    : null;
-            HttpProxyConfig pc;
-            try {
-                pc = proxyConfig(next, listener, observer, keep).toBuilder()
-                        .listen(key)
-                        .build();
-            } catch (RuntimeException e) {
-                changes.add("listener " + format(listener.address()) + " kept as it was: " + e.getMessage());
-                if (p != null) {
-                    p.route(router);
-                    ordered.add(p);
-                }
-                continue;
-            }
-            if (p == null) {
-                try {
-                    ordered.add(HttpProxyServer.start(router, pc));
-                    changes.add("started listener " + format(listener.address()));
-                } catch (Exception e) { // Netty rethrows a failed bind's IOException unchecked
-                    changes.add("listener " + format(listener.address()) + " not started: " + e.getMessage());
-                }
-            } else {
-                // certificate files may have been replaced on disk: read again (backend TLS contexts are kept when
-                // neither their settings nor their files changed)
-                if (!pc.equals(p.config()) || listener.tls() != null || readsTlsFiles(next)) {
-                    try {
-                        p.reconfigure(pc);
-                        changes.add("listener " + format(listener.address()) + ": new settings for new connections");
-                    } catch (RuntimeException e) {
-                        changes.add("listener " + format(listener.address()) + " kept as it was: " + e.getMessage());
-                    }
-                }
-                p.route(router);
-                ordered.add(p);
-            }
-        }
-        for (HttpProxyServer gone : running.values()) {
-            InetSocketAddress where = gone.localAddress();
-            gone.stopAccepting();
-            Duration grace = next.shutdownTimeout();
-            Thread closer = new Thread(
-                    () -> {
-                        try {
-                            TimeUnit.MILLISECONDS.sleep(grace.toMillis()); // the grace period requests in flight get
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                        gone.close();
-                    },
-                    "reverl-listener-close");
-            closer.setDaemon(true);
-            closer.start();
-            changes.add("stopped listener " + format(where) + " (open connections close after " + grace + ")");
-        }
-        proxies = List.copyOf(ordered);
-        return changes;
-    }
-
-    private static String format(InetSocketAddress a) {
-        return org.reverl.server.config.ConfigValues.format(a);
-    }
-
-    /** Whether backends are reached with TLS material read from files: the proxy's or a backend's own. */
-    private static boolean readsTlsFiles(ReverlConfig c) {
-        return !c.proxy().backendTls().files().isEmpty()
-                || c.pools().values().stream()
-                        .flatMap(p -> p.backends().stream())
-                        .anyMatch(b -> b.tags().containsKey(org.reverl.gateway.http.BackendTlsOptions.CA));
-    }
-
     /** Writes the live backends into the configuration file; see {@link ConfigSaver#save}. */
     @Override
     public synchronized Path saveConfig() throws IOException {
@@ -474,9 +311,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
      * closes everything. Returns how many requests were still in flight when it gave up waiting (0 when all finished).
      */
     public int shutdown(Duration timeout) throws InterruptedException {
-        for (HttpProxyServer p : proxies) {
-            p.stopAccepting();
-        }
+        listeners.stopAccepting();
         long deadline = System.nanoTime() + timeout.toNanos();
         int inFlight = inFlight();
         while (inFlight > 0 && System.nanoTime() < deadline) {
@@ -504,9 +339,7 @@ public final class ReverlServer implements ServerControl, AutoCloseable {
             return;
         }
         closed = true;
-        for (HttpProxyServer p : proxies) {
-            p.close();
-        }
+        listeners.close();
         for (int i = extras.size() - 1; i >= 0; i--) {
             try {
                 extras.get(i).close();

@@ -76,7 +76,7 @@ final class AdminApi {
     private final ObjectMapper mapper;
     private final ObjectReader reader;
     private final ObjectWriter writer;
-    private final BackendViews views;
+    private final AdminViews views;
     private final StatusPage page = StatusPage.load();
 
     AdminApi(
@@ -96,7 +96,7 @@ final class AdminApi {
                 .build();
         this.reader = mapper.reader();
         this.writer = mapper.writerWithDefaultPrettyPrinter();
-        this.views = new BackendViews(mapper, metrics);
+        this.views = new AdminViews(mapper, control, metrics);
     }
 
     /**
@@ -134,20 +134,7 @@ final class AdminApi {
         if (path.equals("/readyz")) {
             allow(method, "GET");
             boolean ready = control.ready();
-            ObjectNode body = obj().put("ready", ready);
-            control.discovery().ifPresent(d -> discovery(body.putObject("discovery"), d));
-            // every pool with a discovery source, the default one included: whether it is in sync and how many it
-            // found, no more (this answers without a token; GET /pools has the source and the last error)
-            ObjectNode byPool = mapper.createObjectNode();
-            for (String pool : control.pools().keySet()) {
-                control.discovery(pool)
-                        .ifPresent(d ->
-                                byPool.putObject(pool).put("synced", d.synced()).put("backends", d.backends()));
-            }
-            if (!byPool.isEmpty()) {
-                body.set("pools", byPool);
-            }
-            return json(ready ? 200 : 503, body);
+            return json(ready ? 200 : 503, views.readiness(ready));
         }
         security.checkHost(ex.host());
         switch (path) {
@@ -195,13 +182,13 @@ final class AdminApi {
         if (seg[0].equals("pools")) {
             if (seg.length == 1) {
                 allow(method, "GET");
-                return json(200, pools());
+                return json(200, views.pools());
             }
             String name = seg[1];
             LoadBalancer lb = pool(name);
             if (seg.length == 2) {
                 allow(method, "GET");
-                return json(200, pool(name, lb, true));
+                return json(200, views.pool(name, lb, true));
             }
             if (seg.length == 3 && seg[2].equals("history")) {
                 allow(method, "GET");
@@ -315,37 +302,6 @@ final class AdminApi {
                     "one of " + names);
         }
         return lb;
-    }
-
-    private ObjectNode pools() {
-        ArrayNode arr = mapper.createArrayNode();
-        control.pools().forEach((name, lb) -> arr.add(pool(name, lb, false)));
-        ObjectNode n = obj();
-        n.put("defaultPool", control.defaultPoolName());
-        n.set("pools", arr);
-        return n;
-    }
-
-    /** A pool: its name, whether it is the default one, counts by state, and with {@code detail} its backends. */
-    private ObjectNode pool(String name, LoadBalancer lb, boolean detail) {
-        ObjectNode n = obj();
-        n.put("name", name);
-        n.put("default", name.equals(control.defaultPoolName()));
-        int up = 0;
-        List<Backend> members = lb.backends();
-        for (Backend b : members) {
-            up += b.state() == org.reverl.gateway.api.BackendState.UP ? 1 : 0;
-        }
-        n.put("backends", members.size());
-        n.put("up", up);
-        control.discovery(name).ifPresent(d -> discovery(n.putObject("discovery"), d));
-        if (detail) {
-            ArrayNode arr = n.putArray("members");
-            for (Backend b : members) {
-                arr.add(views.backend(b));
-            }
-        }
-        return n;
     }
 
     private static Membership membership(LoadBalancer lb) {
@@ -513,17 +469,5 @@ final class AdminApi {
 
     private static void audit(AdminExchange ex, String what) {
         log.info("admin: {} (from {})", what, ex.remote());
-    }
-
-    /** Where discovery stands: the registry's health is reported, never a reason to stop serving the last good set. */
-    private static void discovery(ObjectNode n, org.reverl.gateway.core.DiscoveryStatus d) {
-        n.put("source", d.source());
-        n.put("synced", d.synced());
-        n.put("backends", d.backends());
-        n.put("lastSync", d.lastSync() == null ? null : d.lastSync().toString());
-        n.put("lastError", d.lastError());
-        n.put("snapshots", d.snapshots());
-        n.put("failures", d.failures());
-        n.put("skipped", d.skipped());
     }
 }

@@ -60,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * The transport is here: Netty on one I/O thread (NIO; a TCP port, optionally with TLS, or a Unix domain socket), with
  * {@link AdminTimeouts} for slow and idle clients and a body limit. {@link AdminHttpHandler} turns requests into
  * {@link AdminExchange}s; {@link AdminSecurity} decides who may do what; {@link AdminApi} routes and answers; {@link
- * BackendViews} renders JSON. Thousands of idle or slow connections cost a socket each, never a thread, so {@code
+ * AdminViews} renders JSON. Thousands of idle or slow connections cost a socket each, never a thread, so {@code
  * /healthz} and {@code /readyz} always answer; changes run on two worker threads with a bounded queue.
  *
  * <h2>Endpoints</h2>

@@ -10,27 +10,99 @@ import java.util.WeakHashMap;
 import java.util.concurrent.CompletionStage;
 import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.BackendState;
+import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.core.DiscoveryStatus;
+import org.reverl.server.ServerControl;
 import org.reverl.server.metrics.BackendHistory;
 import org.reverl.server.metrics.BackendStats;
 import org.reverl.server.metrics.ServerMetrics;
 
 /**
- * The JSON views of backends the admin API returns: one backend with its state, weights, load, counts and latency; and
- * the short history the status page charts. Also remembers drains asked through the API, so a listing can say whether
- * one finished.
+ * The JSON views the admin API returns: one backend with its state, weights, load, counts and latency; a pool; where
+ * the server stands for {@code /readyz}; and the short history the status page charts. Also remembers drains asked
+ * through the API, so a listing can say whether one finished.
  *
  * <p>Thread-safe.
  */
-final class BackendViews {
+final class AdminViews {
 
     private final ObjectMapper mapper;
+    private final ServerControl control;
     private final ServerMetrics metrics;
     /** Drains asked through this API, by backend object (weakly: removed backends are forgotten). */
     private final Map<Backend, CompletionStage<?>> drains = Collections.synchronizedMap(new WeakHashMap<>());
 
-    BackendViews(ObjectMapper mapper, ServerMetrics metrics) {
+    AdminViews(ObjectMapper mapper, ServerControl control, ServerMetrics metrics) {
         this.mapper = mapper;
+        this.control = control;
         this.metrics = metrics;
+    }
+
+    /**
+     * Whether the server is ready, and where discovery stands: the default pool's whole object, and for every pool with
+     * a source whether it is in sync and how many it found, no more (this answers without a token; {@link #pool} has
+     * the source and the last error).
+     */
+    ObjectNode readiness(boolean ready) {
+        ObjectNode body = mapper.createObjectNode().put("ready", ready);
+        control.discovery().ifPresent(d -> discovery(body.putObject("discovery"), d));
+        ObjectNode byPool = mapper.createObjectNode();
+        for (String pool : control.pools().keySet()) {
+            control.discovery(pool)
+                    .ifPresent(d ->
+                            byPool.putObject(pool).put("synced", d.synced()).put("backends", d.backends()));
+        }
+        if (!byPool.isEmpty()) {
+            body.set("pools", byPool);
+        }
+        return body;
+    }
+
+    /** Every pool, without its members, and which is the default one. */
+    ObjectNode pools() {
+        ArrayNode arr = mapper.createArrayNode();
+        control.pools().forEach((name, lb) -> arr.add(pool(name, lb, false)));
+        ObjectNode n = mapper.createObjectNode();
+        n.put("defaultPool", control.defaultPoolName());
+        n.set("pools", arr);
+        return n;
+    }
+
+    /**
+     * A pool: its name, whether it is the default one, counts by state, where its discovery stands (with a source),
+     * and with {@code detail} its backends.
+     */
+    ObjectNode pool(String name, LoadBalancer lb, boolean detail) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("name", name);
+        n.put("default", name.equals(control.defaultPoolName()));
+        int up = 0;
+        List<Backend> members = lb.backends();
+        for (Backend b : members) {
+            up += b.state() == BackendState.UP ? 1 : 0;
+        }
+        n.put("backends", members.size());
+        n.put("up", up);
+        control.discovery(name).ifPresent(d -> discovery(n.putObject("discovery"), d));
+        if (detail) {
+            ArrayNode arr = n.putArray("members");
+            for (Backend b : members) {
+                arr.add(backend(b));
+            }
+        }
+        return n;
+    }
+
+    /** Where discovery stands: the registry's health is reported, never a reason to stop serving the last good set. */
+    private static void discovery(ObjectNode n, DiscoveryStatus d) {
+        n.put("source", d.source());
+        n.put("synced", d.synced());
+        n.put("backends", d.backends());
+        n.put("lastSync", d.lastSync() == null ? null : d.lastSync().toString());
+        n.put("lastError", d.lastError());
+        n.put("snapshots", d.snapshots());
+        n.put("failures", d.failures());
+        n.put("skipped", d.skipped());
     }
 
     void drainStarted(Backend b, CompletionStage<?> stage) {
