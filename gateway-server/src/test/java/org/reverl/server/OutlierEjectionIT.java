@@ -157,8 +157,10 @@ class OutlierEjectionIT {
             }
         }
         assertThat(failures).isEqualTo(3);
+        // the state changes before listeners hear of it: wait for both
         await().atMost(Duration.ofSeconds(5))
-                .until(() -> server.loadBalancer().backend("b2").orElseThrow().state() == BackendState.EJECTED);
+                .until(() -> server.loadBalancer().backend("b2").orElseThrow().state() == BackendState.EJECTED
+                        && events.stream().anyMatch(e -> e.describe().startsWith("backend b2 is ejected")));
         assertThat(events)
                 .extracting(BackendEvent::describe)
                 .contains("backend b2 is ejected: 3 consecutive 5xx (last: 503); out for 2s (ejection 1)");
@@ -188,7 +190,8 @@ class OutlierEjectionIT {
                 .pollInterval(Duration.ofMillis(50))
                 .until(() -> {
                     assertThat(get(server).statusCode()).isEqualTo(200);
-                    return server.loadBalancer().backend("b2").orElseThrow().state() == BackendState.UP;
+                    return server.loadBalancer().backend("b2").orElseThrow().state() == BackendState.UP
+                            && events.stream().anyMatch(e -> e.describe().startsWith("backend b2 is restored"));
                 });
         assertThat(events)
                 .extracting(BackendEvent::describe)
