@@ -105,9 +105,23 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--access-log", description = "Log each request (logger org.reverl.access).")
     boolean accessLog;
 
+    @Option(
+            names = "--warmup",
+            paramLabel = "N",
+            defaultValue = "" + DEFAULT_WARMUP,
+            description = "Connections sent through a throwaway listener before the real ones open, so that the code"
+                    + " every new connection runs is compiled by then; 0 for none (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    /** Connections of the warm-up: enough that the JIT compiles the per-connection path (see the README). */
+    static final int DEFAULT_WARMUP = 5000;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        if (warmup < 0) {
+            throw usage("--warmup: " + warmup + " (expected: 0 or more connections)");
+        }
         ReverlConfig config;
         if (configFile != null) {
             if (listen != null || !backends.isEmpty()) {
@@ -125,6 +139,7 @@ final class RunCommand implements Callable<Integer> {
             config = fromFlags();
         }
         ServerLauncher.Signals signals = ServerLauncher.Signals.install();
+        ServerLauncher.warmUp(config, ProviderRegistry.load(), warmup);
         ReverlServer server;
         try {
             server = ServerLauncher.start(config, configFile);

@@ -183,7 +183,7 @@ final class ServerListeners {
     }
 
     /** @param keepTls TLS material to keep (a generated certificate across reloads), or {@code null} to load it */
-    private static HttpProxyConfig proxyConfig(
+    static HttpProxyConfig proxyConfig(
             ReverlConfig c,
             ReverlConfig.Listener listener,
             org.reverl.gateway.http.ProxyObserver observer,

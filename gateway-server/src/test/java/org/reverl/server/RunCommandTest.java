@@ -78,6 +78,8 @@ class RunCommandTest {
         assertThat(usageError(
                         "run", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:9001", "--admin", "0.0.0.0:8081"))
                 .contains("--admin: '0.0.0.0:8081' (expected: a loopback address;");
+        assertThat(usageError("run", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:9001", "--warmup", "-1"))
+                .contains("--warmup: -1 (expected: 0 or more connections)");
     }
 
     private static String usageError(String... args) {

@@ -86,7 +86,12 @@ public final class HttpProxyServer implements AutoCloseable {
     public static HttpProxyServer start(LoadBalancer lb, HttpProxyConfig config) {
         requireNonNull(lb, "lb");
         requireNonNull(config, "config");
-        return start(lb, Router.single(ProxyPool.of(ProxyPool.DEFAULT, lb, config)), config);
+        return start(lb, Router.single(ProxyPool.of(ProxyPool.DEFAULT, lb, config)), config, true);
+    }
+
+    /** As {@link #start(LoadBalancer, HttpProxyConfig)}, without the "listening on" line: for {@link Warmup}. */
+    static HttpProxyServer startQuietly(LoadBalancer lb, HttpProxyConfig config) {
+        return start(lb, Router.single(ProxyPool.of(ProxyPool.DEFAULT, lb, config)), config, false);
     }
 
     /**
@@ -99,10 +104,10 @@ public final class HttpProxyServer implements AutoCloseable {
     public static HttpProxyServer start(Router router, HttpProxyConfig config) {
         requireNonNull(router, "router");
         requireNonNull(config, "config");
-        return start(null, router, config);
+        return start(null, router, config, true);
     }
 
-    private static HttpProxyServer start(LoadBalancer lb, Router initial, HttpProxyConfig config) {
+    private static HttpProxyServer start(LoadBalancer lb, Router initial, HttpProxyConfig config, boolean announce) {
         Transports transport = Transports.best();
         RouterRef router = new RouterRef(initial);
         Initializer initializer = new Initializer(frontend(router, transport, config, null));
@@ -125,13 +130,15 @@ public final class HttpProxyServer implements AutoCloseable {
             HttpProxyServer server =
                     new HttpProxyServer(lb, router, config, initializer, limiter, group, ch, transport, tlsProvider);
             server.follow(initial);
-            log.info(
-                    "listening on {}://{} ({}, {} io thread(s){})",
-                    config.isTls() ? "https" : "http",
-                    hostPort(server.localAddress()),
-                    transport.name().toLowerCase(java.util.Locale.ROOT),
-                    config.ioThreads(),
-                    config.isTls() ? ", tls " + tlsProvider : "");
+            if (announce) {
+                log.info(
+                        "listening on {}://{} ({}, {} io thread(s){})",
+                        config.isTls() ? "https" : "http",
+                        hostPort(server.localAddress()),
+                        transport.name().toLowerCase(java.util.Locale.ROOT),
+                        config.ioThreads(),
+                        config.isTls() ? ", tls " + tlsProvider : "");
+            }
             return server;
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);

@@ -1,0 +1,326 @@
+package org.reverl.gateway.http;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import javax.net.ssl.SSLException;
+import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.http.internal.Transports;
+
+/**
+ * Sends connections through a throwaway listener, on loopback and in front of a throwaway backend, before the real
+ * listeners open: so that the JIT compiler has compiled the code each new connection runs by the time clients arrive.
+ *
+ * <p>Why: requests on open connections run often enough to be compiled within the first second of load. The code that
+ * accepts a connection, builds its pipeline and reads its first request runs once per connection, so after a start it
+ * stays interpreted for thousands of connections, at several times the CPU of compiled code; a burst of new
+ * connections then queues behind it on the event loop, and its requests wait. A warm-up of a few thousand connections
+ * takes that cost before the listeners open, where nobody waits on it.
+ *
+ * <p>The listener has the real one's settings ({@code template}), its TLS included, so the same code is compiled; its
+ * responses are not observed and not logged. The backend answers every request with a fixed 200; the client opens
+ * connections a few at a time, sends one GET on each and closes it.
+ */
+public final class Warmup {
+
+    /** Connections per batch; the compiler catches up between batches. */
+    private static final int BATCH = 1000;
+
+    private static final int IDLE_POLLS = 2;
+    private static final long POLL_MILLIS = 20;
+
+    /** Connections open at once. */
+    private static final int CONCURRENCY = 16;
+
+    private static final byte[] RESPONSE = ("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 100\r\n\r\n"
+                    + "x".repeat(99) + "\n")
+            .getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * What a warm-up did.
+     *
+     * @param connections connections that got their response
+     * @param failed connections that ended without one
+     * @param took how long it took
+     */
+    public record Result(int connections, int failed, Duration took) {}
+
+    private Warmup() {}
+
+    /**
+     * Runs {@code connections} connections, one GET each, through a listener with {@code template}'s settings (its
+     * address and observer aside) to a load balancer that {@code pool} makes for the backend address it is given
+     * ({@code http://127.0.0.1:PORT}); returns when they are done or {@code limit} has passed, and closes what it
+     * started, the load balancer included.
+     *
+     * @throws IllegalArgumentException if {@code connections} is negative or {@code limit} not positive
+     * @throws IllegalStateException if the listener or the backend cannot start (its TLS material, a port)
+     */
+    public static Result run(
+            HttpProxyConfig template, Function<String, LoadBalancer> pool, int connections, Duration limit) {
+        requireNonNull(template, "template");
+        requireNonNull(pool, "pool");
+        requireNonNull(limit, "limit");
+        if (connections < 0) {
+            throw new IllegalArgumentException("connections: " + connections + " (expected: 0 or more)");
+        }
+        if (limit.isNegative() || limit.isZero()) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected: positive)");
+        }
+        long start = System.nanoTime();
+        if (connections == 0) {
+            return new Result(0, 0, Duration.ZERO);
+        }
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        Transports transport = Transports.best();
+        EventLoopGroup group = transport.newGroup(1, "reverl-warmup");
+        LoadBalancer lb = null;
+        HttpProxyServer proxy = null;
+        try {
+            Channel backend = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannel())
+                    .childHandler(new FixedResponses())
+                    .bind(new InetSocketAddress(loopback, 0))
+                    .syncUninterruptibly()
+                    .channel();
+            InetSocketAddress b = (InetSocketAddress) backend.localAddress();
+            lb = requireNonNull(pool.apply("http://" + b.getHostString() + ":" + b.getPort()), "pool's load balancer");
+            proxy = HttpProxyServer.startQuietly(
+                    lb,
+                    template.toBuilder()
+                            .listen(new InetSocketAddress(loopback, 0))
+                            .observer(ProxyObserver.NOOP)
+                            .accessLog(false)
+                            .build());
+            long deadline = start + limit.toNanos();
+            int ok = 0;
+            int failed = 0;
+            for (int left = connections; left > 0 && System.nanoTime() < deadline; left -= BATCH) {
+                Clients clients =
+                        new Clients(group, transport, proxy.localAddress(), template.isTls(), Math.min(BATCH, left));
+                clients.await(Duration.ofNanos(deadline - System.nanoTime()));
+                ok += clients.ok.get();
+                failed += clients.failed.get();
+                awaitCompiler(deadline);
+            }
+            return new Result(ok, failed, Duration.ofNanos(System.nanoTime() - start));
+        } finally {
+            if (proxy != null) {
+                proxy.close();
+            }
+            if (lb != null) {
+                lb.close();
+            }
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        }
+    }
+
+    /**
+     * Waits until the JIT compiler has been idle for {@link #IDLE_POLLS} polls in a row. With one compiler thread, a
+     * long queue delays the profiling of methods the interpreter runs and raises the counts at which they are
+     * compiled: a batch at a time, with the queue drained between, gets the per-connection code compiled.
+     */
+    private static void awaitCompiler(long deadline) {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long last = jit.getTotalCompilationTime();
+        int idle = 0;
+        while (idle < IDLE_POLLS && System.nanoTime() < deadline) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = jit.getTotalCompilationTime();
+            idle = now == last ? idle + 1 : 0;
+            last = now;
+        }
+    }
+
+    /** The backend: a fixed response to each request head (the warm-up sends no bodies). */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class FixedResponses extends ChannelInboundHandlerAdapter {
+        /** How much of the CRLF CRLF that ends a head each connection has seen, across reads. */
+        private static final io.netty.util.AttributeKey<int[]> MATCHED =
+                io.netty.util.AttributeKey.valueOf(FixedResponses.class, "matched");
+
+        private static final byte[] END = {'\r', '\n', '\r', '\n'};
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf in = (ByteBuf) msg;
+            try {
+                int[] matched = ctx.channel().attr(MATCHED).setIfAbsent(new int[1]);
+                if (matched == null) {
+                    matched = ctx.channel().attr(MATCHED).get();
+                }
+                while (in.isReadable()) {
+                    byte c = in.readByte();
+                    matched[0] = c == END[matched[0]] ? matched[0] + 1 : (c == '\r' ? 1 : 0);
+                    if (matched[0] == END.length) {
+                        matched[0] = 0;
+                        ctx.write(Unpooled.wrappedBuffer(RESPONSE));
+                    }
+                }
+            } finally {
+                in.release();
+            }
+            ctx.flush();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** Opens the connections, {@link #CONCURRENCY} at a time, and counts how each ended. */
+    private static final class Clients {
+        final AtomicInteger ok = new AtomicInteger();
+        final AtomicInteger failed = new AtomicInteger();
+        private final AtomicInteger toStart;
+        private final CountDownLatch done;
+        private final Bootstrap bootstrap;
+        private volatile boolean stopped;
+
+        Clients(EventLoopGroup group, Transports transport, InetSocketAddress proxy, boolean tls, int connections) {
+            SslContext ssl = tls ? clientTls() : null;
+            this.toStart = new AtomicInteger(connections);
+            this.done = new CountDownLatch(connections);
+            this.bootstrap = new Bootstrap()
+                    .group(group)
+                    .channelFactory(transport.clientChannelFactory())
+                    .remoteAddress(proxy)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            if (ssl != null) {
+                                ch.pipeline().addLast(ssl.newHandler(ch.alloc(), "localhost", proxy.getPort()));
+                            }
+                            ch.pipeline().addLast(new HttpClientCodec(), new OneRequest(Clients.this));
+                        }
+                    });
+            for (int i = 0; i < Math.min(CONCURRENCY, connections); i++) {
+                next();
+            }
+        }
+
+        private static SslContext clientTls() {
+            try {
+                // the warm-up's own listener, on loopback, with the certificate it was given: nothing to verify
+                return SslContextBuilder.forClient()
+                        .trustManager(InsecureTrustManagerFactory.INSTANCE)
+                        .build();
+            } catch (SSLException e) {
+                throw new IllegalStateException("warm-up: cannot make a TLS client: " + e.getMessage(), e);
+            }
+        }
+
+        /** Starts one more connection, unless all have started or the time is up. */
+        void next() {
+            if (stopped || toStart.getAndDecrement() <= 0) {
+                return;
+            }
+            bootstrap.connect().addListener(f -> {
+                if (!f.isSuccess()) {
+                    ended(false);
+                }
+            });
+        }
+
+        /** One connection has ended; the next one starts. */
+        void ended(boolean success) {
+            (success ? ok : failed).incrementAndGet();
+            done.countDown();
+            next();
+        }
+
+        void await(Duration limit) {
+            try {
+                done.await(limit.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                stopped = true;
+            }
+        }
+    }
+
+    /** Sends one GET when the connection is up, closes it after the response, and tells {@link Clients} once. */
+    private static final class OneRequest extends SimpleChannelInboundHandler<HttpObject> {
+        private final Clients clients;
+        private boolean status200;
+        private boolean reported;
+
+        OneRequest(Clients clients) {
+            this.clients = clients;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+            request.headers().set(HttpHeaderNames.HOST, "localhost");
+            ctx.writeAndFlush(request);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+            if (msg instanceof HttpResponse r) {
+                status200 = r.status().code() == 200;
+            }
+            if (msg instanceof LastHttpContent) {
+                report(status200);
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            report(false);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+
+        private void report(boolean success) {
+            if (!reported) {
+                reported = true;
+                clients.ended(success);
+            }
+        }
+    }
+}
