@@ -183,20 +183,23 @@ final class ServerListeners {
     }
 
     /** @param keepTls TLS material to keep (a generated certificate across reloads), or {@code null} to load it */
-    static HttpProxyConfig proxyConfig(
-            ReverlConfig c,
-            ReverlConfig.Listener listener,
-            org.reverl.gateway.http.ProxyObserver observer,
-            TlsSettings keepTls) {
-        HttpProxyConfig.Builder b = c.proxy().toBuilder()
-                .listen(listener.address())
-                .observer(observer)
-                .accessLog(c.accessLog())
-                .maxAttempts(c.gateway().maxAttempts());
+    private static HttpProxyConfig proxyConfig(
+            ReverlConfig c, ReverlConfig.Listener listener, ProxyObserver observer, TlsSettings keepTls) {
+        HttpProxyConfig.Builder b = plainProxyConfig(c, listener, observer).toBuilder();
         if (listener.tls() != null) {
             b.tls(keepTls != null ? keepTls : tlsSettings(listener.tls()));
         }
         return b.build();
+    }
+
+    /** {@code listener}'s proxy settings without its TLS, whose material is neither read nor generated. */
+    static HttpProxyConfig plainProxyConfig(ReverlConfig c, ReverlConfig.Listener listener, ProxyObserver observer) {
+        return c.proxy().toBuilder()
+                .listen(listener.address())
+                .observer(observer)
+                .accessLog(c.accessLog())
+                .maxAttempts(c.gateway().maxAttempts())
+                .build();
     }
 
     /** The certificate source of a listener or of the admin port. */
