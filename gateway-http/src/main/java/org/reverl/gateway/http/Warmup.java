@@ -123,7 +123,12 @@ public final class Warmup {
             long deadline = start + limit.toNanos();
             int ok = 0;
             int failed = 0;
-            for (int left = connections; left > 0 && System.nanoTime() < deadline; left -= BATCH) {
+            // an interrupt ends it after the batch under way, as the limit does
+            for (int left = connections;
+                    left > 0
+                            && System.nanoTime() < deadline
+                            && !Thread.currentThread().isInterrupted();
+                    left -= BATCH) {
                 Clients clients =
                         new Clients(group, transport, proxy.localAddress(), template.isTls(), Math.min(BATCH, left));
                 clients.await(Duration.ofNanos(deadline - System.nanoTime()));

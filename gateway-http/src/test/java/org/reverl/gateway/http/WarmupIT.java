@@ -85,6 +85,21 @@ class WarmupIT {
     }
 
     @Test
+    void interrupted_endsAfterTheBatchUnderWay_andClosesWhatItStarted() {
+        Thread.currentThread().interrupt();
+        try {
+            Warmup.Result r = Warmup.run(HttpProxyConfig.builder().ioThreads(1).build(), new Pools(), 3000, LIMIT);
+
+            assertThat(r.connections() + r.failed()).isLessThanOrEqualTo(1000);
+            assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(threadsNamed("reverl-warmup")).isEmpty());
+    }
+
+    @Test
     void none_startsNothing() {
         Pools pools = new Pools();
         Warmup.Result r = Warmup.run(HttpProxyConfig.builder().build(), pools, 0, LIMIT);
