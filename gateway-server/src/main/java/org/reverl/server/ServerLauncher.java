@@ -27,7 +27,7 @@ final class ServerLauncher {
 
     private static final Logger log = LoggerFactory.getLogger(ServerLauncher.class);
 
-    /** How long a warm-up of one kind of listener may take; it stops there and the server starts. */
+    /** How long the warm-up may take; it stops there and the server starts. */
     private static final Duration WARMUP_LIMIT = Duration.ofSeconds(30);
 
     private ServerLauncher() {}

@@ -120,6 +120,7 @@ public final class Warmup {
                             .observer(ProxyObserver.NOOP)
                             .accessLog(false)
                             .build());
+            SslContext clientTls = template.isTls() ? Clients.clientTls() : null; // one for every batch
             long deadline = start + limit.toNanos();
             int ok = 0;
             int failed = 0;
@@ -129,8 +130,7 @@ public final class Warmup {
                             && System.nanoTime() < deadline
                             && !Thread.currentThread().isInterrupted();
                     left -= BATCH) {
-                Clients clients =
-                        new Clients(group, transport, proxy.localAddress(), template.isTls(), Math.min(BATCH, left));
+                Clients clients = new Clients(group, transport, proxy.localAddress(), clientTls, Math.min(BATCH, left));
                 clients.await(Duration.ofNanos(deadline - System.nanoTime()));
                 ok += clients.ok.get();
                 failed += clients.failed.get();
@@ -216,8 +216,8 @@ public final class Warmup {
         private final Bootstrap bootstrap;
         private volatile boolean stopped;
 
-        Clients(EventLoopGroup group, Transports transport, InetSocketAddress proxy, boolean tls, int connections) {
-            SslContext ssl = tls ? clientTls() : null;
+        /** @param ssl the client's TLS context, or {@code null} for plain connections */
+        Clients(EventLoopGroup group, Transports transport, InetSocketAddress proxy, SslContext ssl, int connections) {
             this.toStart = new AtomicInteger(connections);
             this.done = new CountDownLatch(connections);
             this.bootstrap = new Bootstrap()
