@@ -1,12 +1,15 @@
 package org.reverl.gateway.http.internal;
 
 import java.net.BindException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import org.reverl.gateway.api.Backend;
 
 /**
  * What a failed connect says, and about whom: the proxy's own limits (no file descriptor, no local port) are not the
- * backend's fault; a name that does not resolve is the backend's address failing.
+ * backend's fault; a name that does not resolve is the backend's address failing; a refused or unroutable connect
+ * proves the backend gone; anything else proves nothing about it.
  */
 final class ConnectFailures {
 
@@ -37,6 +40,42 @@ final class ConnectFailures {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether the backend's host answered that nothing listens on the port ({@code ECONNREFUSED}) or could not be
+     * reached at all ({@code EHOSTUNREACH}, {@code ENETUNREACH}). Netty's native transports report every failed connect
+     * as a {@link ConnectException} (the unreachable ones as a {@link NoRouteToHostException}) whose message names the
+     * error, and so does the JDK's for a refusal: a connect that failed otherwise (reset during the handshake, or a
+     * connect timeout, which is a {@code ConnectException} too) proves nothing about the backend.
+     */
+    static boolean isRefused(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof NoRouteToHostException) {
+                return true;
+            }
+            if (t instanceof ConnectException) {
+                String m = t.getMessage();
+                return m != null && m.contains("Connection refused");
+            }
+        }
+        return false;
+    }
+
+    /** The reason a refused or unroutable connect is reported with: {@code connection refused} or {@code unreachable}. */
+    static String refusedReason(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof NoRouteToHostException) {
+                return "unreachable";
+            }
+        }
+        return "connection refused";
+    }
+
+    /** A failure's message for a reason, or its type when it has none (a closed channel). */
+    static String describe(Throwable cause) {
+        String m = cause.getMessage();
+        return m != null ? m : cause.getClass().getSimpleName();
     }
 
     /** The host part of the backend's address, for messages. */

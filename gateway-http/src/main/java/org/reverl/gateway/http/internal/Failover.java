@@ -96,10 +96,21 @@ final class Failover {
         } else if (ConnectFailures.isDns(cause)) {
             onNotDelivered(
                     be, "DNS failure: " + ConnectFailures.host(be), true, cause, ProxyObserver.Failure.CONNECT, true);
-        } else {
-            // refused or unreachable: the backend is gone, and so are its kept-alive connections
+        } else if (ConnectFailures.isRefused(cause)) {
+            // nothing listens there, or nothing routes there: the backend is gone, and so are its kept-alive
+            // connections
             settings.pools.invalidate(be);
-            onNotDelivered(be, "connection refused", true, cause, ProxyObserver.Failure.CONNECT, true);
+            onNotDelivered(be, ConnectFailures.refusedReason(cause), true, cause, ProxyObserver.Failure.CONNECT, true);
+        } else {
+            // anything else (a reset during the handshake, a closed channel) counts against the backend but proves
+            // nothing about it: no ejection on one such failure, and the retry spends the budget
+            onNotDelivered(
+                    be,
+                    "connect failed: " + ConnectFailures.describe(cause),
+                    false,
+                    cause,
+                    ProxyObserver.Failure.CONNECT,
+                    dispatch.lastResort());
         }
     }
 

@@ -2,11 +2,16 @@ package org.reverl.gateway.http.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.SocketException;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.reverl.gateway.api.BackendEvent;
 import org.reverl.gateway.api.BackendState;
+import org.reverl.gateway.core.GatewayConfig;
 
 /** Backend connections: reuse, what makes one unusable, and who is blamed when one fails. */
 class BackendConnectionsTest {
@@ -95,6 +100,55 @@ class BackendConnectionsTest {
         path = new DataPath(2);
         path.refused.add(1);
         path.clientSends(GET);
+        path.clientSends(GET);
+        int answering = path.connectionPorts.indexOf(2);
+        path.backendReceived(answering);
+        path.backendSends(answering, ExchangeTest.OK);
+        assertThat(path.clientReceived()).startsWith("HTTP/1.1 200 OK");
+        assertThat(path.backendFailures).contains("b1 CONNECT");
+    }
+
+    @Test
+    void connectionRefused_provesTheBackendGone_ejectedAtOnceForThatReason() {
+        // the engine's own breaker settings: one failure alone opens no breaker
+        path = new DataPath(2, GatewayConfig.defaults());
+        // as the epoll transport reports it
+        path.connectFailures.put(
+                1, new ConnectException("finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:1"));
+        servedByB2();
+        assertThat(path.events).anyMatch(e -> e.backendId().equals("b1") && "connection refused".equals(e.reason()));
+        assertThat(path.lb.backends().get(0).state()).isEqualTo(BackendState.EJECTED);
+    }
+
+    @Test
+    void unreachable_provesTheBackendGone_ejectedAtOnceForThatReason() {
+        path = new DataPath(2, GatewayConfig.defaults());
+        path.connectFailures.put(1, new NoRouteToHostException());
+        servedByB2();
+        assertThat(path.events).anyMatch(e -> e.backendId().equals("b1") && "unreachable".equals(e.reason()));
+        assertThat(path.lb.backends().get(0).state()).isEqualTo(BackendState.EJECTED);
+    }
+
+    @Test
+    void connectResetOrClosed_countedAgainstTheBackend_butProvesNothing_noEjection() {
+        for (Throwable failure : new Throwable[] {
+            new ConnectException("finishConnect(..) failed with error(-104): Connection reset by peer"),
+            new ClosedChannelException()
+        }) {
+            path = new DataPath(2, GatewayConfig.defaults());
+            path.connectFailures.put(1, failure);
+            servedByB2();
+            assertThat(path.lb.backends().get(0).state())
+                    .as("b1 after %s", failure)
+                    .isEqualTo(BackendState.UP);
+            assertThat(path.events).as("events after %s", failure).allMatch(e -> e.type() == BackendEvent.Type.ADDED);
+            path.close();
+        }
+        path = null;
+    }
+
+    /** GETs are served by b2 whatever b1's connect did, and b1's failure counts against it. */
+    private void servedByB2() {
         path.clientSends(GET);
         int answering = path.connectionPorts.indexOf(2);
         path.backendReceived(answering);

@@ -7,8 +7,10 @@ import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
@@ -48,6 +50,8 @@ final class DataPath implements AutoCloseable {
     final List<Integer> connectionPorts = new ArrayList<>();
     /** Ports whose connections are refused. */
     final Set<Integer> refused = new HashSet<>();
+    /** Ports whose connections fail with the given failure. */
+    final Map<Integer, Throwable> connectFailures = new HashMap<>();
     /** When set, every connect fails with this, as when the proxy itself runs out of something. */
     Throwable connectError;
 
@@ -63,15 +67,27 @@ final class DataPath implements AutoCloseable {
 
     /** As above; {@code tunnels} sees tunnels open and close. */
     DataPath(int backends, UnaryOperator<HttpProxyConfig.Builder> config, ProxyObserver tunnels) {
-        LoadBalancers.Builder b = LoadBalancers.builder()
-                .config(GatewayConfig.builder()
+        this(
+                backends,
+                GatewayConfig.builder()
                         // one failure opens a breaker: a failure recorded against a backend shows in its state
                         .breakerMinimumNumberOfCalls(1)
                         .breakerSlidingWindowSize(1)
                         .breakerFailureRateThreshold(50)
                         .breakerWaitDurationInOpenState(Duration.ofMinutes(10))
-                        .build())
-                .listener(events::add);
+                        .build(),
+                config,
+                tunnels);
+    }
+
+    /** As above, with the engine's own settings: {@link GatewayConfig#defaults()} lets a failure open no breaker. */
+    DataPath(int backends, GatewayConfig gateway) {
+        this(backends, gateway, c -> c, ProxyObserver.NOOP);
+    }
+
+    private DataPath(
+            int backends, GatewayConfig gateway, UnaryOperator<HttpProxyConfig.Builder> config, ProxyObserver tunnels) {
+        LoadBalancers.Builder b = LoadBalancers.builder().config(gateway).listener(events::add);
         for (int i = 1; i <= backends; i++) {
             b.backend(BackendSpec.of("b" + i, "http://127.0.0.1:" + i));
         }
@@ -108,6 +124,10 @@ final class DataPath implements AutoCloseable {
                     if (connectError != null) {
                         ch.close();
                         return ch.newFailedFuture(connectError);
+                    }
+                    if (connectFailures.containsKey(address.getPort())) {
+                        ch.close();
+                        return ch.newFailedFuture(connectFailures.get(address.getPort()));
                     }
                     if (refused.contains(address.getPort())) {
                         ch.close();
