@@ -153,6 +153,7 @@ class DiscoveryServerIT {
         JsonNode readyz = new ObjectMapper().readTree(get(admin, "/readyz"));
         assertThat(readyz.path("ready").asBoolean()).isTrue();
         assertThat(readyz.path("discovery").path("synced").asBoolean()).isTrue();
+        assertThat(readyz.path("discovery").fieldNames()).toIterable().containsExactly("synced", "backends");
         assertThat(readyz.path("pools").path("web").path("backends").asInt()).isEqualTo(1);
         assertThat(readyz.path("pools").path("api").path("synced").asBoolean()).isTrue();
         assertThat(readyz.path("pools").path("api").path("backends").asInt()).isEqualTo(1);

@@ -39,23 +39,25 @@ final class AdminViews {
     }
 
     /**
-     * Whether the server is ready, and where discovery stands: the default pool's whole object, and for every pool with
-     * a source whether it is in sync and how many it found, no more (this answers without a token; {@link #pool} has
-     * the source and the last error).
+     * Whether the server is ready, and where discovery stands: for the default pool and every pool with a source,
+     * whether it is in sync and how many backends it found, no more. This answers anyone without a token, so it names
+     * no registry address and no error text; {@link #pool} has the source and the last error.
      */
     ObjectNode readiness(boolean ready) {
         ObjectNode body = mapper.createObjectNode().put("ready", ready);
-        control.discovery().ifPresent(d -> discovery(body.putObject("discovery"), d));
+        control.discovery().ifPresent(d -> discoverySummary(body.putObject("discovery"), d));
         ObjectNode byPool = mapper.createObjectNode();
         for (String pool : control.pools().keySet()) {
-            control.discovery(pool)
-                    .ifPresent(d ->
-                            byPool.putObject(pool).put("synced", d.synced()).put("backends", d.backends()));
+            control.discovery(pool).ifPresent(d -> discoverySummary(byPool.putObject(pool), d));
         }
         if (!byPool.isEmpty()) {
             body.set("pools", byPool);
         }
         return body;
+    }
+
+    private static void discoverySummary(ObjectNode n, DiscoveryStatus d) {
+        n.put("synced", d.synced()).put("backends", d.backends());
     }
 
     /** Every pool, without its members, and which is the default one. */
