@@ -1,6 +1,7 @@
 package org.reverl.gateway.http.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.reverl.gateway.api.BackendEvent;
+import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.core.GatewayConfig;
 
@@ -116,8 +118,12 @@ class BackendConnectionsTest {
         path.connectFailures.put(
                 1, new ConnectException("finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:1"));
         servedByB2();
-        assertThat(path.events).anyMatch(e -> e.backendId().equals("b1") && "connection refused".equals(e.reason()));
-        assertThat(path.lb.backends().get(0).state()).isEqualTo(BackendState.EJECTED);
+        // the engine reports on its control thread
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(path.events)
+                    .anyMatch(e -> e.backendId().equals("b1") && "connection refused".equals(e.reason()));
+            assertThat(path.lb.backends().get(0).state()).isEqualTo(BackendState.EJECTED);
+        });
     }
 
     @Test
@@ -125,8 +131,11 @@ class BackendConnectionsTest {
         path = new DataPath(2, GatewayConfig.defaults());
         path.connectFailures.put(1, new NoRouteToHostException());
         servedByB2();
-        assertThat(path.events).anyMatch(e -> e.backendId().equals("b1") && "unreachable".equals(e.reason()));
-        assertThat(path.lb.backends().get(0).state()).isEqualTo(BackendState.EJECTED);
+        // the engine reports on its control thread
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(path.events).anyMatch(e -> e.backendId().equals("b1") && "unreachable".equals(e.reason()));
+            assertThat(path.lb.backends().get(0).state()).isEqualTo(BackendState.EJECTED);
+        });
     }
 
     @Test
@@ -138,6 +147,12 @@ class BackendConnectionsTest {
             path = new DataPath(2, GatewayConfig.defaults());
             path.connectFailures.put(1, failure);
             servedByB2();
+            // the engine reports on its control thread, in order: once a backend added after the failure shows,
+            // an ejection for the failure would have shown before it
+            path.lb.add(BackendSpec.of("b9", "http://127.0.0.1:9"));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() ->
+                            path.events.stream().anyMatch(e -> e.backendId().equals("b9")));
             assertThat(path.lb.backends().get(0).state())
                     .as("b1 after %s", failure)
                     .isEqualTo(BackendState.UP);
