@@ -133,13 +133,13 @@ final class ConfigSaver {
 
     /** A backend's own TLS options, as {@code backends[i].tls}. */
     private static void saveTlsOptions(ObjectNode n, Backend b) {
-        org.reverl.gateway.http.BackendTlsOptions o;
+        org.reverl.gateway.api.BackendTlsOptions o;
         try {
-            o = org.reverl.gateway.http.BackendTlsOptions.fromTags(b.tags());
+            o = org.reverl.gateway.api.BackendTlsOptions.fromTags(b.tags());
         } catch (IllegalArgumentException e) {
             return; // not from the file nor the admin API, which validate them
         }
-        if (o.equals(org.reverl.gateway.http.BackendTlsOptions.none())) {
+        if (o.equals(org.reverl.gateway.api.BackendTlsOptions.none())) {
             return;
         }
         ObjectNode tn = n.putObject("tls");

@@ -179,7 +179,7 @@ final class ServerListeners {
         return !c.proxy().backendTls().files().isEmpty()
                 || c.pools().values().stream()
                         .flatMap(p -> p.backends().stream())
-                        .anyMatch(b -> b.tags().containsKey(org.reverl.gateway.http.BackendTlsOptions.CA));
+                        .anyMatch(b -> b.tags().containsKey(org.reverl.gateway.api.BackendTlsOptions.CA));
     }
 
     /** @param keepTls TLS material to keep (a generated certificate across reloads), or {@code null} to load it */

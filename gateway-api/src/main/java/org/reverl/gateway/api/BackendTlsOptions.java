@@ -1,4 +1,4 @@
-package org.reverl.gateway.http;
+package org.reverl.gateway.api;
 
 import static java.util.Objects.requireNonNull;
 
@@ -7,13 +7,12 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import org.reverl.gateway.api.BackendAddress;
-import org.reverl.gateway.api.Checks;
 
 /**
- * How one {@code https://} backend is reached when it differs from the proxy's {@link BackendTlsSettings}: whether its
- * certificate is verified, which CA bundle it is verified against, and which name is sent as SNI and checked against
- * the certificate instead of the address's host. Carried in the backend's tags ({@link #VERIFY}, {@link #CA}, {@link
+ * How one {@code https://} backend is reached when it differs from the proxy's defaults (in gateway-http, {@code
+ * BackendTlsSettings}): whether its certificate is verified, which CA bundle it is verified against, and which name is
+ * sent as SNI and checked against the certificate instead of the address's host. The proxy's connections and the
+ * {@code http} health probe both read it. Carried in the backend's tags ({@link #VERIFY}, {@link #CA}, {@link
  * #SERVER_NAME}), so a backend added by the API, the admin API, a reload or discovery brings its own:
  *
  * <pre>{@code
@@ -55,8 +54,8 @@ public final class BackendTlsOptions {
     /**
      * The options in a backend's tags; tags outside {@code tls.} are ignored.
      *
-     * @throws IllegalArgumentException for an unknown {@code tls.} tag or a bad value, naming the tag, the value and what
-     *     was expected
+     * @throws IllegalArgumentException for an unknown {@code tls.} tag or a bad value, naming the tag, the value and
+     *     what was expected
      */
     public static BackendTlsOptions fromTags(Map<String, String> tags) {
         BackendTlsOptions o = NONE;
@@ -149,18 +148,6 @@ public final class BackendTlsOptions {
             tags.put(SERVER_NAME, serverName);
         }
         return tags;
-    }
-
-    /** The proxy's settings {@code base} with these options applied. */
-    public BackendTlsSettings applyTo(BackendTlsSettings base) {
-        BackendTlsSettings s = base;
-        if (caBundle != null) {
-            s = s.withCaBundle(caBundle);
-        }
-        if (verify != null) {
-            s = s.withVerify(verify);
-        }
-        return s;
     }
 
     @Override

@@ -51,6 +51,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.reverl.gateway.api.BackendEvent;
 import org.reverl.gateway.api.BackendSpec;
+import org.reverl.gateway.api.BackendTlsOptions;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.core.LoadBalancers;
 import org.reverl.gateway.testing.Dnsmasq;

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
+import org.reverl.gateway.api.BackendTlsOptions;
 import org.reverl.gateway.api.Checks;
-import org.reverl.gateway.http.BackendTlsOptions;
 
 /**
  * The body of {@code POST /backends}: {@code {"id": "b4", "address": "http://10.0.0.4:8080", "weight": 2, "tags":

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.reverl.gateway.http.BackendTlsOptions;
+import org.reverl.gateway.api.BackendTlsOptions;
 import org.reverl.gateway.http.BackendTlsSettings;
 import org.reverl.gateway.http.TlsSettings;
 

@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.BackendAddress;
+import org.reverl.gateway.api.BackendTlsOptions;
 import org.reverl.gateway.api.Checks;
 import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.ProbeResult;
@@ -42,7 +43,10 @@ import org.reverl.gateway.api.ProbeResult;
 /**
  * Sends one HTTP/1.1 request ({@code GET} or {@code HEAD} of the configured path, {@code Connection: close}) to the
  * backend's probe address, over TLS for {@code https}, and passes when the status is expected and, if configured, the
- * body contains the expected text.
+ * body contains the expected text. Over TLS the backend's own {@link BackendTlsOptions} apply as they do to the
+ * proxy's connections: its {@code tls.verify} over the probe's {@code tls_verify}, its {@code tls.ca} over the probe's
+ * {@code tls_ca} (or the JDK's trusted roots), its {@code tls.serverName} as SNI and as the name verified, unless the
+ * probe sets {@code host}.
  *
  * <h2>Non-blocking</h2>
  * Connect, TLS handshake, request and response run on a Netty event loop shared by all {@code http} probes; no thread
@@ -59,9 +63,9 @@ final class HttpProbe implements LivenessProbe {
     private final HttpProbeSettings settings;
     private final EventLoopGroup group;
     private final Executor resolver;
-    private final SslContext tls;
+    private final ProbeTls tls;
 
-    HttpProbe(HttpProbeSettings settings, EventLoopGroup group, Executor resolver, SslContext tls) {
+    HttpProbe(HttpProbeSettings settings, EventLoopGroup group, Executor resolver, ProbeTls tls) {
         this.settings = requireNonNull(settings, "settings");
         this.group = requireNonNull(group, "group");
         this.resolver = requireNonNull(resolver, "resolver");
@@ -85,6 +89,23 @@ final class HttpProbe implements LivenessProbe {
             return CompletableFuture.completedFuture(ProbeResult.down(
                     "bad " + Checks.message("address", "'" + address + "'", "an HTTP address: " + EXPECTED)));
         }
+        SslContext context = null;
+        String serverName = null;
+        if (address.scheme() == BackendAddress.Scheme.HTTPS) {
+            // as the proxy's connections to it: the backend's own TLS options, where it has them
+            try {
+                BackendTlsOptions options =
+                        BackendTlsOptions.fromTags(backend.spec().tags());
+                context = tls.context(options);
+                serverName = settings.host() != null
+                        ? hostOnly(settings.host())
+                        : options.serverName() != null ? options.serverName() : address.host();
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                return CompletableFuture.completedFuture(ProbeResult.down("bad " + e.getMessage()));
+            }
+        }
+        SslContext ctx = context;
+        String sni = serverName;
         CompletableFuture<ProbeResult> result = new CompletableFuture<>();
         result.completeOnTimeout(
                 ProbeResult.down("timed out after " + format(timeout)), timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -95,15 +116,23 @@ final class HttpProbe implements LivenessProbe {
             if (failure != null) {
                 result.complete(ProbeResult.down(reason(unwrap(failure), address, timeout)));
             } else if (!result.isDone()) {
-                exchange(new InetSocketAddress(ip, address.port()), address, timeout, result);
+                exchange(new InetSocketAddress(ip, address.port()), address, ctx, sni, timeout, result);
             }
         });
         return result;
     }
 
+    /**
+     * @param ctx the client TLS context for an {@code https} address, or {@code null}
+     * @param sni the name sent as SNI and verified against the certificate, with {@code ctx}
+     */
     private void exchange(
-            InetSocketAddress target, BackendAddress address, Duration timeout, CompletableFuture<ProbeResult> result) {
-        boolean https = address.scheme() == BackendAddress.Scheme.HTTPS;
+            InetSocketAddress target,
+            BackendAddress address,
+            SslContext ctx,
+            String sni,
+            Duration timeout,
+            CompletableFuture<ProbeResult> result) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
@@ -112,9 +141,8 @@ final class HttpProbe implements LivenessProbe {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        if (https) {
-                            String sni = settings.host() != null ? hostOnly(settings.host()) : address.host();
-                            SslHandler ssl = tls.newHandler(ch.alloc(), sni, address.port());
+                        if (ctx != null) {
+                            SslHandler ssl = ctx.newHandler(ch.alloc(), sni, address.port());
                             ch.pipeline().addLast(ssl);
                         }
                         ch.pipeline()
@@ -232,6 +260,7 @@ final class HttpProbe implements LivenessProbe {
     public String toString() {
         return "http{" + settings.method() + " " + settings.path() + ", expect_status=" + settings.expectStatus()
                 + (settings.expectBody() != null ? ", expect_body='" + settings.expectBody() + "'" : "")
-                + ", tls_verify=" + settings.tlsVerify() + '}';
+                + ", tls_verify=" + settings.tlsVerify()
+                + (settings.tlsCa() != null ? ", tls_ca=" + settings.tlsCa() : "") + '}';
     }
 }

@@ -3,9 +3,6 @@ package org.reverl.health.http;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -13,7 +10,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLException;
 import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.LivenessProbeProvider;
 
@@ -34,8 +30,13 @@ import org.reverl.gateway.api.LivenessProbeProvider;
  *   <li>{@code expect_body}: a text the body must contain within its first 64 KiB; not with {@code HEAD};
  *   <li>{@code tls_verify}: for {@code https}: {@code true} (default) verifies the certificate chain against the JDK's
  *       trusted roots and the host name; {@code false} accepts any certificate (self-signed backends on a private
- *       network).
+ *       network);
+ *   <li>{@code tls_ca}: for {@code https}: a PEM bundle of the CA certificates trusted instead of the JDK's (a private
+ *       CA that issued every backend's certificate).
  * </ul>
+ *
+ * <p>A backend's own TLS options ({@code tls.verify}, {@code tls.ca}, {@code tls.serverName} in its tags) apply to its
+ * probe as to the proxy's connections, over these.
  *
  * <p>All {@code http} probes share one daemon event-loop thread: a probe is a few microseconds of work between waits.
  *
@@ -57,20 +58,8 @@ public final class HttpProbeProvider implements LivenessProbeProvider {
     @Override
     public LivenessProbe create(Map<String, String> options) {
         HttpProbeSettings settings = HttpProbeSettings.parse(options);
-        return new HttpProbe(settings, EventLoop.GROUP, newResolver(), tls(settings.tlsVerify()));
-    }
-
-    private static SslContext tls(boolean verify) {
-        try {
-            SslContextBuilder builder =
-                    SslContextBuilder.forClient().endpointIdentificationAlgorithm(verify ? "HTTPS" : null);
-            if (!verify) {
-                builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
-            }
-            return builder.build();
-        } catch (SSLException e) {
-            throw new IllegalStateException("cannot set up TLS for the http probe: " + e.getMessage(), e);
-        }
+        return new HttpProbe(
+                settings, EventLoop.GROUP, newResolver(), new ProbeTls(settings.tlsVerify(), settings.tlsCa()));
     }
 
     /** The JDK resolver blocks, so DNS lookups get two daemon threads of their own, which exit when idle. */

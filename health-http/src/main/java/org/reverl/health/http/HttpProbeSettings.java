@@ -2,6 +2,8 @@ package org.reverl.health.http;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -17,9 +19,16 @@ import org.reverl.gateway.api.Checks;
  * @param expectStatus the statuses that pass
  * @param expectBody a substring the body must contain (in its first {@value #MAX_BODY_BYTES} bytes), or {@code null}
  * @param tlsVerify for {@code https} addresses: whether the certificate chain and host name are verified
+ * @param tlsCa for {@code https} addresses: the CA certificates trusted instead of the JDK's, or {@code null}
  */
 record HttpProbeSettings(
-        String method, String path, String host, StatusRanges expectStatus, String expectBody, boolean tlsVerify) {
+        String method,
+        String path,
+        String host,
+        StatusRanges expectStatus,
+        String expectBody,
+        boolean tlsVerify,
+        Path tlsCa) {
 
     /** How much of a body is searched for {@code expect_body}; a health page is small. */
     static final int MAX_BODY_BYTES = 64 * 1024;
@@ -30,13 +39,15 @@ record HttpProbeSettings(
     static final String EXPECT_STATUS = "expect_status";
     static final String EXPECT_BODY = "expect_body";
     static final String TLS_VERIFY = "tls_verify";
+    static final String TLS_CA = "tls_ca";
 
     /** The options, sorted, for error messages. */
     static final Set<String> OPTIONS =
-            new TreeSet<>(Set.of(METHOD, PATH, HOST, EXPECT_STATUS, EXPECT_BODY, TLS_VERIFY));
+            new TreeSet<>(Set.of(METHOD, PATH, HOST, EXPECT_STATUS, EXPECT_BODY, TLS_VERIFY, TLS_CA));
 
     /** {@code GET /}, 200-399, any body, certificates verified. */
-    static final HttpProbeSettings DEFAULTS = new HttpProbeSettings("GET", "/", null, StatusRanges.DEFAULT, null, true);
+    static final HttpProbeSettings DEFAULTS =
+            new HttpProbeSettings("GET", "/", null, StatusRanges.DEFAULT, null, true, null);
 
     HttpProbeSettings {
         requireNonNull(method, "method");
@@ -102,7 +113,15 @@ record HttpProbeSettings(
                 throw new IllegalArgumentException(Checks.message(what(TLS_VERIFY), "'" + v + "'", "true or false"));
             }
         }
-        return new HttpProbeSettings(method, path, host, expectStatus, expectBody, tlsVerify);
+        Path tlsCa = null;
+        String ca = options.get(TLS_CA);
+        if (ca != null) {
+            tlsCa = Path.of(ca);
+            if (!Files.isRegularFile(tlsCa) || !Files.isReadable(tlsCa)) {
+                throw new IllegalArgumentException(Checks.message(what(TLS_CA), "'" + ca + "'", "a readable PEM file"));
+            }
+        }
+        return new HttpProbeSettings(method, path, host, expectStatus, expectBody, tlsVerify, tlsCa);
     }
 
     private static String what(String option) {

@@ -8,6 +8,8 @@ import io.netty.pkitesting.X509Bundle;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -19,9 +21,11 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
+import org.reverl.gateway.api.BackendTlsOptions;
 import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.LivenessProbeProvider;
 import org.reverl.gateway.api.ProbeResult;
@@ -214,6 +218,71 @@ class HttpProbeTest {
     }
 
     @Test
+    void https_backendsOwnTlsOptions_applyAsToTheProxysConnections(@TempDir Path dir) throws Exception {
+        X509Bundle ca = new CertificateBuilder()
+                .subject("CN=internal CA")
+                .setIsCertificateAuthority(true)
+                .notBefore(Instant.now().minus(1, ChronoUnit.DAYS))
+                .notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
+                .buildSelfSigned();
+        // the certificate names a service, not the address it is reached at
+        X509Bundle cert = new CertificateBuilder()
+                .subject("CN=api.internal")
+                .addSanDnsName("api.internal")
+                .notBefore(Instant.now().minus(1, ChronoUnit.DAYS))
+                .notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
+                .buildIssuedBy(ca);
+        Path caPem = Files.writeString(dir.resolve("ca.pem"), ca.getCertificatePEM());
+        server = HealthServer.https(serverTls(cert));
+        String address = "https://127.0.0.1:" + server.port();
+        LivenessProbe probe = probe(Map.of("path", "/health"));
+
+        // the JDK's roots do not know the CA
+        assertThat(probeWith(probe, address, Map.of()).reason()).startsWith("TLS handshake failed: ");
+        // the CA alone: the certificate does not name 127.0.0.1
+        assertThat(probeWith(probe, address, Map.of(BackendTlsOptions.CA, caPem.toString()))
+                        .reason())
+                .startsWith("TLS handshake failed: ");
+        // the CA and the name the proxy verifies too
+        assertThat(probeWith(
+                        probe,
+                        address,
+                        Map.of(BackendTlsOptions.CA, caPem.toString(), BackendTlsOptions.SERVER_NAME, "api.internal")))
+                .isEqualTo(ProbeResult.up());
+        // the backend turns verification off, over the probe's default
+        assertThat(probeWith(probe, address, Map.of(BackendTlsOptions.VERIFY, "false")))
+                .isEqualTo(ProbeResult.up());
+        // the CA for every backend in the probe's options, the name in the backend's
+        assertThat(probeWith(
+                        probe(Map.of("path", "/health", "tls_ca", caPem.toString())),
+                        address,
+                        Map.of(BackendTlsOptions.SERVER_NAME, "api.internal")))
+                .isEqualTo(ProbeResult.up());
+        assertThat(server.received).hasSize(3);
+
+        // a CA bundle that is not one: down, naming the tag and the file
+        Path notPem = Files.writeString(dir.resolve("not.pem"), "not a certificate");
+        assertThat(probeWith(probe, address, Map.of(BackendTlsOptions.CA, notPem.toString()))
+                        .reason())
+                .isEqualTo("bad tls.ca: '" + notPem + "' (expected: a PEM bundle of CA certificates)");
+        assertThat(probeWith(
+                                probe,
+                                address,
+                                Map.of(
+                                        BackendTlsOptions.CA,
+                                        dir.resolve("gone.pem").toString()))
+                        .reason())
+                .isEqualTo("bad tls.ca: '" + dir.resolve("gone.pem") + "' (expected: a readable PEM file)");
+    }
+
+    private static ProbeResult probeWith(LivenessProbe probe, String address, Map<String, String> tags)
+            throws Exception {
+        return probe.probe(FakeBackend.of(new BackendSpec("b1", address, 1, tags)), TIMEOUT)
+                .toCompletableFuture()
+                .get(TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+    }
+
+    @Test
     void badOptions_failAtCreation_namingOptionValueAndExpectation() {
         assertThatThrownBy(() -> probe(Map.of("path", "health")))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -230,9 +299,11 @@ class HttpProbeTest {
                 .hasMessage("probe 'http': expect_body: 'ok' (expected: no expect_body with method HEAD (no body))");
         assertThatThrownBy(() -> probe(Map.of("tls_verify", "no")))
                 .hasMessage("probe 'http': tls_verify: 'no' (expected: true or false)");
+        assertThatThrownBy(() -> probe(Map.of("tls_ca", "/no/such/ca.pem")))
+                .hasMessage("probe 'http': tls_ca: '/no/such/ca.pem' (expected: a readable PEM file)");
         assertThatThrownBy(() -> probe(Map.of("uri", "/")))
                 .hasMessage("probe 'http': option: 'uri' (expected: one of [expect_body, expect_status, host, method, "
-                        + "path, tls_verify])");
+                        + "path, tls_ca, tls_verify])");
     }
 
     @Test

@@ -23,7 +23,7 @@ import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.BackendState;
-import org.reverl.gateway.http.BackendTlsOptions;
+import org.reverl.gateway.api.BackendTlsOptions;
 import org.reverl.gateway.http.ProxyPool;
 
 /**

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLException;
-import org.reverl.gateway.http.BackendTlsOptions;
+import org.reverl.gateway.api.BackendTlsOptions;
 import org.reverl.gateway.http.BackendTlsSettings;
 
 /**
@@ -77,7 +77,19 @@ final class BackendTlsContexts {
      * @throws IllegalStateException if its material cannot be loaded
      */
     SslContext context(BackendTlsOptions options) {
-        return context(options.applyTo(base));
+        return context(applied(base, options));
+    }
+
+    /** The proxy's settings {@code base} with a backend's own options applied: its CA bundle, its verification. */
+    static BackendTlsSettings applied(BackendTlsSettings base, BackendTlsOptions options) {
+        BackendTlsSettings s = base;
+        if (options.caBundle() != null) {
+            s = s.withCaBundle(options.caBundle());
+        }
+        if (options.verify() != null) {
+            s = s.withVerify(options.verify());
+        }
+        return s;
     }
 
     private SslContext context(BackendTlsSettings settings) {

@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.reverl.gateway.http.BackendTlsOptions;
+import org.reverl.gateway.api.BackendTlsOptions;
 import org.reverl.gateway.http.BackendTlsSettings;
 
 class BackendTlsContextsTest {
