@@ -101,13 +101,7 @@ class BackendConnectionsTest {
     void connectionRefused_countedAgainstTheBackend_andRetriedElsewhere() {
         path = new DataPath(2);
         path.refused.add(1);
-        path.clientSends(GET);
-        path.clientSends(GET);
-        int answering = path.connectionPorts.indexOf(2);
-        path.backendReceived(answering);
-        path.backendSends(answering, ExchangeTest.OK);
-        assertThat(path.clientReceived()).startsWith("HTTP/1.1 200 OK");
-        assertThat(path.backendFailures).contains("b1 CONNECT");
+        servedByB2();
     }
 
     @Test
