@@ -136,6 +136,7 @@ final class AdminViews {
         kinds.put("timeout", s.timeouts());
         kinds.put("reset", s.resets());
         n.put("retries", s.retries());
+        n.put("ejections", s.ejections());
         ObjectNode lat = n.putObject("latencyMs");
         lat.put("mean", round(s.meanMillis()));
         lat.put("p50", round(s.p50Millis()));

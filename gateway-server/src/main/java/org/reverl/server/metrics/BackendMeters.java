@@ -47,11 +47,14 @@ final class BackendMeters {
     private final Counter[] failures = new Counter[ProxyObserver.Failure.values().length];
 
     private final Counter retries;
+    /** Where the pool's listener registers the backend's event counters. */
+    private final MeterRegistry registry;
 
     /** Meters of {@code backend} in {@code registry}; {@code ticker} (nanoseconds) times the recent percentiles. */
     BackendMeters(MeterRegistry registry, Backend backend, String pool, LongSupplier ticker) {
         this.backend = backend;
         this.pool = pool;
+        this.registry = registry;
         this.recent = new LatencyWindow(RECENT, ticker);
         Tags tags = Tags.of("backend", backend.id(), "pool", pool);
         latency = add(Timer.builder(ServerMetrics.LATENCY)
@@ -159,10 +162,19 @@ final class BackendMeters {
                 timeout,
                 reset,
                 count(retries),
+                ejections(),
                 s.mean(TimeUnit.MILLISECONDS),
                 r.valueMillis(0.5),
                 r.valueMillis(0.99),
                 s.max(TimeUnit.MILLISECONDS));
+    }
+
+    /** The pool's listener counts the backend's events (by id, as the events name it); none yet is none. */
+    private long ejections() {
+        Counter c = registry.find(ServerMetrics.EVENTS)
+                .tags("backend", backend.id(), "pool", pool, "type", "ejected")
+                .counter();
+        return c == null ? 0 : count(c);
     }
 
     private static long count(Counter c) {

@@ -72,6 +72,8 @@ class AdminApiIT {
             assertThat(b1.path("inFlight").asInt()).isZero();
             assertThat(b1.path("requests").asLong()).isEqualTo(2);
             assertThat(b1.path("errors").asLong()).isZero();
+            assertThat(b1.path("ejections").isNumber()).isTrue();
+            assertThat(b1.path("ejections").asLong()).isZero();
             assertThat(b1.path("latencyMs").path("mean").asDouble()).isPositive();
             assertThat(b1.path("latencyMs").path("p99").asDouble()).isPositive();
         });

@@ -78,6 +78,12 @@ class ServerMetricsIT {
         awaitSampleAtLeast("reverl_backend_retries_total{backend=\"b1\",pool=\"default\"}", 1);
         awaitSampleAtLeast("reverl_backend_events_total{backend=\"b1\",pool=\"default\",type=\"ejected\"}", 1);
         awaitSample("reverl_backend_responses_total{backend=\"b2\",pool=\"default\",status=\"2xx\"}", 3);
+        // the admin API's view of the backend counts the same
+        BackendStats b1 = server.metrics.stats(server.lb.backend("b1").orElseThrow());
+        assertThat(b1.ejections()).isGreaterThanOrEqualTo(1);
+        assertThat(b1.connectFailures()).isGreaterThanOrEqualTo(1);
+        assertThat(server.metrics.stats(server.lb.backend("b2").orElseThrow()).ejections())
+                .isZero();
     }
 
     @Test
