@@ -17,7 +17,8 @@ import javax.net.ssl.SSLException;
  * as SNI); {@link #withCaBundle} trusts a PEM bundle instead, {@link #withClientCertificate} presents a certificate
  * (mutual TLS), and only {@link #insecure()} turns verification off. A backend may differ in these by its own
  * {@link org.reverl.gateway.api.BackendTlsOptions}. TLS 1.2 and 1.3 only. Sessions are cached per backend host and
- * port, so new pooled connections resume them. Immutable; equal settings share one client context (and its session cache).
+ * port, so new pooled connections resume them. Immutable; equal settings share one client context (and its session
+ * cache).
  *
  * @since 0.2
  */

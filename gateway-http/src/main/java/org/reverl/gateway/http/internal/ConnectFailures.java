@@ -62,7 +62,7 @@ final class ConnectFailures {
         return false;
     }
 
-    /** The reason a refused or unroutable connect is reported with: {@code connection refused} or {@code unreachable}. */
+    /** The reason a refused or unroutable connect is given: {@code connection refused} or {@code unreachable}. */
     static String refusedReason(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof NoRouteToHostException) {
