@@ -110,12 +110,12 @@ final class RunCommand implements Callable<Integer> {
             paramLabel = "N",
             defaultValue = "" + DEFAULT_WARMUP,
             description = "Connections sent through a throwaway listener before the real ones open, so that the code"
-                    + " every new connection runs is compiled by then, e.g. 5000 (default: ${DEFAULT-VALUE}, none).")
+                    + " every new connection runs is compiled by then, e.g. 3000 (default: ${DEFAULT-VALUE}, none).")
     int warmup;
 
     /**
-     * No warm-up unless asked for: it costs 3-4 s of start and, under TLS load, 2-8 MB of RSS, for new connections
-     * that are cheaper from the first one (see the README).
+     * No warm-up unless asked for: it costs about 3 s of start and, under TLS load, 2-8 MB of RSS; it shortens the
+     * plain HTTP tail, not the TLS one (see the README).
      */
     static final int DEFAULT_WARMUP = 0;
 

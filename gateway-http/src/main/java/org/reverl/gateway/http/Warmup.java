@@ -151,9 +151,10 @@ public final class Warmup {
     /**
      * Gives the JIT compiler time to work off what the last batch queued. With one compiler thread, a long queue delays
      * the profiling of methods the interpreter runs and raises the counts at which they are compiled: 20,000
-     * connections at once left the pipeline's constructors interpreted, batches of 1,000 with this pause between got
-     * them compiled. A pause, not a reading of the compiler's time: the management bean for that loaded 110 classes
-     * and 2 MB of RSS for the same result.
+     * connections at once left the pipeline's constructors interpreted; batches of 1,000 with this pause between got
+     * more of them compiled, and the launcher's lower thresholds for the per-connection packages the rest (README,
+     * "Compile thresholds"). A pause, not a reading of the compiler's time: the management bean for that loaded 110
+     * classes and 2 MB of RSS for the same result.
      */
     private static void settle(long deadline) {
         long pause = Math.min(TimeUnit.MILLISECONDS.toNanos(PAUSE_MILLIS), deadline - System.nanoTime());
