@@ -261,6 +261,7 @@ final class HttpProbe implements LivenessProbe {
         return "http{" + settings.method() + " " + settings.path() + ", expect_status=" + settings.expectStatus()
                 + (settings.expectBody() != null ? ", expect_body='" + settings.expectBody() + "'" : "")
                 + ", tls_verify=" + settings.tlsVerify()
-                + (settings.tlsCa() != null ? ", tls_ca=" + settings.tlsCa() : "") + '}';
+                + (settings.tlsCa() != null ? ", tls_ca=" + settings.tlsCa() : "")
+                + (settings.tlsCert() != null ? ", tls_cert=" + settings.tlsCert() : "") + '}';
     }
 }

@@ -32,8 +32,14 @@ import org.reverl.gateway.api.LivenessProbeProvider;
  *       trusted roots and the host name; {@code false} accepts any certificate (self-signed backends on a private
  *       network);
  *   <li>{@code tls_ca}: for {@code https}: a PEM bundle of the CA certificates trusted instead of the JDK's (a private
- *       CA that issued every backend's certificate).
+ *       CA that issued every backend's certificate);
+ *   <li>{@code tls_cert} and {@code tls_key}: for {@code https}: a PEM certificate chain and its PEM (PKCS#8) private
+ *       key, presented to backends that ask for a client certificate (mutual TLS); both or neither.
  * </ul>
+ *
+ * <p>{@code reverl run} fills {@code tls_verify}, {@code tls_ca}, {@code tls_cert} and {@code tls_key} from the
+ * proxy's {@code backendTls} where the probe's options leave them out, so that a probe reaches a backend as the
+ * proxy's connections do.
  *
  * <p>A backend's own TLS options ({@code tls.verify}, {@code tls.ca}, {@code tls.serverName} in its tags) apply to its
  * probe as to the proxy's connections, over these.
@@ -59,7 +65,10 @@ public final class HttpProbeProvider implements LivenessProbeProvider {
     public LivenessProbe create(Map<String, String> options) {
         HttpProbeSettings settings = HttpProbeSettings.parse(options);
         return new HttpProbe(
-                settings, EventLoop.GROUP, newResolver(), new ProbeTls(settings.tlsVerify(), settings.tlsCa()));
+                settings,
+                EventLoop.GROUP,
+                newResolver(),
+                new ProbeTls(settings.tlsVerify(), settings.tlsCa(), settings.tlsCert(), settings.tlsKey()));
     }
 
     /** The JDK resolver blocks, so DNS lookups get two daemon threads of their own, which exit when idle. */

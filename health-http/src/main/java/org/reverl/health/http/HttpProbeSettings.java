@@ -20,6 +20,9 @@ import org.reverl.gateway.api.Checks;
  * @param expectBody a substring the body must contain (in its first {@value #MAX_BODY_BYTES} bytes), or {@code null}
  * @param tlsVerify for {@code https} addresses: whether the certificate chain and host name are verified
  * @param tlsCa for {@code https} addresses: the CA certificates trusted instead of the JDK's, or {@code null}
+ * @param tlsCert for {@code https} addresses: the client certificate chain (PEM) presented to a backend that asks for
+ *     one, or {@code null}
+ * @param tlsKey the private key (PEM, PKCS#8) of {@code tlsCert}; {@code null} exactly when it is
  */
 record HttpProbeSettings(
         String method,
@@ -28,7 +31,9 @@ record HttpProbeSettings(
         StatusRanges expectStatus,
         String expectBody,
         boolean tlsVerify,
-        Path tlsCa) {
+        Path tlsCa,
+        Path tlsCert,
+        Path tlsKey) {
 
     /** How much of a body is searched for {@code expect_body}; a health page is small. */
     static final int MAX_BODY_BYTES = 64 * 1024;
@@ -40,19 +45,24 @@ record HttpProbeSettings(
     static final String EXPECT_BODY = "expect_body";
     static final String TLS_VERIFY = "tls_verify";
     static final String TLS_CA = "tls_ca";
+    static final String TLS_CERT = "tls_cert";
+    static final String TLS_KEY = "tls_key";
 
     /** The options, sorted, for error messages. */
-    static final Set<String> OPTIONS =
-            new TreeSet<>(Set.of(METHOD, PATH, HOST, EXPECT_STATUS, EXPECT_BODY, TLS_VERIFY, TLS_CA));
+    static final Set<String> OPTIONS = new TreeSet<>(
+            Set.of(METHOD, PATH, HOST, EXPECT_STATUS, EXPECT_BODY, TLS_VERIFY, TLS_CA, TLS_CERT, TLS_KEY));
 
     /** {@code GET /}, 200-399, any body, certificates verified. */
     static final HttpProbeSettings DEFAULTS =
-            new HttpProbeSettings("GET", "/", null, StatusRanges.DEFAULT, null, true, null);
+            new HttpProbeSettings("GET", "/", null, StatusRanges.DEFAULT, null, true, null, null, null);
 
     HttpProbeSettings {
         requireNonNull(method, "method");
         requireNonNull(path, "path");
         requireNonNull(expectStatus, "expectStatus");
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new IllegalArgumentException("tlsCert and tlsKey go together");
+        }
     }
 
     /**
@@ -113,15 +123,31 @@ record HttpProbeSettings(
                 throw new IllegalArgumentException(Checks.message(what(TLS_VERIFY), "'" + v + "'", "true or false"));
             }
         }
-        Path tlsCa = null;
-        String ca = options.get(TLS_CA);
-        if (ca != null) {
-            tlsCa = Path.of(ca);
-            if (!Files.isRegularFile(tlsCa) || !Files.isReadable(tlsCa)) {
-                throw new IllegalArgumentException(Checks.message(what(TLS_CA), "'" + ca + "'", "a readable PEM file"));
-            }
+        Path tlsCa = file(options, TLS_CA);
+        Path tlsCert = file(options, TLS_CERT);
+        Path tlsKey = file(options, TLS_KEY);
+        if ((tlsCert == null) != (tlsKey == null)) {
+            String given = tlsCert != null ? TLS_CERT : TLS_KEY;
+            String missing = tlsCert != null ? TLS_KEY : TLS_CERT;
+            throw new IllegalArgumentException(Checks.message(
+                    what(given),
+                    "'" + options.get(given) + "'",
+                    "together with " + missing + " (a client certificate " + "and its key)"));
         }
-        return new HttpProbeSettings(method, path, host, expectStatus, expectBody, tlsVerify, tlsCa);
+        return new HttpProbeSettings(method, path, host, expectStatus, expectBody, tlsVerify, tlsCa, tlsCert, tlsKey);
+    }
+
+    /** The file an option names, which must be readable now; {@code null} when the option is not given. */
+    private static Path file(Map<String, String> options, String option) {
+        String name = options.get(option);
+        if (name == null) {
+            return null;
+        }
+        Path file = Path.of(name);
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new IllegalArgumentException(Checks.message(what(option), "'" + name + "'", "a readable PEM file"));
+        }
+        return file;
     }
 
     private static String what(String option) {

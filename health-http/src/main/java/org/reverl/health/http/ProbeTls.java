@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import javax.net.ssl.SSLException;
@@ -16,82 +17,124 @@ import org.reverl.gateway.api.Checks;
 /**
  * The client TLS contexts of one {@code http} probe: the probe's own {@code tls_verify} against its {@code tls_ca} or
  * the JDK's trusted roots, unless the backend's {@link BackendTlsOptions} say otherwise, as they do for the proxy's
- * connections to it (its {@code tls.verify}, its {@code tls.ca}). A context is built when first needed and kept; one
- * for a CA bundle is built again when the file changes (its size or modification time), so a replaced bundle is read
- * at the next probe. Thread-safe.
+ * connections to it (its {@code tls.verify}, its {@code tls.ca}); the probe's {@code tls_cert} and {@code tls_key}, when
+ * set, presented to every backend that asks for a client certificate. A context is built when first needed and kept;
+ * one that reads files (a CA bundle, the client certificate and key) is built again when one of them changes (its size
+ * or modification time), so a replaced bundle or a renewed certificate is read at the next probe. Thread-safe.
  */
 final class ProbeTls {
 
-    /** A CA bundle as it was on disk when its context was built. */
-    private record Bundle(Path file, long size, long modified) {}
+    /** A file as it was on disk when a context was built from it; {@code option} names it in errors. */
+    private record FileState(String option, Path file, long size, long modified) {
 
-    /** The keys of the contexts without a CA bundle of their own. */
-    private static final Object VERIFYING = "verifying against the JDK's roots";
+        static FileState of(String option, Path file) {
+            try {
+                BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+                return new FileState(
+                        option, file, a.size(), a.lastModifiedTime().toMillis());
+            } catch (IOException e) {
+                throw new IllegalStateException(
+                        Checks.message(option, "'" + file + "'", "a readable PEM file") + ": " + e, e);
+            }
+        }
+    }
 
-    private static final Object TRUSTING_ALL = "trusting any certificate";
+    /**
+     * What a context is built from: whether it verifies, the CA bundle it trusts ({@code null}: the JDK's roots, or
+     * none when not verifying) and the client certificate and key ({@code null}: none).
+     */
+    private record Material(boolean verify, FileState ca, FileState cert, FileState key) {
+
+        /** Whether {@code other} is this material with other file contents: the context it replaces. */
+        boolean sameFiles(Material other) {
+            return verify == other.verify && Objects.equals(path(ca), path(other.ca));
+        }
+
+        private static Path path(FileState f) {
+            return f == null ? null : f.file();
+        }
+    }
 
     private final boolean verifyByDefault;
     private final Path caByDefault;
-    private final ConcurrentMap<Object, SslContext> contexts = new ConcurrentHashMap<>();
-    private final ConcurrentMap<Path, Bundle> bundles = new ConcurrentHashMap<>();
+    private final Path clientCert;
+    private final Path clientKey;
+    private final ConcurrentMap<Material, SslContext> contexts = new ConcurrentHashMap<>();
 
     /**
      * @param verifyByDefault the probe's {@code tls_verify}
      * @param caByDefault the probe's {@code tls_ca}, or {@code null} for the JDK's trusted roots
+     * @param clientCert the probe's {@code tls_cert}, or {@code null} for no client certificate
+     * @param clientKey the probe's {@code tls_key}; {@code null} exactly when {@code clientCert} is
      */
-    ProbeTls(boolean verifyByDefault, Path caByDefault) {
+    ProbeTls(boolean verifyByDefault, Path caByDefault, Path clientCert, Path clientKey) {
+        if ((clientCert == null) != (clientKey == null)) {
+            throw new IllegalArgumentException("clientCert and clientKey go together");
+        }
         this.verifyByDefault = verifyByDefault;
         this.caByDefault = caByDefault;
+        this.clientCert = clientCert;
+        this.clientKey = clientKey;
     }
 
     /**
      * The context for a backend with these options.
      *
-     * @throws IllegalStateException if the CA bundle cannot be read or holds no certificate, naming the option (the
-     *     backend's {@code tls.ca} or the probe's {@code tls_ca}) and the file
+     * @throws IllegalStateException if a file cannot be read or does not hold what it should, naming the option (the
+     *     backend's {@code tls.ca}, the probe's {@code tls_ca}, {@code tls_cert} or {@code tls_key}) and the file
      */
     SslContext context(BackendTlsOptions options) {
         boolean verify = options.verify() != null ? options.verify() : verifyByDefault;
-        if (!verify) {
-            return contexts.computeIfAbsent(TRUSTING_ALL, k -> build(false, null, null));
+        FileState ca = null;
+        if (verify && (options.caBundle() != null || caByDefault != null)) {
+            ca = options.caBundle() != null
+                    ? FileState.of(BackendTlsOptions.CA, options.caBundle())
+                    : FileState.of(HttpProbeSettings.TLS_CA, caByDefault);
         }
-        String option = options.caBundle() != null ? BackendTlsOptions.CA : HttpProbeSettings.TLS_CA;
-        Path ca = options.caBundle() != null ? options.caBundle() : caByDefault;
-        if (ca == null) {
-            return contexts.computeIfAbsent(VERIFYING, k -> build(true, null, null));
+        FileState cert = clientCert == null ? null : FileState.of(HttpProbeSettings.TLS_CERT, clientCert);
+        FileState key = clientKey == null ? null : FileState.of(HttpProbeSettings.TLS_KEY, clientKey);
+        Material now = new Material(verify, ca, cert, key);
+        SslContext context = contexts.get(now);
+        if (context == null) {
+            // a file changed: the context built from its old contents goes
+            contexts.keySet().removeIf(m -> m.sameFiles(now) && !m.equals(now));
+            context = contexts.computeIfAbsent(now, ProbeTls::build);
         }
-        Bundle now = bundle(option, ca);
-        Bundle before = bundles.put(ca, now);
-        if (before != null && !before.equals(now)) {
-            contexts.remove(before);
-        }
-        return contexts.computeIfAbsent(now, k -> build(true, ca, option));
+        return context;
     }
 
-    private static Bundle bundle(String option, Path ca) {
+    private static SslContext build(Material m) {
+        SslContextBuilder builder =
+                SslContextBuilder.forClient().endpointIdentificationAlgorithm(m.verify() ? "HTTPS" : null);
         try {
-            BasicFileAttributes a = Files.readAttributes(ca, BasicFileAttributes.class);
-            return new Bundle(ca, a.size(), a.lastModifiedTime().toMillis());
-        } catch (IOException e) {
-            throw new IllegalStateException(
-                    Checks.message(option, "'" + ca + "'", "a readable PEM file") + ": " + e, e);
-        }
-    }
-
-    private static SslContext build(boolean verify, Path caBundle, String option) {
-        try {
-            SslContextBuilder builder =
-                    SslContextBuilder.forClient().endpointIdentificationAlgorithm(verify ? "HTTPS" : null);
-            if (!verify) {
+            if (!m.verify()) {
                 builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
-            } else if (caBundle != null) {
-                builder.trustManager(caBundle.toFile());
+            } else if (m.ca() != null) {
+                builder.trustManager(m.ca().file().toFile());
             }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(
+                    Checks.message(m.ca().option(), "'" + m.ca().file() + "'", "a PEM bundle of CA certificates"), e);
+        }
+        try {
+            if (m.cert() != null) {
+                builder.keyManager(m.cert().file().toFile(), m.key().file().toFile());
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(
+                    Checks.message(
+                            m.cert().option() + " and " + m.key().option(),
+                            "'" + m.cert().file() + "', '" + m.key().file() + "'",
+                            "a PEM certificate chain and its PEM (PKCS#8) private key"),
+                    e);
+        }
+        try {
             return builder.build();
         } catch (SSLException | IllegalArgumentException e) {
-            if (caBundle != null) {
+            if (m.ca() != null && m.cert() == null) {
                 throw new IllegalStateException(
-                        Checks.message(option, "'" + caBundle + "'", "a PEM bundle of CA certificates"), e);
+                        Checks.message(m.ca().option(), "'" + m.ca().file() + "'", "a PEM bundle of CA certificates"),
+                        e);
             }
             throw new IllegalStateException("cannot set up TLS for the http probe: " + e.getMessage(), e);
         }

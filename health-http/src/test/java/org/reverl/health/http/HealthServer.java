@@ -3,6 +3,7 @@ package org.reverl.health.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /** A real HTTP (or HTTPS) server on 127.0.0.1, port 0, whose status and body the test sets; records what it got. */
 final class HealthServer implements AutoCloseable {
@@ -37,6 +39,20 @@ final class HealthServer implements AutoCloseable {
     static HealthServer https(SSLContext tls) throws IOException {
         HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(tls));
+        return new HealthServer(server);
+    }
+
+    /** An HTTPS server that refuses the handshake of a client without a certificate {@code tls} trusts. */
+    static HealthServer httpsNeedingClientCertificate(SSLContext tls) throws IOException {
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls) {
+            @Override
+            public void configure(HttpsParameters params) {
+                SSLParameters p = tls.getDefaultSSLParameters();
+                p.setNeedClientAuth(true);
+                params.setSSLParameters(p);
+            }
+        });
         return new HealthServer(server);
     }
 

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -275,6 +276,68 @@ class HttpProbeTest {
                 .isEqualTo("bad tls.ca: '" + dir.resolve("gone.pem") + "' (expected: a readable PEM file)");
     }
 
+    @Test
+    void https_clientCertificate_presentedToABackendThatAsksForOne(@TempDir Path dir) throws Exception {
+        X509Bundle clientCa = new CertificateBuilder()
+                .subject("CN=clients CA")
+                .setIsCertificateAuthority(true)
+                .notBefore(Instant.now().minus(1, ChronoUnit.DAYS))
+                .notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
+                .buildSelfSigned();
+        X509Bundle client = new CertificateBuilder()
+                .subject("CN=reverl")
+                .notBefore(Instant.now().minus(1, ChronoUnit.DAYS))
+                .notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
+                .buildIssuedBy(clientCa);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(
+                selfSigned().toKeyManagerFactory().getKeyManagers(),
+                clientCa.toTrustManagerFactory().getTrustManagers(),
+                null);
+        server = HealthServer.httpsNeedingClientCertificate(tls);
+        String address = "https://127.0.0.1:" + server.port();
+        Path cert = Files.writeString(dir.resolve("client.pem"), client.getCertificatePathPEM());
+        Path key = Files.writeString(dir.resolve("client.key"), client.getPrivateKeyPEM());
+
+        assertThatThrownBy(() -> probe(Map.of("tls_cert", cert.toString())))
+                .hasMessage("probe 'http': tls_cert: '" + cert
+                        + "' (expected: together with tls_key (a client certificate and its key))");
+
+        // without a certificate the backend refuses the client (with TLS 1.3 after the client's side of the
+        // handshake is done, so the probe may see the close rather than a failed handshake): down, nothing asked
+        assertThat(run(probe(Map.of("path", "/health", "tls_verify", "false")), address, TIMEOUT)
+                        .alive())
+                .isFalse();
+        assertThat(server.received).isEmpty();
+
+        LivenessProbe withCert = probe(Map.of(
+                "path", "/health", "tls_verify", "false", "tls_cert", cert.toString(), "tls_key", key.toString()));
+        assertThat(run(withCert, address, TIMEOUT)).isEqualTo(ProbeResult.up());
+        assertThat(server.received).extracting(HealthServer.Received::path).containsExactly("/health");
+
+        // a renewed certificate is read at the next probe: one the backend does not trust is refused
+        X509Bundle stranger = new CertificateBuilder()
+                .subject("CN=stranger")
+                .setIsCertificateAuthority(true)
+                .notBefore(Instant.now().minus(1, ChronoUnit.DAYS))
+                .notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
+                .buildSelfSigned();
+        Files.writeString(cert, stranger.getCertificatePEM());
+        Files.writeString(key, stranger.getPrivateKeyPEM());
+        // within one tick of the clock, a rewrite may keep the time: move it on so that the change shows
+        Files.setLastModifiedTime(cert, FileTime.from(Instant.now().plusSeconds(60)));
+        assertThat(run(withCert, address, TIMEOUT).alive()).isFalse();
+        assertThat(server.received).hasSize(1);
+
+        // files that hold no certificate: down, naming both options and files
+        Files.writeString(cert, "not a certificate");
+        Files.setLastModifiedTime(cert, FileTime.from(Instant.now().plusSeconds(120)));
+        assertThat(run(withCert, address, TIMEOUT).reason())
+                .isEqualTo("bad tls_cert and tls_key: '" + cert + "', '" + key
+                        + "' (expected: a PEM certificate chain and its PEM (PKCS#8) private key)");
+        assertThat(server.received).hasSize(1);
+    }
+
     private static ProbeResult probeWith(LivenessProbe probe, String address, Map<String, String> tags)
             throws Exception {
         return probe.probe(FakeBackend.of(new BackendSpec("b1", address, 1, tags)), TIMEOUT)
@@ -301,9 +364,11 @@ class HttpProbeTest {
                 .hasMessage("probe 'http': tls_verify: 'no' (expected: true or false)");
         assertThatThrownBy(() -> probe(Map.of("tls_ca", "/no/such/ca.pem")))
                 .hasMessage("probe 'http': tls_ca: '/no/such/ca.pem' (expected: a readable PEM file)");
+        assertThatThrownBy(() -> probe(Map.of("tls_cert", "/no/such/cert.pem")))
+                .hasMessage("probe 'http': tls_cert: '/no/such/cert.pem' (expected: a readable PEM file)");
         assertThatThrownBy(() -> probe(Map.of("uri", "/")))
                 .hasMessage("probe 'http': option: 'uri' (expected: one of [expect_body, expect_status, host, method, "
-                        + "path, tls_ca, tls_verify])");
+                        + "path, tls_ca, tls_cert, tls_key, tls_verify])");
     }
 
     @Test
