@@ -1,8 +1,10 @@
 package org.reverl.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,14 +19,20 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.reverl.gateway.api.Backend;
+import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.core.ProviderRegistry;
 import org.reverl.server.config.ConfigLoader;
 import org.reverl.server.config.ReverlConfig;
@@ -49,15 +57,38 @@ class HttpsBackendsIT {
 
     /** The JDK's HTTPS server on 127.0.0.1 with {@code g}'s certificate, answering {@code tls backend}. */
     private int httpsBackend(SelfSignedCertificates.Generated g) throws Exception {
+        return httpsBackend(g, null);
+    }
+
+    /**
+     * The same, which refuses a client without a certificate when {@code client} is set, and trusts that one alone.
+     */
+    private int httpsBackend(SelfSignedCertificates.Generated g, X509Certificate client) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("backend", g.key(), new char[0], new X509Certificate[] {g.certificate()});
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, new char[0]);
+        TrustManager[] trust = null;
+        if (client != null) {
+            KeyStore clients = KeyStore.getInstance("PKCS12");
+            clients.load(null, null);
+            clients.setCertificateEntry("client", client);
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(clients);
+            trust = tmf.getTrustManagers();
+        }
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), null, null);
+        ctx.init(kmf.getKeyManagers(), trust, null);
         HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-        server.setHttpsConfigurator(new HttpsConfigurator(ctx));
+        server.setHttpsConfigurator(new HttpsConfigurator(ctx) {
+            @Override
+            public void configure(HttpsParameters params) {
+                SSLParameters p = ctx.getDefaultSSLParameters();
+                p.setNeedClientAuth(client != null);
+                params.setSSLParameters(p);
+            }
+        });
         ExecutorService executor = Executors.newFixedThreadPool(2);
         server.setExecutor(executor);
         server.createContext("/", ex -> {
@@ -98,6 +129,40 @@ class HttpsBackendsIT {
         Files.writeString(file, head + "  - { id: web, address: \"https://127.0.0.1:" + port + "\" }\n");
         server.reload();
         assertThat(get(proxyPort).statusCode()).isEqualTo(502);
+    }
+
+    @Test
+    void httpProbe_reachesAnHttpsBackendAsTheProxyDoes_throughBackendTls() throws Exception {
+        SelfSignedCertificates.Generated g = SelfSignedCertificates.generate("localhost");
+        g.writeCertificatePem(dir.resolve("backend-ca.pem"));
+        SelfSignedCertificates.Generated client = SelfSignedCertificates.generate("reverl");
+        client.writeCertificatePem(dir.resolve("client.pem"));
+        Files.writeString(
+                dir.resolve("client.key"),
+                "-----BEGIN PRIVATE KEY-----\n"
+                        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                                .encodeToString(client.key().getEncoded())
+                        + "\n-----END PRIVATE KEY-----\n");
+        // a private CA's certificate, and a client certificate asked for: neither the JDK's roots nor a probe
+        // without one gets through
+        int port = httpsBackend(g, client.certificate());
+        Path file = dir.resolve("reverl.yaml");
+        Files.writeString(
+                file,
+                "listeners: [ { address: \"127.0.0.1:0\" } ]\nadmin: { enabled: false }\n"
+                        + "backendTls: { caBundle: backend-ca.pem, clientCert: client.pem, clientKey: client.key }\n"
+                        + "health: { probe: http, interval: 100ms, timeout: 100ms, rise: 1, fall: 1, initiallyUp: false }\n"
+                        + "backends:\n  - { id: web, address: \"https://127.0.0.1:" + port + "\" }\n");
+        ReverlConfig config = new ConfigLoader(ProviderRegistry.load()).load(file);
+        ReverlServer server = ServerLauncher.start(config, file);
+        toClose.add(server);
+        Backend web = server.loadBalancer().backend("web").orElseThrow();
+
+        // down until its first probe passes: up proves the probe verified the backend and was let in
+        await().atMost(Duration.ofSeconds(10)).until(() -> web.state() == BackendState.UP);
+        HttpResponse<String> r = get(server.listenAddresses().get(0).getPort());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("tls backend");
     }
 
     private static HttpResponse<String> get(int port) throws Exception {

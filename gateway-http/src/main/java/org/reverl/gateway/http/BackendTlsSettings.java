@@ -104,6 +104,24 @@ public final class BackendTlsSettings {
     }
 
     /**
+     * The client certificate chain presented to backends that ask for one, or {@code null}.
+     *
+     * @since 0.3
+     */
+    public Path clientCertificate() {
+        return clientCertificate;
+    }
+
+    /**
+     * The private key of {@link #clientCertificate()}, or {@code null}.
+     *
+     * @since 0.3
+     */
+    public Path clientKey() {
+        return clientKey;
+    }
+
+    /**
      * The files these settings read when a context is built: the CA bundle, the client certificate and key, those set.
      *
      * @since 0.2

@@ -142,7 +142,8 @@ public final class ConfigLoader {
             TreeReader r, TreeReader.Obj top, Path baseDir, HttpProxyConfig proxy) {
         ReverlConfig.Discovery discovery = discovery(r, top);
         List<BackendSpec> backends = backends(r, top, baseDir, top.has("discovery"));
-        GatewayConfig gateway = EngineSections.gateway(registry, r, top);
+        GatewayConfig gateway =
+                TlsSections.probeWithBackendTls(EngineSections.gateway(registry, r, top), proxy.backendTls());
         checkProbeAddresses(r, top, gateway, backends);
         return Map.of(ProxyPool.DEFAULT, ReverlConfig.Pool.of(ProxyPool.DEFAULT, backends, gateway, discovery, proxy));
     }
@@ -174,7 +175,8 @@ public final class ConfigLoader {
             }
             ReverlConfig.Discovery discovery = discovery(r, p);
             List<BackendSpec> backends = backends(r, p, baseDir, p.has("discovery"));
-            GatewayConfig gateway = EngineSections.gateway(registry, r, p);
+            GatewayConfig gateway =
+                    TlsSections.probeWithBackendTls(EngineSections.gateway(registry, r, p), proxy.backendTls());
             checkProbeAddresses(r, p, gateway, backends);
             TreeReader.Obj t = p.obj("timeouts");
             Duration connect = t.duration("connect", proxy.connectTimeout(), false);

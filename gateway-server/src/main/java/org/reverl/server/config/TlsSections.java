@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.reverl.gateway.api.BackendTlsOptions;
+import org.reverl.gateway.core.GatewayConfig;
+import org.reverl.gateway.core.HealthCheckConfig;
 import org.reverl.gateway.http.BackendTlsSettings;
 import org.reverl.gateway.http.TlsSettings;
 
@@ -124,6 +126,51 @@ final class TlsSections {
                 List.of("auto", "jdk", "openssl").contains(provider)
                         ? provider.toUpperCase(java.util.Locale.ROOT)
                         : "AUTO"));
+    }
+
+    /** The probe whose TLS options {@link #probeWithBackendTls} fills in. */
+    static final String HTTP_PROBE = "http";
+
+    /**
+     * {@code g} with the {@code http} probe's TLS options taken from the proxy's {@code backendTls} where the probe's
+     * own options leave them out: {@code tls_verify} from {@code verify}, {@code tls_ca} from {@code caBundle}, and
+     * {@code tls_cert} and {@code tls_key} from {@code clientCert} and {@code clientKey} (both, unless the probe names
+     * either). So a probe reaches an {@code https} backend as the proxy's connections do, as HAProxy's checks use their
+     * server's TLS settings: a backend that only a private CA vouches for, or that asks for a client certificate, is
+     * not probed down for what the proxy's connections have. Any other probe, or none, leaves {@code g} as it is.
+     */
+    static GatewayConfig probeWithBackendTls(GatewayConfig g, BackendTlsSettings tls) {
+        HealthCheckConfig hc = g.healthCheck();
+        if (hc == null || !hc.probe().equals(HTTP_PROBE)) {
+            return g;
+        }
+        Map<String, String> options = new HashMap<>(hc.probeOptions());
+        if (!tls.verifies()) {
+            options.putIfAbsent("tls_verify", "false");
+        }
+        if (tls.caBundle() != null) {
+            options.putIfAbsent("tls_ca", tls.caBundle().toString());
+        }
+        if (tls.clientCertificate() != null && !options.containsKey("tls_cert") && !options.containsKey("tls_key")) {
+            options.put("tls_cert", tls.clientCertificate().toString());
+            options.put("tls_key", tls.clientKey().toString());
+        }
+        if (options.equals(hc.probeOptions())) {
+            return g;
+        }
+        return g.toBuilder()
+                .healthCheck(new HealthCheckConfig(
+                        hc.probe(),
+                        options,
+                        hc.interval(),
+                        hc.downInterval(),
+                        hc.fastInterval(),
+                        hc.jitterPercent(),
+                        hc.timeout(),
+                        hc.rise(),
+                        hc.fall(),
+                        hc.initiallyUp()))
+                .build();
     }
 
     static Path file(TreeReader r, TreeReader.Obj o, String key, Path baseDir) {

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.reverl.gateway.api.BackendSpec;
@@ -123,6 +125,65 @@ class ConfigLoaderTest {
                                 .containsExactlyInAnyOrder(
                                         "backendTls.caBundle: \"nowhere.pem\" (expected: a readable file)",
                                         "backendTls: clientCert and clientKey go together"));
+    }
+
+    @Test
+    void httpProbe_takesBackendTls_whereItsOwnOptionsLeaveItOut() throws Exception {
+        for (String f : List.of("ca.pem", "cert.pem", "key.pem", "other-ca.pem")) {
+            Files.writeString(dir.resolve(f), "x");
+        }
+        String tls = "backendTls: { caBundle: ca.pem, clientCert: cert.pem, clientKey: key.pem, verify: false }\n";
+        ReverlConfig c = parse("""
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                backends: [ { id: b1, address: "https://web.example:8443" } ]
+                health: { probe: http, options: { path: /health } }
+                """ + tls);
+        assertThat(c.gateway().healthCheck().probeOptions())
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "path", "/health",
+                        "tls_verify", "false",
+                        "tls_ca", dir.resolve("ca.pem").toString(),
+                        "tls_cert", dir.resolve("cert.pem").toString(),
+                        "tls_key", dir.resolve("key.pem").toString()));
+
+        // the probe's own options win, and a client certificate of its own is taken whole
+        String otherCa = dir.resolve("other-ca.pem").toString();
+        String cert = dir.resolve("cert.pem").toString();
+        ReverlConfig own = parse("""
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                backends: [ { id: b1, address: "https://web.example:8443" } ]
+                """ + "health: { probe: http, options: { tls_verify: \"true\", tls_ca: \"" + otherCa
+                + "\", tls_cert: \""
+                + cert + "\", tls_key: \"" + cert + "\" } }\n" + tls);
+        assertThat(own.gateway().healthCheck().probeOptions())
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of("tls_verify", "true", "tls_ca", otherCa, "tls_cert", cert, "tls_key", cert));
+
+        // each pool's http probe, and no other probe
+        ReverlConfig pools = parse("""
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                pools:
+                  web:
+                    backends: [ { id: b1, address: "https://web.example:8443" } ]
+                    health: { probe: http }
+                  api:
+                    backends: [ { id: a1, address: "https://api.example:8443" } ]
+                    health: { probe: tcp }
+                defaultPool: web
+                """ + tls);
+        assertThat(pools.pools().get("web").gateway().healthCheck().probeOptions())
+                .containsEntry("tls_ca", dir.resolve("ca.pem").toString())
+                .containsEntry("tls_verify", "false");
+        assertThat(pools.pools().get("api").gateway().healthCheck().probeOptions())
+                .isEmpty();
+
+        // without backendTls the probe keeps its defaults
+        ReverlConfig plain = parse("""
+                listeners: [ { address: "127.0.0.1:8080" } ]
+                backends: [ { id: b1, address: "https://web.example:8443" } ]
+                health: { probe: http }
+                """);
+        assertThat(plain.gateway().healthCheck().probeOptions()).isEmpty();
     }
 
     @Test
