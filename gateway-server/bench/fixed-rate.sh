@@ -18,7 +18,9 @@
 # (apt-get install -y nginx haproxy wrk nghttp2-client curl), openssl for --tls, java 17+.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-rates=38400,57600 duration=10 rounds=2 tls=0 base=18400
+# shellcheck source=lib.sh
+. "$root/gateway-server/bench/lib.sh"
+rates=38400,57600 duration=10 rounds=2 tls=0 base=18500
 while [ $# -gt 0 ]; do
   case "$1" in
     --rates) rates="$2"; shift 2 ;;
@@ -29,12 +31,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
 done
-for tool in nginx haproxy wrk h2load curl; do
-  command -v "$tool" >/dev/null || {
-    echo "missing $tool (apt-get install -y nginx haproxy wrk nghttp2-client curl)" >&2
-    exit 1
-  }
-done
+bench_need "apt-get install -y nginx haproxy wrk nghttp2-client curl" nginx haproxy wrk h2load curl
 connections=64
 IFS=, read -r -a rate_list <<< "$rates"
 for r in "${rate_list[@]}"; do
@@ -44,15 +41,7 @@ for r in "${rate_list[@]}"; do
   fi
 done
 
-tmp="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.5
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+bench_start
 
 scheme=http
 if [ "$tls" = 1 ]; then
@@ -62,19 +51,8 @@ if [ "$tls" = 1 ]; then
   cat "$tmp/cert.pem" "$tmp/key.pem" > "$tmp/combined.pem"
 fi
 
-# the backends: one nginx process, one worker, three ports
-body="$(printf 'x%.0s' $(seq 1 99))"
-temps="client_body_temp_path $tmp; proxy_temp_path $tmp; fastcgi_temp_path $tmp; uwsgi_temp_path $tmp; scgi_temp_path $tmp;"
-{
-  echo "worker_processes 1; daemon off; pid $tmp/backends.pid; error_log $tmp/backends.log warn;"
-  echo "events { worker_connections 4096; }"
-  echo "http { access_log off; keepalive_timeout 300s; keepalive_requests 100000000; $temps"
-  for i in 1 2 3; do
-    echo "  server { listen 127.0.0.1:$((base + i)) backlog=4096; location / { add_header X-Backend b$i; return 200 \"$body\n\"; } }"
-  done
-  echo "}"
-} > "$tmp/backends.conf"
-nginx -p "$tmp" -c "$tmp/backends.conf" & pids+=($!)
+bench_backends "$base"
+temps="$(bench_nginx_temps)"
 
 # nginx as the proxy, as proxybench's nginx-w1
 ssl="" sslconf=""
@@ -128,12 +106,7 @@ for i in 1 2 3; do args+=(--backend "127.0.0.1:$((base + i))"); done
 names=(nginx haproxy reverl)
 declare -A port=([nginx]=$((base + 11)) [haproxy]=$((base + 12)) [reverl]=$((base + 13)))
 for n in "${names[@]}"; do
-  url="$scheme://127.0.0.1:${port[$n]}/"
-  for _ in $(seq 1 600); do
-    curl -ks -o /dev/null "$url" && break
-    sleep 0.1
-  done
-  curl -ksf -o /dev/null "$url" || { echo "$n does not answer at $url" >&2; exit 1; }
+  bench_wait_for "$scheme://127.0.0.1:${port[$n]}/" -k
 done
 # warm-ups: the JIT needs Reverl's; nginx and HAProxy get a short one too
 wrk -t1 -c64 -d20s "$scheme://127.0.0.1:${port[reverl]}/" > /dev/null

@@ -9,6 +9,8 @@
 # Needs: nginx, h2load (apt-get install -y nginx nghttp2-client), curl, java 17+.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=lib.sh
+. "$root/gateway-server/bench/lib.sh"
 requests=200000 clients=16 streams=10 threads=1 base=18400
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -20,31 +22,11 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
 done
-for tool in nginx h2load curl; do
-  command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] \
-    || { echo "missing $tool (apt-get install -y nginx nghttp2-client curl)" >&2; exit 1; }
-done
-tmp="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.5
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+bench_need "apt-get install -y nginx nghttp2-client curl" nginx h2load curl
+bench_start
 
-body="$(printf 'x%.0s' $(seq 1 99))"
-temp="client_body_temp_path $tmp; proxy_temp_path $tmp; fastcgi_temp_path $tmp; uwsgi_temp_path $tmp; scgi_temp_path $tmp;"
-{
-  echo "worker_processes 1; daemon off; pid $tmp/backends.pid; error_log $tmp/backends.log warn;"
-  echo "events { worker_connections 4096; }"
-  echo "http { access_log off; keepalive_requests 1000000; $temp"
-  for i in 1 2 3; do
-    echo "  server { listen 127.0.0.1:$((base + i)); location / { add_header X-Backend b$i; return 200 \"$body\n\"; } }"
-  done
-  echo "}"
-} > "$tmp/backends.conf"
+temp="$(bench_nginx_temps)"
+bench_backends "$base"
 # the reference: nginx with HTTP/2 on (h2c with prior knowledge on a plain listener), one worker
 {
   echo "worker_processes 1; daemon off; pid $tmp/front.pid; error_log $tmp/front.log warn;"
@@ -55,7 +37,6 @@ temp="client_body_temp_path $tmp; proxy_temp_path $tmp; fastcgi_temp_path $tmp; 
   echo "    location / { proxy_pass http://backends; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
   echo "}"
 } > "$tmp/front.conf"
-nginx -p "$tmp" -c "$tmp/backends.conf" & pids+=($!)
 nginx -p "$tmp" -c "$tmp/front.conf" & pids+=($!)
 npid=$!
 
@@ -72,10 +53,7 @@ admin: { address: "127.0.0.1:$((base + 11))" }
 EOF
 "$root/reverl" run --config "$tmp/reverl.yaml" > "$tmp/reverl.log" 2>&1 & pids+=($!)
 rpid=$!
-for _ in $(seq 1 600); do
-  curl -s -o /dev/null --http2-prior-knowledge "http://127.0.0.1:$port/" && break
-  sleep 0.1
-done
+bench_wait_for "http://127.0.0.1:$port/" --http2-prior-knowledge
 # the reverl script execs java: its pid is the JVM's
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

@@ -9,6 +9,8 @@
 # For side-by-side ratios against nginx and HAProxy in the same run, see the README (the proxybench harness).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=lib.sh
+. "$root/gateway-server/bench/lib.sh"
 duration=10 warmup=20 threads=1 tls=0 base=18300
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -20,31 +22,10 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
 done
-for tool in nginx wrk curl; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y nginx wrk curl)" >&2; exit 1; }
-done
-tmp="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.5
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+bench_need "apt-get install -y nginx wrk curl" nginx wrk curl
+bench_start
 
-body="$(printf 'x%.0s' $(seq 1 99))"
-{
-  echo "worker_processes 1; daemon off; pid $tmp/nginx.pid; error_log $tmp/error.log warn;"
-  echo "events { worker_connections 4096; }"
-  echo "http { access_log off; keepalive_requests 1000000;"
-  echo "  client_body_temp_path $tmp; proxy_temp_path $tmp; fastcgi_temp_path $tmp; uwsgi_temp_path $tmp; scgi_temp_path $tmp;"
-  for i in 1 2 3; do
-    echo "  server { listen 127.0.0.1:$((base + i)); location / { add_header X-Backend b$i; return 200 \"$body\n\"; } }"
-  done
-  echo "}"
-} > "$tmp/nginx.conf"
-nginx -p "$tmp" -c "$tmp/nginx.conf" & pids+=($!)
+bench_backends "$base"
 
 port=$((base + 10))
 scheme=http
@@ -58,10 +39,7 @@ if [ "$tls" = 1 ]; then
 fi
 "$root/reverl" "${args[@]}" > "$tmp/reverl.log" 2>&1 & pids+=($!)
 rpid=$!
-for _ in $(seq 1 600); do
-  curl -ks -o /dev/null "$scheme://127.0.0.1:$port/" && break
-  sleep 0.1
-done
+bench_wait_for "$scheme://127.0.0.1:$port/" -k
 echo "sanity: $(for _ in 1 2 3; do curl -ks -D - -o /dev/null "$scheme://127.0.0.1:$port/" | tr -d '\r' | grep -i '^x-backend' | cut -d' ' -f2; done | tr '\n' ' ')"
 [ "$warmup" -gt 0 ] && wrk -t1 -c64 -d"${warmup}s" "$scheme://127.0.0.1:$port/" > /dev/null
 ticks() { awk '{print $14 + $15}' "/proc/$rpid/stat"; }
