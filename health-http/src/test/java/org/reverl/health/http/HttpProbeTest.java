@@ -193,13 +193,23 @@ class HttpProbeTest {
         return tls;
     }
 
-    private static X509Bundle selfSigned() throws Exception {
+    /** A certificate for {@code subject}, valid from yesterday to tomorrow. */
+    private static CertificateBuilder certificate(String subject) {
         return new CertificateBuilder()
-                .subject("CN=localhost")
+                .subject(subject)
+                .notBefore(Instant.now().minus(1, ChronoUnit.DAYS))
+                .notAfter(Instant.now().plus(1, ChronoUnit.DAYS));
+    }
+
+    /** A CA certificate for {@code subject}, signed by itself. */
+    private static X509Bundle selfSignedCa(String subject) throws Exception {
+        return certificate(subject).setIsCertificateAuthority(true).buildSelfSigned();
+    }
+
+    private static X509Bundle selfSigned() throws Exception {
+        return certificate("CN=localhost")
                 .addSanDnsName("localhost")
                 .addSanIpAddress("127.0.0.1")
-                .notBefore(Instant.now().minus(1, ChronoUnit.DAYS))
-                .notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
                 .setIsCertificateAuthority(true)
                 .buildSelfSigned();
     }
@@ -220,19 +230,10 @@ class HttpProbeTest {
 
     @Test
     void https_backendsOwnTlsOptions_applyAsToTheProxysConnections(@TempDir Path dir) throws Exception {
-        X509Bundle ca = new CertificateBuilder()
-                .subject("CN=internal CA")
-                .setIsCertificateAuthority(true)
-                .notBefore(Instant.now().minus(1, ChronoUnit.DAYS))
-                .notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
-                .buildSelfSigned();
+        X509Bundle ca = selfSignedCa("CN=internal CA");
         // the certificate names a service, not the address it is reached at
-        X509Bundle cert = new CertificateBuilder()
-                .subject("CN=api.internal")
-                .addSanDnsName("api.internal")
-                .notBefore(Instant.now().minus(1, ChronoUnit.DAYS))
-                .notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
-                .buildIssuedBy(ca);
+        X509Bundle cert =
+                certificate("CN=api.internal").addSanDnsName("api.internal").buildIssuedBy(ca);
         Path caPem = Files.writeString(dir.resolve("ca.pem"), ca.getCertificatePEM());
         server = HealthServer.https(serverTls(cert));
         String address = "https://127.0.0.1:" + server.port();
@@ -278,17 +279,8 @@ class HttpProbeTest {
 
     @Test
     void https_clientCertificate_presentedToABackendThatAsksForOne(@TempDir Path dir) throws Exception {
-        X509Bundle clientCa = new CertificateBuilder()
-                .subject("CN=clients CA")
-                .setIsCertificateAuthority(true)
-                .notBefore(Instant.now().minus(1, ChronoUnit.DAYS))
-                .notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
-                .buildSelfSigned();
-        X509Bundle client = new CertificateBuilder()
-                .subject("CN=reverl")
-                .notBefore(Instant.now().minus(1, ChronoUnit.DAYS))
-                .notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
-                .buildIssuedBy(clientCa);
+        X509Bundle clientCa = selfSignedCa("CN=clients CA");
+        X509Bundle client = certificate("CN=reverl").buildIssuedBy(clientCa);
         SSLContext tls = SSLContext.getInstance("TLS");
         tls.init(
                 selfSigned().toKeyManagerFactory().getKeyManagers(),
@@ -316,12 +308,7 @@ class HttpProbeTest {
         assertThat(server.received).extracting(HealthServer.Received::path).containsExactly("/health");
 
         // a renewed certificate is read at the next probe: one the backend does not trust is refused
-        X509Bundle stranger = new CertificateBuilder()
-                .subject("CN=stranger")
-                .setIsCertificateAuthority(true)
-                .notBefore(Instant.now().minus(1, ChronoUnit.DAYS))
-                .notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
-                .buildSelfSigned();
+        X509Bundle stranger = selfSignedCa("CN=stranger");
         Files.writeString(cert, stranger.getCertificatePEM());
         Files.writeString(key, stranger.getPrivateKeyPEM());
         // within one tick of the clock, a rewrite may keep the time: move it on so that the change shows
