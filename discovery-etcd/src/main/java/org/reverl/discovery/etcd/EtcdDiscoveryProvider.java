@@ -53,9 +53,17 @@ public final class EtcdDiscoveryProvider implements DiscoverySourceProvider {
             "retry_initial",
             "retry_max");
 
+    private static final Set<String> FILE_OPTIONS = Set.of("tls_ca", "tls_cert", "tls_key");
+
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** {@code tls_ca}, {@code tls_cert} and {@code tls_key}. */
+    @Override
+    public Set<String> fileOptions() {
+        return FILE_OPTIONS;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.reverl.gateway.api;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Creates {@link DiscoverySource}s for one source name, e.g. {@code dns} or {@code etcd}.
@@ -23,6 +24,17 @@ public interface DiscoverySourceProvider {
     /** {@code false} if this provider cannot run here; it is then ignored. */
     default boolean isAvailable() {
         return true;
+    }
+
+    /**
+     * The options whose values name files (a CA bundle, a certificate, a key). A configuration file's loader resolves
+     * a relative one against the file's directory, as it does every other path in the file, before {@link #create}
+     * sees it. Default: none.
+     *
+     * @since 0.3
+     */
+    default Set<String> fileOptions() {
+        return Set.of();
     }
 
     /**

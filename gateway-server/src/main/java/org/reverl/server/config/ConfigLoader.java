@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.GatewayConfig;
@@ -140,10 +141,10 @@ public final class ConfigLoader {
     /** The form without {@code pools:}: the top-level backends and engine settings are the pool {@code default}. */
     private Map<String, ReverlConfig.Pool> singlePool(
             TreeReader r, TreeReader.Obj top, Path baseDir, HttpProxyConfig proxy) {
-        ReverlConfig.Discovery discovery = discovery(r, top);
+        ReverlConfig.Discovery discovery = discovery(r, top, baseDir);
         List<BackendSpec> backends = backends(r, top, baseDir, top.has("discovery"));
         GatewayConfig gateway =
-                TlsSections.probeWithBackendTls(EngineSections.gateway(registry, r, top), proxy.backendTls());
+                TlsSections.probeWithBackendTls(EngineSections.gateway(registry, r, top, baseDir), proxy.backendTls());
         checkProbeAddresses(r, top, gateway, backends);
         return Map.of(ProxyPool.DEFAULT, ReverlConfig.Pool.of(ProxyPool.DEFAULT, backends, gateway, discovery, proxy));
     }
@@ -173,10 +174,10 @@ public final class ConfigLoader {
                 r.error(p.path, '"' + e.getKey() + '"', "a pool name of 1-64 characters of [a-z0-9_-]");
                 continue;
             }
-            ReverlConfig.Discovery discovery = discovery(r, p);
+            ReverlConfig.Discovery discovery = discovery(r, p, baseDir);
             List<BackendSpec> backends = backends(r, p, baseDir, p.has("discovery"));
-            GatewayConfig gateway =
-                    TlsSections.probeWithBackendTls(EngineSections.gateway(registry, r, p), proxy.backendTls());
+            GatewayConfig gateway = TlsSections.probeWithBackendTls(
+                    EngineSections.gateway(registry, r, p, baseDir), proxy.backendTls());
             checkProbeAddresses(r, p, gateway, backends);
             TreeReader.Obj t = p.obj("timeouts");
             Duration connect = t.duration("connect", proxy.connectTimeout(), false);
@@ -232,13 +233,12 @@ public final class ConfigLoader {
      * {@code discovery: { source: NAME, ...options }}: the source is checked against the plugins on the class path and
      * created (no I/O) to check its options, whose errors are reported at {@code discovery.<option>}.
      */
-    private ReverlConfig.Discovery discovery(TreeReader r, TreeReader.Obj top) {
+    private ReverlConfig.Discovery discovery(TreeReader r, TreeReader.Obj top, Path baseDir) {
         if (!top.has("discovery")) {
             return null;
         }
         TreeReader.Obj d = top.obj("discovery");
         String source = d.requiredString("source", "a discovery source, one of " + registry.sourceNames());
-        Map<String, String> options = d.remainingOptions();
         if (source == null) {
             return null;
         }
@@ -246,6 +246,10 @@ public final class ConfigLoader {
             r.error(d.at("source"), '"' + source + '"', "one of " + registry.sourceNames());
             return null;
         }
+        Map<String, String> options = withFilesResolved(
+                d.remainingOptions(),
+                registry.sourceProvider(source).orElseThrow().fileOptions(),
+                baseDir);
         try {
             registry.newSource(source, options).close();
         } catch (IllegalArgumentException e) {
@@ -259,6 +263,25 @@ public final class ConfigLoader {
             return null;
         }
         return new ReverlConfig.Discovery(source, options);
+    }
+
+    /**
+     * {@code options} with the values of {@code fileOptions} (a plugin's {@code fileOptions()}) resolved against {@code
+     * baseDir} where they are relative, as every other path in the file is; {@code options} itself when there is
+     * nothing to resolve.
+     */
+    static Map<String, String> withFilesResolved(Map<String, String> options, Set<String> fileOptions, Path baseDir) {
+        if (baseDir == null || fileOptions.isEmpty()) {
+            return options;
+        }
+        Map<String, String> resolved = new java.util.LinkedHashMap<>(options);
+        for (String key : fileOptions) {
+            String value = options.get(key);
+            if (value != null && !value.isEmpty()) {
+                resolved.put(key, baseDir.resolve(value).toString());
+            }
+        }
+        return resolved;
     }
 
     /** {@code discovery 'dns': port: 0 (expected: ...)} as {@code port: 0 (expected: ...)}, to follow {@code discovery.}. */

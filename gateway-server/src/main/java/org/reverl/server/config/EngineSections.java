@@ -1,5 +1,6 @@
 package org.reverl.server.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,7 @@ final class EngineSections {
 
     private EngineSections() {}
 
-    static GatewayConfig gateway(ProviderRegistry registry, TreeReader r, TreeReader.Obj top) {
+    static GatewayConfig gateway(ProviderRegistry registry, TreeReader r, TreeReader.Obj top, Path baseDir) {
         GatewayConfig d = GatewayConfig.defaults();
         GatewayConfig.Builder g = GatewayConfig.builder();
 
@@ -58,6 +59,10 @@ final class EngineSections {
                 if (!registry.probeNames().contains(probe)) {
                     r.error(h.at("probe"), '"' + probe + '"', "one of " + registry.probeNames());
                 } else {
+                    probeOptions = ConfigLoader.withFilesResolved(
+                            probeOptions,
+                            registry.probeProvider(probe).orElseThrow().fileOptions(),
+                            baseDir);
                     try {
                         registry.newProbe(probe, probeOptions);
                         g.healthCheck(HealthCheckConfig.builder(probe)

@@ -500,6 +500,47 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void pluginFileOptions_relativeToTheConfigurationFile_asEveryOtherPath() throws Exception {
+        for (String f : List.of("ca.pem", "cert.pem", "key.pem")) {
+            Files.writeString(dir.resolve(f), "x");
+        }
+        ReverlConfig c = parse("""
+                listeners: [ { address: 127.0.0.1:8080 } ]
+                backends: [ { id: b1, address: "https://web.example:8443" } ]
+                health: { probe: http, options: { tls_ca: ca.pem, tls_cert: cert.pem, tls_key: key.pem, path: /health } }
+                discovery:
+                  source: etcd
+                  endpoints: https://127.0.0.1:2379
+                  prefix: /reverl/pools/web/
+                  tls_ca: ca.pem
+                  tls_cert: cert.pem
+                  tls_key: key.pem
+                """);
+        for (Map<String, String> options :
+                List.of(c.gateway().healthCheck().probeOptions(), c.discovery().options())) {
+            assertThat(options)
+                    .containsEntry("tls_ca", dir.resolve("ca.pem").toString())
+                    .containsEntry("tls_cert", dir.resolve("cert.pem").toString())
+                    .containsEntry("tls_key", dir.resolve("key.pem").toString());
+        }
+        // options that are not files stay as written
+        assertThat(c.gateway().healthCheck().probeOptions()).containsEntry("path", "/health");
+        assertThat(c.discovery().options()).containsEntry("prefix", "/reverl/pools/web/");
+
+        // a file missing next to the configuration is reported with its option
+        assertThatThrownBy(() -> parse("""
+                        listeners: [ { address: 127.0.0.1:8080 } ]
+                        backends: [ { id: b1, address: "https://web.example:8443" } ]
+                        health: { probe: http, options: { tls_ca: nowhere.pem } }
+                        """))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.errors())
+                                .containsExactly("health.options: probe 'http': tls_ca: '" + dir.resolve("nowhere.pem")
+                                        + "' (expected: a readable PEM file)"));
+    }
+
+    @Test
     void discovery_errorsNameThePathTheValueAndWhatWasExpected() {
         assertThatThrownBy(() -> parse("""
                         listeners: [ { address: 127.0.0.1:8080 } ]

@@ -5,6 +5,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -59,6 +60,12 @@ public final class HttpProbeProvider implements LivenessProbeProvider {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** {@code tls_ca}, {@code tls_cert} and {@code tls_key}. */
+    @Override
+    public Set<String> fileOptions() {
+        return HttpProbeSettings.FILE_OPTIONS;
     }
 
     @Override

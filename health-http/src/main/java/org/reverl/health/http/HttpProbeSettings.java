@@ -48,6 +48,9 @@ record HttpProbeSettings(
     static final String TLS_CERT = "tls_cert";
     static final String TLS_KEY = "tls_key";
 
+    /** The options that name files. */
+    static final Set<String> FILE_OPTIONS = Set.of(TLS_CA, TLS_CERT, TLS_KEY);
+
     /** The options, sorted, for error messages. */
     static final Set<String> OPTIONS = new TreeSet<>(
             Set.of(METHOD, PATH, HOST, EXPECT_STATUS, EXPECT_BODY, TLS_VERIFY, TLS_CA, TLS_CERT, TLS_KEY));
