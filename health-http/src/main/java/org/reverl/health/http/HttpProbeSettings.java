@@ -135,7 +135,7 @@ record HttpProbeSettings(
             throw new IllegalArgumentException(Checks.message(
                     what(given),
                     "'" + options.get(given) + "'",
-                    "together with " + missing + " (a client certificate " + "and its key)"));
+                    "together with " + missing + " (a client certificate and its key)"));
         }
         return new HttpProbeSettings(method, path, host, expectStatus, expectBody, tlsVerify, tlsCa, tlsCert, tlsKey);
     }
