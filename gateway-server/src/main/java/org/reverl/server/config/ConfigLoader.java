@@ -15,11 +15,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.core.GatewayConfig;
-import org.reverl.gateway.core.HealthCheckConfig;
 import org.reverl.gateway.core.ProviderRegistry;
 import org.reverl.gateway.http.HttpProxyConfig;
 import org.reverl.gateway.http.ProxyPool;
@@ -141,11 +138,11 @@ public final class ConfigLoader {
     /** The form without {@code pools:}: the top-level backends and engine settings are the pool {@code default}. */
     private Map<String, ReverlConfig.Pool> singlePool(
             TreeReader r, TreeReader.Obj top, Path baseDir, HttpProxyConfig proxy) {
-        ReverlConfig.Discovery discovery = discovery(r, top, baseDir);
-        List<BackendSpec> backends = backends(r, top, baseDir, top.has("discovery"));
+        ReverlConfig.Discovery discovery = PluginSections.discovery(registry, r, top, baseDir);
+        List<BackendSpec> backends = BackendSections.backends(r, top, baseDir, top.has("discovery"));
         GatewayConfig gateway =
                 TlsSections.probeWithBackendTls(EngineSections.gateway(registry, r, top, baseDir), proxy.backendTls());
-        checkProbeAddresses(r, top, gateway, backends);
+        BackendSections.checkProbeAddresses(registry, r, top, gateway, backends);
         return Map.of(ProxyPool.DEFAULT, ReverlConfig.Pool.of(ProxyPool.DEFAULT, backends, gateway, discovery, proxy));
     }
 
@@ -174,11 +171,11 @@ public final class ConfigLoader {
                 r.error(p.path, '"' + e.getKey() + '"', "a pool name of 1-64 characters of [a-z0-9_-]");
                 continue;
             }
-            ReverlConfig.Discovery discovery = discovery(r, p, baseDir);
-            List<BackendSpec> backends = backends(r, p, baseDir, p.has("discovery"));
+            ReverlConfig.Discovery discovery = PluginSections.discovery(registry, r, p, baseDir);
+            List<BackendSpec> backends = BackendSections.backends(r, p, baseDir, p.has("discovery"));
             GatewayConfig gateway = TlsSections.probeWithBackendTls(
                     EngineSections.gateway(registry, r, p, baseDir), proxy.backendTls());
-            checkProbeAddresses(r, p, gateway, backends);
+            BackendSections.checkProbeAddresses(registry, r, p, gateway, backends);
             TreeReader.Obj t = p.obj("timeouts");
             Duration connect = t.duration("connect", proxy.connectTimeout(), false);
             Duration response = t.duration("response", proxy.responseTimeout(), false);
@@ -227,225 +224,6 @@ public final class ConfigLoader {
             }
         }
         return list;
-    }
-
-    /**
-     * {@code discovery: { source: NAME, ...options }}: the source is checked against the plugins on the class path and
-     * created (no I/O) to check its options, whose errors are reported at {@code discovery.<option>}.
-     */
-    private ReverlConfig.Discovery discovery(TreeReader r, TreeReader.Obj top, Path baseDir) {
-        if (!top.has("discovery")) {
-            return null;
-        }
-        TreeReader.Obj d = top.obj("discovery");
-        String source = d.requiredString("source", "a discovery source, one of " + registry.sourceNames());
-        if (source == null) {
-            return null;
-        }
-        if (!registry.sourceNames().contains(source)) {
-            r.error(d.at("source"), '"' + source + '"', "one of " + registry.sourceNames());
-            return null;
-        }
-        Map<String, String> options = withFilesResolved(
-                d.remainingOptions(),
-                registry.sourceProvider(source).orElseThrow().fileOptions(),
-                baseDir);
-        try {
-            registry.newSource(source, options).close();
-        } catch (IllegalArgumentException e) {
-            String m = optionError(source, e.getMessage());
-            int colon = m.indexOf(": ");
-            if (colon > 0 && m.substring(0, colon).matches("[A-Za-z0-9_.]+")) {
-                r.error(d.at(m.substring(0, colon)), m.substring(colon + 2));
-            } else {
-                r.error(d.path, m);
-            }
-            return null;
-        }
-        return new ReverlConfig.Discovery(source, options);
-    }
-
-    /**
-     * {@code options} with the values of {@code fileOptions} (a plugin's {@code fileOptions()}) resolved against {@code
-     * baseDir} where they are relative, as every other path in the file is; {@code options} itself when there is
-     * nothing to resolve.
-     */
-    static Map<String, String> withFilesResolved(Map<String, String> options, Set<String> fileOptions, Path baseDir) {
-        if (baseDir == null || fileOptions.isEmpty()) {
-            return options;
-        }
-        Map<String, String> resolved = new java.util.LinkedHashMap<>(options);
-        for (String key : fileOptions) {
-            String value = options.get(key);
-            if (value != null && !value.isEmpty()) {
-                resolved.put(key, baseDir.resolve(value).toString());
-            }
-        }
-        return resolved;
-    }
-
-    /** {@code discovery 'dns': port: 0 (expected: ...)} as {@code port: 0 (expected: ...)}, to follow {@code discovery.}. */
-    private static String optionError(String source, String message) {
-        String head = "discovery '" + source + "': ";
-        String m = message.startsWith(head) ? message.substring(head.length()) : message;
-        java.util.regex.Matcher unknown = java.util.regex.Pattern.compile(
-                        "option: '([^']*)' \\(expected: one of \\[(.*)\\]\\)")
-                .matcher(m);
-        if (unknown.matches()) {
-            return unknown.group(1) + ": unknown key (expected: one of [source, " + unknown.group(2) + "])";
-        }
-        return m;
-    }
-
-    private List<BackendSpec> backends(TreeReader r, TreeReader.Obj top, Path baseDir, boolean discovery) {
-        List<BackendSpec> list = new ArrayList<>();
-        if (!top.has("backends") && !discovery) {
-            r.error(
-                    top.at("backends"),
-                    "missing",
-                    "a list of backends, e.g. - { id: web-1, address: 127.0.0.1:9001 }, or a discovery section");
-        }
-        Map<String, String> ids = new HashMap<>();
-        for (TreeReader.Obj b : top.objects("backends")) {
-            String id = b.requiredString("id", "a unique id such as web-1");
-            String address = backendAddress(r, b);
-            int weight =
-                    b.integer("weight", BackendSpec.DEFAULT_WEIGHT, BackendSpec.MIN_WEIGHT, BackendSpec.MAX_WEIGHT);
-            String healthAddress = b.has("health") ? healthAddress(r, b.obj("health"), address, baseDir) : null;
-            Map<String, String> tags =
-                    b.has("tls") ? TlsSections.backendTlsTags(r, b.obj("tls"), address, baseDir) : Map.of();
-            b.rejectUnknownKeys();
-            if (id == null || address == null) {
-                continue;
-            }
-            String other = ids.putIfAbsent(id, b.at("id"));
-            if (other != null) {
-                r.error(b.at("id"), '"' + id + '"', "a unique id; " + other + " has it too");
-                continue;
-            }
-            try {
-                list.add(new BackendSpec(id, address, weight, tags, healthAddress));
-            } catch (IllegalArgumentException e) {
-                r.error(b.at("id"), '"' + id + '"', "1-64 characters of [A-Za-z0-9._:-]");
-            }
-        }
-        return list;
-    }
-
-    /** A backend's address, {@code host:port}, {@code http://host:port} or {@code tcp://host:port}; canonical http. */
-    private static String backendAddress(TreeReader r, TreeReader.Obj b) {
-        String text = b.requiredString("address", "host:port");
-        if (text == null) {
-            return null;
-        }
-        try {
-            BackendAddress a = BackendAddress.parse(text)
-                    .requireScheme(
-                            b.at("address"),
-                            BackendAddress.Scheme.HTTP,
-                            BackendAddress.Scheme.HTTPS,
-                            BackendAddress.Scheme.TCP);
-            // https stays TLS; tcp and a bare host:port are plain HTTP
-            return (a.scheme() == BackendAddress.Scheme.HTTPS ? a : a.withScheme(BackendAddress.Scheme.HTTP))
-                    .toString();
-        } catch (BackendAddress.InvalidAddressException e) {
-            r.error(
-                    b.at("address"),
-                    '"' + text + '"',
-                    e.expected().equals(BackendAddress.FORMS) ? "host:port" : e.expected());
-        } catch (IllegalArgumentException e) {
-            r.error(
-                    b.at("address"),
-                    '"' + text + '"',
-                    "host:port, http://host:port, https://host:port or tcp://host:port");
-        }
-        return null;
-    }
-
-    /**
-     * {@code backends[i].health}: what the probe checks instead of the address, one of {@code port} (same host),
-     * {@code address} ({@code host:port}), {@code pid} or {@code pidfile} (for the process probe).
-     */
-    private static String healthAddress(TreeReader r, TreeReader.Obj h, String address, Path baseDir) {
-        String expected = "one of port, address, pid or pidfile";
-        Integer port = h.has("port") ? h.integer("port", 0, 1, 65535) : null;
-        String hostPort = h.string("address", null);
-        Long pid = null;
-        if (h.has("pid")) {
-            int p = h.integer("pid", 0, 1, Integer.MAX_VALUE);
-            pid = p > 0 ? (long) p : null;
-        }
-        String pidFile = h.string("pidfile", null);
-        h.rejectUnknownKeys();
-        int given = (h.has("port") ? 1 : 0)
-                + (hostPort != null ? 1 : 0)
-                + (h.has("pid") ? 1 : 0)
-                + (pidFile != null ? 1 : 0);
-        if (given != 1) {
-            r.error(h.path, given == 0 ? "{}" : given + " keys", "exactly " + expected);
-            return null;
-        }
-        if (port != null) {
-            if (port == 0 || address == null) {
-                return null;
-            }
-            BackendAddress a = BackendAddress.parse(address);
-            return BackendAddress.of(BackendAddress.Scheme.TCP, a.host(), port).toString();
-        }
-        if (hostPort != null) {
-            try {
-                return BackendAddress.parse(hostPort, BackendAddress.Scheme.TCP)
-                        .requireScheme(h.at("address"), BackendAddress.Scheme.TCP, BackendAddress.Scheme.HTTP)
-                        .toString();
-            } catch (BackendAddress.InvalidAddressException e) {
-                r.error(h.at("address"), '"' + hostPort + '"', e.expected());
-            } catch (IllegalArgumentException e) {
-                r.error(h.at("address"), '"' + hostPort + '"', "host:port");
-            }
-            return null;
-        }
-        if (pid != null) {
-            return "pid:" + pid;
-        }
-        if (pidFile != null) {
-            if (pidFile.isBlank()) {
-                r.error(h.at("pidfile"), '"' + pidFile + '"', "a path");
-                return null;
-            }
-            Path p = baseDir == null ? Path.of(pidFile) : baseDir.resolve(pidFile);
-            return "pidfile:" + p;
-        }
-        return null;
-    }
-
-    /** Every backend's probe address must be one the configured probe can check. */
-    private void checkProbeAddresses(
-            TreeReader r, TreeReader.Obj pool, GatewayConfig gateway, List<BackendSpec> backends) {
-        HealthCheckConfig hc = gateway.healthCheck();
-        if (hc == null) {
-            return;
-        }
-        java.util.Set<BackendAddress.Scheme> schemes;
-        try {
-            schemes = registry.newProbe(hc.probe(), hc.probeOptions()).schemes();
-        } catch (IllegalArgumentException e) {
-            return; // reported with health.probe
-        }
-        for (int i = 0; i < backends.size(); i++) {
-            BackendSpec b = backends.get(i);
-            BackendAddress target = b.probeAddress();
-            if (target.scheme() == BackendAddress.Scheme.LOCAL || schemes.contains(target.scheme())) {
-                continue;
-            }
-            List<String> forms = new ArrayList<>();
-            for (BackendAddress.Scheme s : schemes) {
-                forms.add(s.isNetwork() ? "address: host:port" : s.text() + ": ...");
-            }
-            r.error(
-                    pool.at("backends") + "[" + i + "].health",
-                    b.healthAddress() == null ? "missing" : '"' + b.healthAddress() + '"',
-                    "{ " + String.join(" } or { ", forms) + " } for " + pool.at("health.probe") + ": " + hc.probe());
-        }
     }
 
     private HttpProxyConfig proxy(TreeReader r, TreeReader.Obj top, Path baseDir) {

@@ -59,7 +59,7 @@ final class EngineSections {
                 if (!registry.probeNames().contains(probe)) {
                     r.error(h.at("probe"), '"' + probe + '"', "one of " + registry.probeNames());
                 } else {
-                    probeOptions = ConfigLoader.withFilesResolved(
+                    probeOptions = PluginSections.withFilesResolved(
                             probeOptions,
                             registry.probeProvider(probe).orElseThrow().fileOptions(),
                             baseDir);
