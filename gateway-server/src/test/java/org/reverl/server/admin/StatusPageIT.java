@@ -179,12 +179,17 @@ class StatusPageIT {
                             .asText()
                             .equals("UP"));
 
-            // the charts: three lines per backend, with points and requests drawn
+            // the charts: three lines per backend, with points and requests drawn; the page redraws them from the
+            // history it polls, so wait for a redraw that has the traffic and at least two samples
             await().atMost(Duration.ofSeconds(20))
                     .until(() -> browser.evaluate(
-                                            "Number(document.querySelector('#chart-b1 polyline.rps')?.dataset.max || 0)")
-                                    .asDouble()
-                            > 0);
+                                                    "Number(document.querySelector('#chart-b1 polyline.rps')?.dataset.max || 0)")
+                                            .asDouble()
+                                    > 0
+                            && browser.evaluate("Math.min(...[...document.querySelectorAll('#chart-b1 polyline')]"
+                                                    + ".map(l => Number(l.dataset.count)))")
+                                            .asInt()
+                                    >= 2);
             JsonNode lines = browser.evaluate("[...document.querySelectorAll('#chart-b1 polyline')].map(l => ({"
                     + "kind: l.getAttribute('class'), count: Number(l.dataset.count),"
                     + " points: l.getAttribute('points').split(' ').length }))");
