@@ -1,5 +1,7 @@
 package org.reverl.gateway.http.internal;
 
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.unix.Errors;
 import java.net.BindException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -56,10 +58,22 @@ final class ConnectFailures {
             }
             if (t instanceof ConnectException) {
                 String m = t.getMessage();
-                return m != null && m.contains("Connection refused");
+                return m != null
+                        && (m.contains("Connection refused")
+                                || (NativeErrno.REFUSED != null && m.contains(NativeErrno.REFUSED)));
             }
         }
         return false;
+    }
+
+    /**
+     * How Netty's native transport names {@code ECONNREFUSED} in a failed connect's message ({@code connect(..) failed
+     * with error(-111): Connection refused}): by its number, which stays the same where the C library translates the
+     * text after it (a process whose locale has {@code strerror} in another language). Read on first use, after a
+     * connect failed, when the transport's library is loaded; {@code null} without the native transport.
+     */
+    private static final class NativeErrno {
+        static final String REFUSED = Epoll.isAvailable() ? "error(" + Errors.ERROR_ECONNREFUSED_NEGATIVE + ")" : null;
     }
 
     /** The reason a refused or unroutable connect is given: {@code connection refused} or {@code unreachable}. */

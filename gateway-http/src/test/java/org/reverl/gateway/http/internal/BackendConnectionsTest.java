@@ -2,7 +2,10 @@ package org.reverl.gateway.http.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.unix.Errors;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
@@ -113,6 +116,23 @@ class BackendConnectionsTest {
                 1, new ConnectException("finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:1"));
         servedByB2();
         // the engine reports on its control thread
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(path.events)
+                    .anyMatch(e -> e.backendId().equals("b1") && "connection refused".equals(e.reason()));
+            assertThat(path.lb.backends().get(0).state()).isEqualTo(BackendState.EJECTED);
+        });
+    }
+
+    @Test
+    void connectionRefused_knownByItsErrno_whateverLanguageTheTextIsIn() {
+        assumeTrue(Epoll.isAvailable(), "Netty's epoll transport names the errno");
+        path = new DataPath(2, GatewayConfig.defaults());
+        // a C library that translates strerror: the number stays
+        path.connectFailures.put(
+                1,
+                new ConnectException("finishConnect(..) failed with error(" + Errors.ERROR_ECONNREFUSED_NEGATIVE
+                        + "): Connexion refus\u00e9e: /127.0.0.1:1"));
+        servedByB2();
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
             assertThat(path.events)
                     .anyMatch(e -> e.backendId().equals("b1") && "connection refused".equals(e.reason()));
