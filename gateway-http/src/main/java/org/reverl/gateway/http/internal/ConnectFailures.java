@@ -27,7 +27,8 @@ final class ConnectFailures {
             if (m != null
                     && (m.contains("Too many open files")
                             || m.contains("Cannot assign requested address")
-                            || m.contains("No buffer space available"))) {
+                            || m.contains("No buffer space available")
+                            || NativeErrno.isLocal(m))) {
                 return true;
             }
         }
@@ -67,13 +68,32 @@ final class ConnectFailures {
     }
 
     /**
-     * How Netty's native transport names {@code ECONNREFUSED} in a failed connect's message ({@code connect(..) failed
-     * with error(-111): Connection refused}): by its number, which stays the same where the C library translates the
-     * text after it (a process whose locale has {@code strerror} in another language). Read on first use, after a
-     * connect failed, when the transport's library is loaded; {@code null} without the native transport.
+     * How Netty's native transport names an errno in a failure's message ({@code connect(..) failed with error(-111):
+     * Connection refused}): by its number, which stays the same where the C library translates the text after it (a
+     * process whose locale has {@code strerror} in another language). Read on first use, after a connect failed, when
+     * the transport's library is loaded; nothing without the native transport.
      */
     private static final class NativeErrno {
         static final String REFUSED = Epoll.isAvailable() ? "error(" + Errors.ERROR_ECONNREFUSED_NEGATIVE + ")" : null;
+
+        /**
+         * The proxy's own limits by number: {@code ENFILE} 23, {@code EMFILE} 24, {@code EADDRNOTAVAIL} 99, {@code
+         * ENOBUFS} 105. Netty names no constant for them; these are Linux's generic numbers (asm-generic), those of
+         * every architecture Netty's epoll transport is built for (x86_64, aarch64, riscv64), and the epoll transport
+         * is Linux's alone.
+         */
+        private static final String[] LOCAL = Epoll.isAvailable()
+                ? new String[] {"error(-23)", "error(-24)", "error(-99)", "error(-105)"}
+                : new String[0];
+
+        static boolean isLocal(String message) {
+            for (String errno : LOCAL) {
+                if (message.contains(errno)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** The reason a refused or unroutable connect is given: {@code connection refused} or {@code unreachable}. */

@@ -196,4 +196,16 @@ class BackendConnectionsTest {
         assertThat(path.proxyErrors).hasSize(1).allMatch(e -> e.endsWith("LOCAL_RESOURCES"));
         assertThat(path.lb.backends()).allMatch(b -> b.state() == BackendState.UP && b.inFlight() == 0);
     }
+
+    @Test
+    void proxyOutOfFileDescriptors_knownByItsErrno_whateverLanguageTheTextIsIn() {
+        assumeTrue(Epoll.isAvailable(), "Netty's epoll transport names the errno");
+        path = new DataPath(2);
+        // as the epoll transport reports a socket it could not make, in a C library that translates strerror
+        path.connectError = new SocketException("newSocketStream(..) failed with error(-24): Trop de fichiers ouverts");
+        path.clientSends(GET);
+        assertThat(path.clientReceived()).startsWith("HTTP/1.1 503 ");
+        assertThat(path.backendFailures).isEmpty();
+        assertThat(path.proxyErrors).hasSize(1).allMatch(e -> e.endsWith("LOCAL_RESOURCES"));
+    }
 }
