@@ -15,6 +15,7 @@ import org.reverl.gateway.api.Backend;
 import org.reverl.gateway.api.BackendAddress;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.BackendState;
+import org.reverl.gateway.api.BackendTlsOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,13 +134,13 @@ final class ConfigSaver {
 
     /** A backend's own TLS options, as {@code backends[i].tls}. */
     private static void saveTlsOptions(ObjectNode n, Backend b) {
-        org.reverl.gateway.api.BackendTlsOptions o;
+        BackendTlsOptions o;
         try {
-            o = org.reverl.gateway.api.BackendTlsOptions.fromTags(b.tags());
+            o = BackendTlsOptions.fromTags(b.tags());
         } catch (IllegalArgumentException e) {
             return; // not from the file nor the admin API, which validate them
         }
-        if (o.equals(org.reverl.gateway.api.BackendTlsOptions.none())) {
+        if (o.equals(BackendTlsOptions.none())) {
             return;
         }
         ObjectNode tn = n.putObject("tls");

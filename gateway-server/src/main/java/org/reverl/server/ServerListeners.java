@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.reverl.gateway.api.BackendTlsOptions;
 import org.reverl.gateway.http.HttpProxyConfig;
 import org.reverl.gateway.http.HttpProxyServer;
 import org.reverl.gateway.http.ProxyObserver;
@@ -179,7 +180,7 @@ final class ServerListeners {
         return !c.proxy().backendTls().files().isEmpty()
                 || c.pools().values().stream()
                         .flatMap(p -> p.backends().stream())
-                        .anyMatch(b -> b.tags().containsKey(org.reverl.gateway.api.BackendTlsOptions.CA));
+                        .anyMatch(b -> b.tags().containsKey(BackendTlsOptions.CA));
     }
 
     /** @param keepTls TLS material to keep (a generated certificate across reloads), or {@code null} to load it */

@@ -70,6 +70,16 @@ public record HealthCheckConfig(
         Checks.inRange("healthCheck.fall", fall, 1, 100);
     }
 
+    /**
+     * This configuration with {@code options} as the probe's options, the rest unchanged.
+     *
+     * @since 0.3
+     */
+    public HealthCheckConfig withProbeOptions(Map<String, String> options) {
+        return new HealthCheckConfig(
+                probe, options, interval, downInterval, fastInterval, jitterPercent, timeout, rise, fall, initiallyUp);
+    }
+
     /** A builder for probe {@code probe} with the defaults. */
     public static Builder builder(String probe) {
         return new Builder(probe);

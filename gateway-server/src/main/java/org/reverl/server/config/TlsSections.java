@@ -158,19 +158,7 @@ final class TlsSections {
         if (options.equals(hc.probeOptions())) {
             return g;
         }
-        return g.toBuilder()
-                .healthCheck(new HealthCheckConfig(
-                        hc.probe(),
-                        options,
-                        hc.interval(),
-                        hc.downInterval(),
-                        hc.fastInterval(),
-                        hc.jitterPercent(),
-                        hc.timeout(),
-                        hc.rise(),
-                        hc.fall(),
-                        hc.initiallyUp()))
-                .build();
+        return g.toBuilder().healthCheck(hc.withProbeOptions(options)).build();
     }
 
     static Path file(TreeReader r, TreeReader.Obj o, String key, Path baseDir) {

@@ -65,12 +65,10 @@ final class ProbeTls {
      * @param verifyByDefault the probe's {@code tls_verify}
      * @param caByDefault the probe's {@code tls_ca}, or {@code null} for the JDK's trusted roots
      * @param clientCert the probe's {@code tls_cert}, or {@code null} for no client certificate
-     * @param clientKey the probe's {@code tls_key}; {@code null} exactly when {@code clientCert} is
+     * @param clientKey the probe's {@code tls_key}; {@code null} exactly when {@code clientCert} is ({@link
+     *     HttpProbeSettings} holds them together)
      */
     ProbeTls(boolean verifyByDefault, Path caByDefault, Path clientCert, Path clientKey) {
-        if ((clientCert == null) != (clientKey == null)) {
-            throw new IllegalArgumentException("clientCert and clientKey go together");
-        }
         this.verifyByDefault = verifyByDefault;
         this.caByDefault = caByDefault;
         this.clientCert = clientCert;

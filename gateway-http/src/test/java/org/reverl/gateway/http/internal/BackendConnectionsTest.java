@@ -114,15 +114,9 @@ class BackendConnectionsTest {
         // the engine's own breaker settings: one failure alone opens no breaker
         path = new DataPath(2, GatewayConfig.defaults());
         // as the epoll transport reports it
-        path.connectFailures.put(
-                1, new ConnectException("finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:1"));
-        servedByB2();
-        // the engine reports on its control thread
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-            assertThat(path.events)
-                    .anyMatch(e -> e.backendId().equals("b1") && "connection refused".equals(e.reason()));
-            assertThat(path.lb.backends().get(0).state()).isEqualTo(BackendState.EJECTED);
-        });
+        ejectedAtOnce(
+                new ConnectException("finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:1"),
+                "connection refused");
     }
 
     @Test
@@ -130,26 +124,25 @@ class BackendConnectionsTest {
         assumeTrue(Epoll.isAvailable(), "Netty's epoll transport names the errno");
         path = new DataPath(2, GatewayConfig.defaults());
         // a C library that translates strerror: the number stays
-        path.connectFailures.put(
-                1,
+        ejectedAtOnce(
                 new ConnectException("finishConnect(..) failed with error(" + Errors.ERROR_ECONNREFUSED_NEGATIVE
-                        + "): Connexion refus\u00e9e: /127.0.0.1:1"));
-        servedByB2();
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-            assertThat(path.events)
-                    .anyMatch(e -> e.backendId().equals("b1") && "connection refused".equals(e.reason()));
-            assertThat(path.lb.backends().get(0).state()).isEqualTo(BackendState.EJECTED);
-        });
+                        + "): Connexion refus\u00e9e: /127.0.0.1:1"),
+                "connection refused");
     }
 
     @Test
     void unreachable_provesTheBackendGone_ejectedAtOnceForThatReason() {
         path = new DataPath(2, GatewayConfig.defaults());
-        path.connectFailures.put(1, new NoRouteToHostException());
+        ejectedAtOnce(new NoRouteToHostException(), "unreachable");
+    }
+
+    /** b1's connect fails with {@code failure}: b2 serves the GET, and b1 is ejected at once for {@code reason}. */
+    private void ejectedAtOnce(Throwable failure, String reason) {
+        path.connectFailures.put(1, failure);
         servedByB2();
         // the engine reports on its control thread
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-            assertThat(path.events).anyMatch(e -> e.backendId().equals("b1") && "unreachable".equals(e.reason()));
+            assertThat(path.events).anyMatch(e -> e.backendId().equals("b1") && reason.equals(e.reason()));
             assertThat(path.lb.backends().get(0).state()).isEqualTo(BackendState.EJECTED);
         });
     }
