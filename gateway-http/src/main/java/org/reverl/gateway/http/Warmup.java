@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import javax.net.ssl.SSLException;
 import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.http.internal.Ticker;
 import org.reverl.gateway.http.internal.Transports;
 
 /**
@@ -80,16 +81,27 @@ public final class Warmup {
      */
     public static Result run(
             HttpProxyConfig template, Function<String, LoadBalancer> pool, int connections, Duration limit) {
+        return run(template, pool, connections, limit, Ticker.SYSTEM);
+    }
+
+    /** {@link #run(HttpProxyConfig, Function, int, Duration)} with the clock its limit is read from. */
+    static Result run(
+            HttpProxyConfig template,
+            Function<String, LoadBalancer> pool,
+            int connections,
+            Duration limit,
+            Ticker ticker) {
         requireNonNull(template, "template");
         requireNonNull(pool, "pool");
         requireNonNull(limit, "limit");
+        requireNonNull(ticker, "ticker");
         if (connections < 0) {
             throw new IllegalArgumentException("connections: " + connections + " (expected: 0 or more)");
         }
         if (limit.isNegative() || limit.isZero()) {
             throw new IllegalArgumentException("limit: " + limit + " (expected: positive)");
         }
-        long start = System.nanoTime();
+        long start = ticker.nanoTime();
         if (connections == 0) {
             return new Result(0, 0, Duration.ZERO);
         }
@@ -127,16 +139,16 @@ public final class Warmup {
             // an interrupt ends it after the batch under way, as the limit does
             for (int left = connections;
                     left > 0
-                            && System.nanoTime() < deadline
+                            && ticker.nanoTime() < deadline
                             && !Thread.currentThread().isInterrupted();
                     left -= BATCH) {
                 Clients clients = new Clients(group, transport, proxy.localAddress(), clientTls, Math.min(BATCH, left));
-                clients.await(Duration.ofNanos(deadline - System.nanoTime()));
+                clients.await(Duration.ofNanos(deadline - ticker.nanoTime()));
                 ok += clients.ok.get();
                 failed += clients.failed.get();
-                settle(deadline);
+                settle(deadline - ticker.nanoTime());
             }
-            return new Result(ok, failed, Duration.ofNanos(System.nanoTime() - start));
+            return new Result(ok, failed, Duration.ofNanos(ticker.nanoTime() - start));
         } finally {
             if (proxy != null) {
                 proxy.close();
@@ -154,10 +166,10 @@ public final class Warmup {
      * connections at once left the pipeline's constructors interpreted; batches of 1,000 with this pause between got
      * more of them compiled, and the launcher's lower thresholds for the per-connection packages the rest (README,
      * "Compile thresholds"). A pause, not a reading of the compiler's time: the management bean for that loaded 110
-     * classes and 2 MB of RSS for the same result.
+     * classes and 2 MB of RSS for the same result. Never longer than {@code left}, the nanoseconds before the limit.
      */
-    private static void settle(long deadline) {
-        long pause = Math.min(TimeUnit.MILLISECONDS.toNanos(PAUSE_MILLIS), deadline - System.nanoTime());
+    private static void settle(long left) {
+        long pause = Math.min(TimeUnit.MILLISECONDS.toNanos(PAUSE_MILLIS), left);
         if (pause > 0) {
             try {
                 TimeUnit.NANOSECONDS.sleep(pause);

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,6 +20,7 @@ import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.GatewayClosedException;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.core.LoadBalancers;
+import org.reverl.gateway.http.internal.Ticker;
 
 /**
  * The warm-up: every connection gets its response through a listener of the given settings, plain and TLS, and
@@ -95,6 +97,21 @@ class WarmupIT {
         } finally {
             Thread.interrupted();
         }
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(threadsNamed("reverl-warmup")).isEmpty());
+    }
+
+    @Test
+    void limitReached_endsAfterTheBatchUnderWay_andClosesWhatItStarted() {
+        // time moves on by a third of the limit each time the warm-up reads it: the limit is past once the first
+        // batch is done, and the pause after it is skipped
+        AtomicLong reads = new AtomicLong();
+        Ticker ticker = () -> reads.getAndIncrement() * (LIMIT.toNanos() / 3);
+
+        Warmup.Result r = Warmup.run(HttpProxyConfig.builder().ioThreads(1).build(), new Pools(), 3000, LIMIT, ticker);
+
+        assertThat(r.connections() + r.failed()).isEqualTo(1000);
+        assertThat(r.took()).isGreaterThanOrEqualTo(LIMIT);
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(threadsNamed("reverl-warmup")).isEmpty());
     }
