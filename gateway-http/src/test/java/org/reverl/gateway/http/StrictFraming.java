@@ -1,0 +1,242 @@
+package org.reverl.gateway.http;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * RFC 9112's request framing, read strictly: what a stream of bytes frames into, request by request, and where and why
+ * it stops. A yardstick for the proxy, not a server: it decodes no transfer coding but chunked and takes no line ending
+ * but CRLF, and where RFC 9112 lets a recipient choose (a request with both Content-Length and Transfer-Encoding, a
+ * bare LF, empty lines before a request) it chooses to refuse. So what it accepts has exactly one meaning, and any
+ * proxy that accepts the same bytes must forward that meaning.
+ */
+final class StrictFraming {
+
+    /** {@link Result#error()} when the bytes end inside a request. */
+    static final String INCOMPLETE = "incomplete";
+
+    private static final String TCHAR = "[!#$%&'*+.^_`|~0-9A-Za-z-]";
+    private static final Pattern REQUEST_LINE = Pattern.compile("(" + TCHAR + "+) ([\\x21-\\x7e]+) (HTTP/1\\.[01])");
+    private static final Pattern FIELD = Pattern.compile("(" + TCHAR + "+):[ \\t]*(.*?)[ \\t]*", Pattern.DOTALL);
+    private static final Pattern CHUNK_SIZE = Pattern.compile("([0-9A-Fa-f]+)((?:[ \\t]*;[ \\t]*" + TCHAR
+            + "+(?:[ \\t]*=[ \\t]*(?:" + TCHAR + "+|\"(?:[\\t \\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]"
+            + "|\\\\[\\t \\x21-\\x7e\\x80-\\xff])*\"))?)*)");
+
+    private StrictFraming() {}
+
+    /** A request as framed: its line, its fields as sent (trailers not included), its body decoded. */
+    record Request(String method, String target, String version, List<String[]> fields, byte[] body) {
+
+        String bodyText() {
+            return new String(body, StandardCharsets.ISO_8859_1);
+        }
+
+        /** Same method, target and decoded body: what a proxy must keep. */
+        boolean sameMessage(Request other) {
+            return method.equals(other.method) && target.equals(other.target) && Arrays.equals(body, other.body);
+        }
+
+        @Override
+        public String toString() {
+            return method + " " + target + " " + version + " body " + Printable.of(bodyText());
+        }
+    }
+
+    /**
+     * What the bytes framed into.
+     *
+     * @param requests every complete request, in order
+     * @param consumed the bytes those requests took
+     * @param error why framing stopped before the end: {@link #INCOMPLETE}, a reason, or null when every byte was
+     *     framed
+     */
+    record Result(List<Request> requests, int consumed, String error) {}
+
+    static Result parse(byte[] in) {
+        List<Request> requests = new ArrayList<>();
+        int pos = 0;
+        while (pos < in.length) {
+            Reader r = new Reader(in, pos);
+            try {
+                requests.add(r.request());
+                pos = r.pos;
+            } catch (Stop e) {
+                return new Result(requests, pos, e.getMessage());
+            }
+        }
+        return new Result(requests, pos, null);
+    }
+
+    /** Why framing stopped; {@link #INCOMPLETE} when it ran out of bytes. */
+    private static final class Stop extends Exception {
+        Stop(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    private static final class Reader {
+        private final byte[] in;
+        private int pos;
+
+        Reader(byte[] in, int pos) {
+            this.in = in;
+            this.pos = pos;
+        }
+
+        Request request() throws Stop {
+            Matcher line = REQUEST_LINE.matcher(line());
+            if (!line.matches()) {
+                throw new Stop("bad request line");
+            }
+            List<String[]> fields = fields();
+            String version = line.group(3);
+            List<String> te = values(fields, "transfer-encoding");
+            List<String> cl = values(fields, "content-length");
+            byte[] body;
+            if (!te.isEmpty()) {
+                if (version.equals("HTTP/1.0")) {
+                    throw new Stop("transfer-encoding in HTTP/1.0");
+                }
+                if (!cl.isEmpty()) {
+                    throw new Stop("both transfer-encoding and content-length");
+                }
+                if (te.size() != 1 || !te.get(0).toLowerCase(Locale.ROOT).equals("chunked")) {
+                    throw new Stop("a transfer coding other than chunked alone");
+                }
+                body = chunked();
+            } else if (!cl.isEmpty()) {
+                body = fixed(contentLength(cl));
+            } else {
+                body = new byte[0];
+            }
+            return new Request(line.group(1), line.group(2), version, fields, body);
+        }
+
+        /** The next line without its CRLF; a bare CR or LF is an error. */
+        private String line() throws Stop {
+            for (int i = pos; i < in.length; i++) {
+                if (in[i] == '\n') {
+                    throw new Stop("bare LF");
+                }
+                if (in[i] == '\r') {
+                    if (i + 1 == in.length) {
+                        throw new Stop(INCOMPLETE);
+                    }
+                    if (in[i + 1] != '\n') {
+                        throw new Stop("bare CR");
+                    }
+                    String s = new String(in, pos, i - pos, StandardCharsets.ISO_8859_1);
+                    pos = i + 2;
+                    return s;
+                }
+            }
+            throw new Stop(INCOMPLETE);
+        }
+
+        private List<String[]> fields() throws Stop {
+            List<String[]> fields = new ArrayList<>();
+            for (String line = line(); !line.isEmpty(); line = line()) {
+                if (line.charAt(0) == ' ' || line.charAt(0) == '\t') {
+                    throw new Stop("obs-fold");
+                }
+                Matcher m = FIELD.matcher(line);
+                if (!m.matches()) {
+                    throw new Stop("bad field line");
+                }
+                for (char c : m.group(2).toCharArray()) {
+                    if (c != '\t' && (c < 0x20 || c == 0x7f)) {
+                        throw new Stop("control character in a field value");
+                    }
+                }
+                fields.add(new String[] {m.group(1), m.group(2)});
+            }
+            return fields;
+        }
+
+        private static List<String> values(List<String[]> fields, String name) {
+            List<String> values = new ArrayList<>();
+            for (String[] f : fields) {
+                if (f[0].equalsIgnoreCase(name)) {
+                    values.add(f[1]);
+                }
+            }
+            return values;
+        }
+
+        /** One value, or several fields with the same value (RFC 9110, 8.6); digits only, at most 18. */
+        private static int contentLength(List<String> values) throws Stop {
+            String first = values.get(0);
+            for (String v : values) {
+                if (!v.matches("[0-9]{1,18}") || !v.equals(first)) {
+                    throw new Stop("bad content-length");
+                }
+            }
+            long n = Long.parseLong(first);
+            if (n > Integer.MAX_VALUE) {
+                throw new Stop("content-length beyond this reader");
+            }
+            return (int) n;
+        }
+
+        private byte[] fixed(int length) throws Stop {
+            if (in.length - pos < length) {
+                throw new Stop(INCOMPLETE);
+            }
+            byte[] body = Arrays.copyOfRange(in, pos, pos + length);
+            pos += length;
+            return body;
+        }
+
+        private byte[] chunked() throws Stop {
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            while (true) {
+                Matcher m = CHUNK_SIZE.matcher(line());
+                if (!m.matches()) {
+                    throw new Stop("bad chunk size line");
+                }
+                String hex = m.group(1).replaceFirst("^0+(?=.)", "");
+                if (hex.length() > 7) {
+                    throw new Stop("chunk size beyond this reader");
+                }
+                int size = Integer.parseInt(hex, 16);
+                if (size == 0) {
+                    fields(); // the trailer section, then its empty line
+                    return body.toByteArray();
+                }
+                body.writeBytes(fixed(size));
+                if (!line().isEmpty()) {
+                    throw new Stop("chunk data longer than its size");
+                }
+            }
+        }
+    }
+
+    /** Control characters shown as escapes, for failure messages. */
+    static final class Printable {
+        private Printable() {}
+
+        static String of(String s) {
+            StringBuilder b = new StringBuilder();
+            for (char c : s.toCharArray()) {
+                switch (c) {
+                    case '\r' -> b.append("\\r");
+                    case '\n' -> b.append("\\n");
+                    case '\t' -> b.append("\\t");
+                    default -> {
+                        if (c < 0x20 || c >= 0x7f) {
+                            b.append(String.format("\\x%02x", (int) c));
+                        } else {
+                            b.append(c);
+                        }
+                    }
+                }
+            }
+            return b.toString();
+        }
+    }
+}
