@@ -10,12 +10,14 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A backend on 127.0.0.1 that frames what it receives with {@link StrictFraming}, connection by connection, and
  * answers each request {@code 200} with the request's target as the body, so a client can tell which request a
- * response belongs to. It keeps every connection's bytes; a connection whose bytes do not frame is closed, and its
+ * response belongs to, or with a response {@linkplain #script scripted} for its target. It keeps every connection's bytes; a connection whose bytes do not frame is closed, and its
  * {@link Conn#error} says why.
  */
 final class EchoTargetBackend implements AutoCloseable {
@@ -41,6 +43,8 @@ final class EchoTargetBackend implements AutoCloseable {
     final List<Conn> connections = new CopyOnWriteArrayList<>();
     /** Every request framed, on any connection, in the order they completed. */
     final List<StrictFraming.Request> requests = new CopyOnWriteArrayList<>();
+    /** Responses to send instead of the echo, by target, once each. */
+    private final Map<String, FramingMutations.Reply> scripted = new ConcurrentHashMap<>();
 
     EchoTargetBackend() throws IOException {
         server = new ServerSocket();
@@ -48,6 +52,11 @@ final class EchoTargetBackend implements AutoCloseable {
         Thread acceptor = new Thread(this::accept, "echo-target-backend");
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    /** The next request for {@code target} gets {@code reply}, and its connection is closed after it if it says so. */
+    void script(String target, FramingMutations.Reply reply) {
+        scripted.put(target, reply);
     }
 
     String address() {
@@ -85,6 +94,15 @@ final class EchoTargetBackend implements AutoCloseable {
                 for (StrictFraming.Request req :
                         r.requests().subList(answered, r.requests().size())) {
                     requests.add(req);
+                    FramingMutations.Reply reply = scripted.remove(req.target());
+                    if (reply != null) {
+                        out.write(reply.bytes());
+                        out.flush();
+                        if (reply.close()) {
+                            return;
+                        }
+                        continue;
+                    }
                     String body = req.target();
                     // one write: with Nagle's algorithm a second small one waits for the proxy's delayed ACK
                     out.write(("HTTP/1.1 200 OK\r\ncontent-length: " + body.length() + "\r\n\r\n" + body)

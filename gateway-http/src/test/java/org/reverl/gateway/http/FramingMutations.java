@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Requests made from a seed: a POST-like request whose body holds a complete second request, framed by
- * Content-Length, chunked, both or neither, with the mutations that request smuggling is made of (field names and
- * values a byte off, odd whitespace, line endings, duplicate and conflicting fields, chunk sizes, extensions and
- * trailers, versions), each followed by a well-formed probe request on the same connection. The same seed gives the
- * same cases.
+ * Requests and responses made from a seed, with the mutations that request smuggling and response splitting are made
+ * of: field names and values a byte off, odd whitespace, line endings, duplicate and conflicting fields, chunk sizes,
+ * extensions and trailers, versions and status lines. A request is a POST-like request whose body holds a complete
+ * second request, framed by Content-Length, chunked, both or neither, followed by a well-formed probe request on the
+ * same connection; a response's body holds a complete second response. The same seed gives the same cases.
  */
 final class FramingMutations {
 
@@ -36,6 +36,26 @@ final class FramingMutations {
             return notes + ": " + StrictFraming.Printable.of(new String(bytes, StandardCharsets.ISO_8859_1));
         }
     }
+
+    /**
+     * A backend's response for one case, for a proxy to frame.
+     *
+     * @param bytes the response as the backend sends it, with a complete second response in its body
+     * @param close whether the backend closes the connection after it
+     * @param payload the body the backend meant to send
+     * @param notes the mutations applied, for failure messages
+     */
+    record Reply(byte[] bytes, boolean close, String payload, List<String> notes) {
+        @Override
+        public String toString() {
+            return notes + ": " + StrictFraming.Printable.of(new String(bytes, StandardCharsets.ISO_8859_1))
+                    + (close ? " (then closed)" : "");
+        }
+    }
+
+    /** The response hidden in every response body: a client that gets it as a response has been desynchronised. */
+    private static final String SMUGGLED_RESPONSE =
+            "HTTP/1.1 200 OK\r\ncontent-length: " + SMUGGLED_TARGET.length() + "\r\n\r\n" + SMUGGLED_TARGET;
 
     private final Random random;
 
@@ -82,6 +102,47 @@ final class FramingMutations {
         byte[] bytes = (head + requestBody + probe).getBytes(StandardCharsets.ISO_8859_1);
         int split = random.nextInt(3) == 0 ? 1 + random.nextInt(bytes.length - 1) : 0;
         return new Case(target, probeTarget, payload, bytes, split, notes);
+    }
+
+    /**
+     * A response framed by Content-Length, chunked, both, or neither (then to the close, or with the connection left
+     * open), with the same mutations as requests, and status lines that carry no body (204, 304) or do not parse.
+     */
+    Reply response() {
+        List<String> notes = new ArrayList<>();
+        String payload =
+                pick(notes, "payload", SMUGGLED_RESPONSE, SMUGGLED_RESPONSE, "", "hello", word() + SMUGGLED_RESPONSE);
+        String framing = pick(notes, "framing", "cl", "cl", "chunked", "chunked", "cl+chunked", "to the close", "none");
+        String status = often(
+                notes,
+                "status line",
+                "HTTP/1.1 200 OK",
+                "HTTP/1.1 200",
+                "HTTP/1.0 200 OK",
+                "HTTP/1.1 2000 OK",
+                "http/1.1 200 OK",
+                "HTTP/1.1  200 OK",
+                "HTTP/1.1 204 No Content",
+                "HTTP/1.1 304 Not Modified",
+                "HTTP/1.1 200 OK\u0000");
+        StringBuilder head = new StringBuilder(status + eol(notes));
+        if (random.nextInt(4) == 0) {
+            head.append("Server: ").append(word()).append(eol(notes));
+        }
+        String chunkedBody = null;
+        if (framing.contains("chunked")) {
+            head.append(transferEncoding(notes));
+            chunkedBody = chunked(notes, payload);
+        }
+        if (framing.startsWith("cl")) {
+            int length = framing.equals("cl") ? payload.length() : chunkedBody.length();
+            head.append(contentLength(notes, length));
+        }
+        head.append(often(notes, "blank line", "\r\n", "\n", "\r\r\n"));
+        String body = chunkedBody != null ? chunkedBody : payload;
+        boolean close = framing.equals("to the close") || random.nextInt(8) == 0;
+        byte[] bytes = (head + body).getBytes(StandardCharsets.ISO_8859_1);
+        return new Reply(bytes, close, payload, notes);
     }
 
     private String transferEncoding(List<String> notes) {

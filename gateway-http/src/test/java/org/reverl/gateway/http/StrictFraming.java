@@ -9,11 +9,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * RFC 9112's request framing, read strictly: what a stream of bytes frames into, request by request, and where and why
- * it stops. A yardstick for the proxy, not a server: it decodes no transfer coding but chunked and takes no line ending
- * but CRLF, and where RFC 9112 lets a recipient choose (a request with both Content-Length and Transfer-Encoding, a
- * bare LF, empty lines before a request) it chooses to refuse. So what it accepts has exactly one meaning, and any
- * proxy that accepts the same bytes must forward that meaning.
+ * RFC 9112's message framing, read strictly: what a stream of bytes frames into, request by request or response by
+ * response, and where and why it stops. A yardstick for the proxy, not a server: it decodes the chunked coding only
+ * (other codings before it stay in the body), takes no line ending but CRLF, and where RFC 9112 lets a recipient
+ * choose (both Content-Length and Transfer-Encoding, a bare LF, empty lines before a request) it chooses to refuse. So
+ * what it accepts has exactly one meaning, and a proxy that accepts the same bytes must forward that meaning.
  */
 final class StrictFraming {
 
@@ -22,6 +22,8 @@ final class StrictFraming {
 
     private static final String TCHAR = "[!#$%&'*+.^_`|~0-9A-Za-z-]";
     private static final Pattern REQUEST_LINE = Pattern.compile("(" + TCHAR + "+) ([\\x21-\\x7e]+) (HTTP/1\\.[01])");
+    private static final Pattern STATUS_LINE =
+            Pattern.compile("(HTTP/1\\.[01]) ([0-9]{3}) [\\t\\x20-\\x7e\\x80-\\xff]*");
     private static final Pattern FIELD = Pattern.compile("(" + TCHAR + "+):[ \\t]*(.*?)[ \\t]*", Pattern.DOTALL);
     private static final Pattern CHUNK_SIZE = Pattern.compile("([0-9A-Fa-f]+)((?:[ \\t]*;[ \\t]*" + TCHAR
             + "+(?:[ \\t]*=[ \\t]*(?:" + TCHAR + "+|\"(?:[\\t \\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]"
@@ -72,6 +74,46 @@ final class StrictFraming {
         return new Result(requests, pos, null);
     }
 
+    /**
+     * A response as framed: its status, its fields, its body decoded.
+     *
+     * @param closeDelimited whether its body ran to the end of the connection (no Content-Length, not chunked)
+     */
+    record Response(String version, int status, List<String[]> fields, byte[] body, boolean closeDelimited) {
+
+        String bodyText() {
+            return new String(body, StandardCharsets.ISO_8859_1);
+        }
+
+        @Override
+        public String toString() {
+            return version + " " + status + " body " + Printable.of(bodyText())
+                    + (closeDelimited ? " (to the close)" : "");
+        }
+    }
+
+    /** What the bytes of a connection framed into, as responses to GETs. */
+    record Responses(List<Response> responses, int consumed, String error) {}
+
+    /**
+     * Frames {@code in} as responses to GETs; {@code closed}: the bytes end where the connection ended, which ends a
+     * body that has neither Content-Length nor chunked.
+     */
+    static Responses parseResponses(byte[] in, boolean closed) {
+        List<Response> responses = new ArrayList<>();
+        int pos = 0;
+        while (pos < in.length) {
+            Reader r = new Reader(in, pos);
+            try {
+                responses.add(r.response(closed));
+                pos = r.pos;
+            } catch (Stop e) {
+                return new Responses(responses, pos, e.getMessage());
+            }
+        }
+        return new Responses(responses, pos, null);
+    }
+
     /** Why framing stopped; {@link #INCOMPLETE} when it ran out of bytes. */
     private static final class Stop extends Exception {
         Stop(String reason) {
@@ -95,9 +137,40 @@ final class StrictFraming {
             }
             List<String[]> fields = fields();
             String version = line.group(3);
+            byte[] body = body(version, fields);
+            return new Request(line.group(1), line.group(2), version, fields, body == null ? new byte[0] : body);
+        }
+
+        Response response(boolean closed) throws Stop {
+            Matcher line = STATUS_LINE.matcher(line());
+            if (!line.matches()) {
+                throw new Stop("bad status line");
+            }
+            List<String[]> fields = fields();
+            String version = line.group(1);
+            int status = Integer.parseInt(line.group(2));
+            if (status < 200) {
+                throw new Stop("an interim response, which this reader does not take");
+            }
+            if (status == 204 || status == 304) {
+                return new Response(version, status, fields, new byte[0], false);
+            }
+            byte[] body = body(version, fields);
+            if (body != null) {
+                return new Response(version, status, fields, body, false);
+            }
+            if (!closed) {
+                throw new Stop(INCOMPLETE);
+            }
+            body = Arrays.copyOfRange(in, pos, in.length);
+            pos = in.length;
+            return new Response(version, status, fields, body, true);
+        }
+
+        /** The body by Transfer-Encoding or Content-Length; null if neither is there. */
+        private byte[] body(String version, List<String[]> fields) throws Stop {
             List<String> te = values(fields, "transfer-encoding");
             List<String> cl = values(fields, "content-length");
-            byte[] body;
             if (!te.isEmpty()) {
                 if (version.equals("HTTP/1.0")) {
                     throw new Stop("transfer-encoding in HTTP/1.0");
@@ -105,16 +178,20 @@ final class StrictFraming {
                 if (!cl.isEmpty()) {
                     throw new Stop("both transfer-encoding and content-length");
                 }
-                if (te.size() != 1 || !te.get(0).toLowerCase(Locale.ROOT).equals("chunked")) {
-                    throw new Stop("a transfer coding other than chunked alone");
+                List<String> codings = new ArrayList<>();
+                for (String v : te) {
+                    for (String coding : v.split(",", -1)) {
+                        codings.add(coding.strip().toLowerCase(Locale.ROOT));
+                    }
                 }
-                body = chunked();
-            } else if (!cl.isEmpty()) {
-                body = fixed(contentLength(cl));
-            } else {
-                body = new byte[0];
+                if (!codings.get(codings.size() - 1).equals("chunked")
+                        || codings.indexOf("chunked") != codings.size() - 1
+                        || !codings.stream().allMatch(c -> c.matches(TCHAR + "+"))) {
+                    throw new Stop("transfer codings that do not end in chunked, once");
+                }
+                return chunked();
             }
-            return new Request(line.group(1), line.group(2), version, fields, body);
+            return cl.isEmpty() ? null : fixed(contentLength(cl));
         }
 
         /** The next line without its CRLF; a bare CR or LF is an error. */

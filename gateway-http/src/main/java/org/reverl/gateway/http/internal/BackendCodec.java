@@ -60,7 +60,9 @@ final class BackendCodec {
                 .setChunkedSupported(true)
                 .setAllowDuplicateContentLengths(false)
                 .setUseRfc9112TransferEncoding(true)
-                .setValidateHeaders(false));
+                // names and values as RFC 9110 has them: a bare CR in a value, forwarded, would be a line end to
+                // some clients, and the fields after it a second set (what a spliced head cannot carry either)
+                .setValidateHeaders(true));
     }
 
     Decoder decoder() {
@@ -146,6 +148,36 @@ final class BackendCodec {
             super.decodeLast(ctx, in, out);
         }
 
+        /**
+         * Netty takes any integer as the status code and any reason phrase, and its encoder writes them as they came:
+         * a code of four digits or a control byte in the phrase would reach the client as a status line it cannot
+         * read. A code is three digits from 100 to 599 (RFC 9110, section 15; a client takes anything else as a 5xx),
+         * a phrase HTAB, SP, visible ASCII and obs-text; the decoder fails the response otherwise (a 502).
+         */
+        @Override
+        protected HttpMessage createMessage(String[] initialLine) {
+            String code = initialLine[1];
+            if (code.length() != 3
+                    || code.charAt(0) < '1'
+                    || code.charAt(0) > '5'
+                    || !isDigit(code.charAt(1))
+                    || !isDigit(code.charAt(2))) {
+                throw new IllegalArgumentException("status code: " + code + " (expected: 3 digits, 100 to 599)");
+            }
+            String reason = initialLine[2];
+            for (int i = 0; i < reason.length(); i++) {
+                char c = reason.charAt(i);
+                if (c != '\t' && (c < 0x20 || c == 0x7f)) {
+                    throw new IllegalArgumentException("reason phrase: control character " + (int) c);
+                }
+            }
+            return super.createMessage(initialLine);
+        }
+
+        private static boolean isDigit(char c) {
+            return c >= '0' && c <= '9';
+        }
+
         @Override
         protected AsciiString splitHeaderName(byte[] sb, int start, int length) {
             AsciiString common = FieldNames.RESPONSE.find(sb, start, length);
@@ -162,7 +194,16 @@ final class BackendCodec {
             }
             HttpMethod method = methods.poll();
             spliceable.poll();
-            return HttpMethod.HEAD.equals(method) || super.isContentAlwaysEmpty(msg);
+            if (HttpMethod.HEAD.equals(method) || super.isContentAlwaysEmpty(msg)) {
+                return true;
+            }
+            // called once the fields are read and before the body's framing is chosen, inside the decoder's own
+            // handling of a bad head: what is thrown here fails the response (a 502) and ends the connection's use
+            String framing = HeaderRules.responseFramingError(res.headers());
+            if (framing != null) {
+                throw new IllegalArgumentException(framing);
+            }
+            return false;
         }
     }
 

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -195,6 +196,65 @@ final class HeaderRules {
         for (int i = 0, n = host.length(); i < n; i++) {
             char c = host.charAt(i);
             if (c <= ' ' || c >= 0x7f || c == '/' || c == '@' || c == '\\' || c == ',') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * What is wrong with a response's framing that Netty's decoder would let pass; null if nothing. {@code
+     * Transfer-Encoding} must be a list of codings that ends in {@code chunked}, once (RFC 9112, section 6.1), and
+     * must not come with {@code Content-Length}. The decoder reads a body by {@code Content-Length} when the final
+     * coding is not {@code chunked} (where RFC 9112 says the body runs to the close), and forwards both fields: a
+     * client that reads the other one takes the rest of the body for the next response. nginx refuses every coding but
+     * {@code chunked}; HAProxy refuses both fields together.
+     */
+    static String responseFramingError(HttpHeaders h) {
+        String first = h.get(HttpHeaderNames.TRANSFER_ENCODING);
+        if (first == null) {
+            return null;
+        }
+        if (h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            return "a response with both Transfer-Encoding and Content-Length";
+        }
+        List<String> values = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (values.size() == 1 && isChunkedOnly(first)) {
+            return null;
+        }
+        int chunked = 0;
+        boolean last = false;
+        for (String value : values) {
+            for (String coding : value.split(",", -1)) {
+                String c = trimOws(coding);
+                if (c.isEmpty() || !isToken(c)) {
+                    return "a response with Transfer-Encoding: " + String.join(", ", values);
+                }
+                last = AsciiString.contentEqualsIgnoreCase(c, HttpHeaderValues.CHUNKED);
+                chunked += last ? 1 : 0;
+            }
+        }
+        return last && chunked == 1
+                ? null
+                : "a response with Transfer-Encoding: " + String.join(", ", values) + " (expected: chunked last, once)";
+    }
+
+    private static String trimOws(String s) {
+        int start = 0;
+        int end = s.length();
+        while (start < end && (s.charAt(start) == ' ' || s.charAt(start) == '\t')) {
+            start++;
+        }
+        while (end > start && (s.charAt(end - 1) == ' ' || s.charAt(end - 1) == '\t')) {
+            end--;
+        }
+        return s.substring(start, end);
+    }
+
+    private static boolean isToken(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c > 0x7f || !HeadScanner.isTokenChar((byte) c)) {
                 return false;
             }
         }
