@@ -19,6 +19,7 @@ final class RawH2 implements AutoCloseable {
 
     static final int DATA = 0x0;
     static final int HEADERS = 0x1;
+    static final int RST_STREAM = 0x3;
     static final int SETTINGS = 0x4;
     static final int PING = 0x6;
     static final int GOAWAY = 0x7;
@@ -105,6 +106,23 @@ final class RawH2 implements AutoCloseable {
         }
         for (int i = 0; i < references; i++) {
             b.write(0x80 | 62);
+        }
+        return b.toByteArray();
+    }
+
+    /**
+     * A header block of the fields given as name, value, name, value...: each a literal without indexing with a new
+     * name, no Huffman, bytes as given (ISO-8859-1), so names and values no codec would encode get through.
+     */
+    static byte[] literalBlock(String... namesAndValues) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            b.write(0x00);
+            for (String s : new String[] {namesAndValues[i], namesAndValues[i + 1]}) {
+                byte[] bytes = s.getBytes(StandardCharsets.ISO_8859_1);
+                integer(b, bytes.length, 7);
+                b.writeBytes(bytes);
+            }
         }
         return b.toByteArray();
     }

@@ -192,7 +192,7 @@ final class HeaderRules {
     }
 
     /** {@code uri-host [ ":" port ]}: no whitespace, no userinfo, no path; empty only where a URI has no host. */
-    private static boolean validHost(CharSequence host) {
+    static boolean validHost(CharSequence host) {
         for (int i = 0, n = host.length(); i < n; i++) {
             char c = host.charAt(i);
             if (c <= ' ' || c >= 0x7f || c == '/' || c == '@' || c == '\\' || c == ',') {

@@ -67,6 +67,7 @@ final class Http2Frontend {
             protected void initChannel(Http2StreamChannel ch) {
                 idle.streamOpened(ch);
                 ChannelPipeline sp = ch.pipeline();
+                sp.addLast("h2-guard", Http2RequestGuard.INSTANCE);
                 sp.addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true, false));
                 sp.addLast("h2-fields", StreamFields.INSTANCE);
                 if (accessLog) {
