@@ -226,11 +226,12 @@ final class HeaderRules {
         boolean last = false;
         for (String value : values) {
             for (String coding : value.split(",", -1)) {
-                String c = trimOws(coding);
-                if (c.isEmpty() || !isToken(c)) {
+                int start = owsStart(coding);
+                int end = owsEnd(coding, start);
+                if (start == end || !isToken(coding, start, end)) {
                     return "a response with Transfer-Encoding: " + String.join(", ", values);
                 }
-                last = AsciiString.contentEqualsIgnoreCase(c, HttpHeaderValues.CHUNKED);
+                last = isChunked(coding, start, end);
                 chunked += last ? 1 : 0;
             }
         }
@@ -239,20 +240,8 @@ final class HeaderRules {
                 : "a response with Transfer-Encoding: " + String.join(", ", values) + " (expected: chunked last, once)";
     }
 
-    private static String trimOws(String s) {
-        int start = 0;
-        int end = s.length();
-        while (start < end && (s.charAt(start) == ' ' || s.charAt(start) == '\t')) {
-            start++;
-        }
-        while (end > start && (s.charAt(end - 1) == ' ' || s.charAt(end - 1) == '\t')) {
-            end--;
-        }
-        return s.substring(start, end);
-    }
-
-    private static boolean isToken(String s) {
-        for (int i = 0; i < s.length(); i++) {
+    private static boolean isToken(CharSequence s, int start, int end) {
+        for (int i = start; i < end; i++) {
             char c = s.charAt(i);
             if (c > 0x7f || !HeadScanner.isTokenChar((byte) c)) {
                 return false;
@@ -263,15 +252,30 @@ final class HeaderRules {
 
     /** {@code chunked}, alone, with optional whitespace around it. */
     private static boolean isChunkedOnly(CharSequence value) {
+        int start = owsStart(value);
+        return isChunked(value, start, owsEnd(value, start));
+    }
+
+    private static boolean isChunked(CharSequence s, int start, int end) {
+        return end - start == 7 && AsciiString.regionMatches(s, true, start, HttpHeaderValues.CHUNKED, 0, 7);
+    }
+
+    /** Where {@code value} starts without the SP and HTAB before it. */
+    private static int owsStart(CharSequence value) {
         int s = 0;
-        int e = value.length();
-        while (s < e && (value.charAt(s) == ' ' || value.charAt(s) == '\t')) {
+        while (s < value.length() && (value.charAt(s) == ' ' || value.charAt(s) == '\t')) {
             s++;
         }
-        while (e > s && (value.charAt(e - 1) == ' ' || value.charAt(e - 1) == '\t')) {
+        return s;
+    }
+
+    /** Where {@code value} ends without the SP and HTAB after it, not before {@code start}. */
+    private static int owsEnd(CharSequence value, int start) {
+        int e = value.length();
+        while (e > start && (value.charAt(e - 1) == ' ' || value.charAt(e - 1) == '\t')) {
             e--;
         }
-        return e - s == 7 && AsciiString.regionMatches(value, true, s, HttpHeaderValues.CHUNKED, 0, 7);
+        return e;
     }
 
     static boolean isAbsolute(String uri) {
