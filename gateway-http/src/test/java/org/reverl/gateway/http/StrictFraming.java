@@ -29,6 +29,8 @@ final class StrictFraming {
             + "+(?:[ \\t]*=[ \\t]*(?:" + TCHAR + "+|\"(?:[\\t \\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]"
             + "|\\\\[\\t \\x21-\\x7e\\x80-\\xff])*\"))?)*)");
 
+    private static final Pattern LENIENT_CHUNK_SIZE = Pattern.compile("([0-9A-Fa-f]+)([ \\t;].*)?", Pattern.DOTALL);
+
     private StrictFraming() {}
 
     /** A request as framed: its line, its fields as sent (trailers not included), its body decoded. */
@@ -60,10 +62,21 @@ final class StrictFraming {
     record Result(List<Request> requests, int consumed, String error) {}
 
     static Result parse(byte[] in) {
+        return parse(in, false);
+    }
+
+    /**
+     * {@link #parse(byte[])}, or with {@code lenient} what Netty, like most servers, also takes. Two readings of a
+     * chunked body that RFC 9112 refuses: a chunk size line is its hex digits and whatever follows a space, tab or
+     * {@code ;} after them (an extension without a name, whitespace); a trailer line is whatever comes before its CRLF,
+     * a bare CR included (Netty drops the fields a trailer may not hold unread). And empty lines before a request line
+     * are skipped, as RFC 9112 (section 2.2) tells a server to. Nothing else is read more leniently.
+     */
+    static Result parse(byte[] in, boolean lenient) {
         List<Request> requests = new ArrayList<>();
         int pos = 0;
         while (pos < in.length) {
-            Reader r = new Reader(in, pos);
+            Reader r = new Reader(in, pos, lenient);
             try {
                 requests.add(r.request());
                 pos = r.pos;
@@ -103,7 +116,7 @@ final class StrictFraming {
         List<Response> responses = new ArrayList<>();
         int pos = 0;
         while (pos < in.length) {
-            Reader r = new Reader(in, pos);
+            Reader r = new Reader(in, pos, false);
             try {
                 responses.add(r.response(closed));
                 pos = r.pos;
@@ -123,15 +136,21 @@ final class StrictFraming {
 
     private static final class Reader {
         private final byte[] in;
+        private final boolean lenient;
         private int pos;
 
-        Reader(byte[] in, int pos) {
+        Reader(byte[] in, int pos, boolean lenient) {
             this.in = in;
             this.pos = pos;
+            this.lenient = lenient;
         }
 
         Request request() throws Stop {
-            Matcher line = REQUEST_LINE.matcher(line());
+            String first = line();
+            while (lenient && first.isEmpty()) {
+                first = line(); // empty lines before a request line, which RFC 9112 (2.2) tells a server to ignore
+            }
+            Matcher line = REQUEST_LINE.matcher(first);
             if (!line.matches()) {
                 throw new Stop("bad request line");
             }
@@ -196,6 +215,11 @@ final class StrictFraming {
 
         /** The next line without its CRLF; a bare CR or LF is an error. */
         private String line() throws Stop {
+            return line(false);
+        }
+
+        /** The next line without its CRLF; a bare LF is an error, and a bare CR unless {@code bareCr}. */
+        private String line(boolean bareCr) throws Stop {
             for (int i = pos; i < in.length; i++) {
                 if (in[i] == '\n') {
                     throw new Stop("bare LF");
@@ -205,6 +229,9 @@ final class StrictFraming {
                         throw new Stop(INCOMPLETE);
                     }
                     if (in[i + 1] != '\n') {
+                        if (bareCr) {
+                            continue;
+                        }
                         throw new Stop("bare CR");
                     }
                     String s = new String(in, pos, i - pos, StandardCharsets.ISO_8859_1);
@@ -272,7 +299,7 @@ final class StrictFraming {
         private byte[] chunked() throws Stop {
             java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
             while (true) {
-                Matcher m = CHUNK_SIZE.matcher(line());
+                Matcher m = (lenient ? LENIENT_CHUNK_SIZE : CHUNK_SIZE).matcher(line());
                 if (!m.matches()) {
                     throw new Stop("bad chunk size line");
                 }
@@ -282,7 +309,13 @@ final class StrictFraming {
                 }
                 int size = Integer.parseInt(hex, 16);
                 if (size == 0) {
-                    fields(); // the trailer section, then its empty line
+                    if (lenient) {
+                        while (!line(true).isEmpty()) {
+                            // a trailer line, read as Netty reads it
+                        }
+                    } else {
+                        fields(); // the trailer section, then its empty line
+                    }
                     return body.toByteArray();
                 }
                 body.writeBytes(fixed(size));
