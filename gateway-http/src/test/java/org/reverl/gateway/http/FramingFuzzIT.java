@@ -45,10 +45,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class FramingFuzzIT {
 
-    private static final long SEED = Long.getLong("reverl.fuzz.seed", 20261130L);
-    private static final int CASES = Integer.getInteger("reverl.fuzz.cases", 2000);
-    /** A bound on the whole run; it ends early, with what it covered printed, rather than run on. */
-    private static final Duration RUN_LIMIT = Duration.ofMinutes(3);
     /** How long a case waits for the proxy to answer the probe or close before it sends a second probe. */
     private static final int WAIT_MILLIS = 1000;
     /** How long the second probe may go without an answer before the case counts as a hang. */
@@ -92,27 +88,19 @@ class FramingFuzzIT {
     }
 
     private static void run(int bufferedBody) throws Exception {
-        FramingMutations mutations = new FramingMutations(SEED);
-        List<String> failures = new ArrayList<>();
-        int run = 0;
-        int referenceAccepted = 0;
-        int lenient = 0;
-        long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
-        for (int n = 0; n < CASES && System.nanoTime() < deadline && failures.size() < 20; n++, run++) {
-            FramingMutations.Case c = mutations.next(n);
+        FramingMutations mutations = new FramingMutations(FuzzRun.SEED);
+        FuzzRun fuzz = new FuzzRun("framing fuzz (bufferedBody " + bufferedBody + ")", 2000);
+        while (fuzz.more()) {
+            FramingMutations.Case c = mutations.next(fuzz.next());
             backend.requests.clear();
             Exchange ex = exchange(c);
             StrictFraming.Result reference = StrictFraming.parse(ex.sent());
             List<StrictFraming.Request> forwarded = new ArrayList<>(backend.requests);
             if (reference.error() == null && reference.requests().size() >= 2) {
-                referenceAccepted++;
+                fuzz.framed++;
             }
-            lenient += check(c, reference, ex, forwarded, failures);
+            fuzz.lenient += check(c, reference, ex, forwarded, fuzz.failures);
         }
-        System.out.printf(
-                "framing fuzz (bufferedBody %d): seed %d, %d cases, %d framed by the reference throughout,"
-                        + " %d forwarded leniently%n",
-                bufferedBody, SEED, run, referenceAccepted, lenient);
 
         // every backend connection frames strictly; a request cut short only as the last on a closed connection
         await().atMost(Duration.ofSeconds(10))
@@ -122,11 +110,10 @@ class FramingFuzzIT {
         for (EchoTargetBackend.Conn conn : backend.connections) {
             StrictFraming.Result r = StrictFraming.parse(conn.bytes());
             if (r.error() != null && !(r.error().equals(StrictFraming.INCOMPLETE) && conn.ended)) {
-                failures.add("a backend connection does not frame (" + r.error() + "): " + conn.text());
+                fuzz.failures.add("a backend connection does not frame (" + r.error() + "): " + conn.text());
             }
         }
-        assertThat(failures).as("seed %d", SEED).isEmpty();
-        assertThat(run).as("cases run before the run's limit").isGreaterThanOrEqualTo(Math.min(CASES, 200));
+        fuzz.finish();
         // and the proxy still serves
         assertThat(RawHttp.send(fx.address(), "GET /after HTTP/1.1\r\nHost: a\r\n\r\n")
                         .text())

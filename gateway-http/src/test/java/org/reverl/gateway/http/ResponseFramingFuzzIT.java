@@ -9,7 +9,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -37,10 +36,6 @@ import org.junit.jupiter.api.Test;
  */
 class ResponseFramingFuzzIT {
 
-    private static final long SEED = Long.getLong("reverl.fuzz.seed", 20261130L);
-    private static final int CASES = Integer.getInteger("reverl.fuzz.cases", 1500);
-    /** A bound on the whole run; it ends early, with what it covered printed, rather than run on. */
-    private static final Duration RUN_LIMIT = Duration.ofMinutes(3);
     /** How long a case may go without a byte from the proxy before it counts as a hang. */
     private static final int HANG_MILLIS = 5000;
 
@@ -68,29 +63,21 @@ class ResponseFramingFuzzIT {
 
     @Test
     void generatedResponses_neitherSplitNorDesyncNorHang() throws Exception {
-        FramingMutations mutations = new FramingMutations(SEED);
-        List<String> failures = new ArrayList<>();
-        int run = 0;
-        int referenceAccepted = 0;
-        int lenient = 0;
-        long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
-        for (int n = 0; n < CASES && System.nanoTime() < deadline && failures.size() < 20; n++, run++) {
+        FramingMutations mutations = new FramingMutations(FuzzRun.SEED);
+        FuzzRun fuzz = new FuzzRun("response framing fuzz", 1500);
+        while (fuzz.more()) {
+            int n = fuzz.next();
             String target = "/r" + n;
             String probe = target + "-probe";
             FramingMutations.Reply reply = mutations.response();
             backend.script(target, reply);
             StrictFraming.Responses reference = StrictFraming.parseResponses(reply.bytes(), reply.close());
             if (!reference.responses().isEmpty()) {
-                referenceAccepted++;
+                fuzz.framed++;
             }
-            lenient += check(target, probe, reply, reference, exchange(target, probe), failures);
+            fuzz.lenient += check(target, probe, reply, reference, exchange(target, probe), fuzz.failures);
         }
-        System.out.printf(
-                "response framing fuzz: seed %d, %d cases, %d with a first response the reference frames,"
-                        + " %d forwarded leniently%n",
-                SEED, run, referenceAccepted, lenient);
-        assertThat(failures).as("seed %d", SEED).isEmpty();
-        assertThat(run).as("cases run before the run's limit").isGreaterThanOrEqualTo(Math.min(CASES, 200));
+        fuzz.finish();
         assertThat(RawHttp.send(fx.address(), "GET /after HTTP/1.1\r\nHost: a\r\n\r\n")
                         .text())
                 .endsWith("/after");

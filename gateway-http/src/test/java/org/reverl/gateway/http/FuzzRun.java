@@ -1,0 +1,55 @@
+package org.reverl.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The bounds and the tally of a run of generated cases ({@link FramingFuzzIT}, {@link ResponseFramingFuzzIT}): a seed
+ * and a count of cases ({@code -Dreverl.fuzz.seed}, {@code -Dreverl.fuzz.cases}), a time limit the run stops at rather
+ * than run on, and at most {@link #MAX_FAILURES} failures kept, each with its case.
+ */
+final class FuzzRun {
+
+    static final long SEED = Long.getLong("reverl.fuzz.seed", 20261130L);
+    private static final Duration LIMIT = Duration.ofMinutes(3);
+    private static final int MAX_FAILURES = 20;
+
+    private final String name;
+    private final int cases;
+    private final long deadline = System.nanoTime() + LIMIT.toNanos();
+    final List<String> failures = new ArrayList<>();
+    /** Cases the strict reading framed (what that means is the test's). */
+    int framed;
+    /** Messages the proxy forwarded where the strict reading stopped. */
+    int lenient;
+
+    private int run;
+
+    /** @param cases how many cases unless {@code -Dreverl.fuzz.cases} says */
+    FuzzRun(String name, int cases) {
+        this.name = name;
+        this.cases = Integer.getInteger("reverl.fuzz.cases", cases);
+    }
+
+    /** Whether to run another case: fewer than asked so far, before the limit, and not too many failures. */
+    boolean more() {
+        return run < cases && System.nanoTime() < deadline && failures.size() < MAX_FAILURES;
+    }
+
+    /** The number of the next case; counts it. */
+    int next() {
+        return run++;
+    }
+
+    /** Prints the tally, then fails with the failures kept, or if the time limit cut the run short of 200 cases. */
+    void finish() {
+        System.out.printf(
+                "%s: seed %d, %d cases, %d framed by the strict reading, %d forwarded leniently%n",
+                name, SEED, run, framed, lenient);
+        assertThat(failures).as("%s, seed %d", name, SEED).isEmpty();
+        assertThat(run).as("cases run before the run's limit").isGreaterThanOrEqualTo(Math.min(cases, 200));
+    }
+}
