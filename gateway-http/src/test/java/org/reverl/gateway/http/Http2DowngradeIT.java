@@ -100,6 +100,20 @@ class Http2DowngradeIT {
         assertThat(backend.received()).doesNotContain("/smuggled");
     }
 
+    /** A request reset on its HEADERS frame whose body follows: the DATA frames after the reset go nowhere. */
+    @Test
+    void malformedWithABody_refused_itsDataDropped() throws Exception {
+        try (RawH2 client = new RawH2(fx.address(), 65536)) {
+            String[] fields = {":method", "POST", ":scheme", "http", ":path", "/a b", ":authority", "h2.test"};
+            client.write(RawH2.frame(RawH2.HEADERS, RawH2.END_HEADERS, 1, RawH2.literalBlock(fields)));
+            byte[] data = "x".repeat(1000).getBytes(StandardCharsets.ISO_8859_1);
+            client.write(RawH2.frame(RawH2.DATA, 0, 1, data));
+            client.write(RawH2.frame(RawH2.DATA, RawH2.END_STREAM, 1, data));
+            assertThat(answerOnStream1(client)).isEqualTo("RST_STREAM");
+        }
+        assertThat(backend.received()).isEmpty();
+    }
+
     @Test
     void wellFormed_forwardedAsSent() throws Exception {
         try (RawH2 client = new RawH2(fx.address(), 65536)) {

@@ -240,7 +240,8 @@ final class HeaderRules {
                 : "a response with Transfer-Encoding: " + String.join(", ", values) + " (expected: chunked last, once)";
     }
 
-    private static boolean isToken(CharSequence s, int start, int end) {
+    /** Whether {@code s} from {@code start} to {@code end} is token characters (RFC 9110, 5.6.2). */
+    static boolean isToken(CharSequence s, int start, int end) {
         for (int i = start; i < end; i++) {
             char c = s.charAt(i);
             if (c > 0x7f || !HeadScanner.isTokenChar((byte) c)) {

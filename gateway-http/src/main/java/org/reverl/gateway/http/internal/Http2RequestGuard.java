@@ -42,7 +42,7 @@ final class Http2RequestGuard extends ChannelInboundHandlerAdapter {
         if (method == null) {
             return true; // trailers; a request without :method is the codec's to refuse
         }
-        if (method.length() == 0 || !isToken(method)) {
+        if (method.length() == 0 || !HeaderRules.isToken(method, 0, method.length())) {
             return false;
         }
         CharSequence authority = h.authority();
@@ -62,16 +62,6 @@ final class Http2RequestGuard extends ChannelInboundHandlerAdapter {
         for (int i = 0, n = path.length(); i < n; i++) {
             char c = path.charAt(i);
             if (c <= ' ' || c >= 0x7f || c == '#') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean isToken(CharSequence s) {
-        for (int i = 0, n = s.length(); i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x80 || !HeadScanner.isTokenChar((byte) c)) {
                 return false;
             }
         }
