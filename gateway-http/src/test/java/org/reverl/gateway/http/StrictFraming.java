@@ -1,5 +1,6 @@
 package org.reverl.gateway.http;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -297,7 +298,7 @@ final class StrictFraming {
         }
 
         private byte[] chunked() throws Stop {
-            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
             while (true) {
                 Matcher m = (lenient ? LENIENT_CHUNK_SIZE : CHUNK_SIZE).matcher(line());
                 if (!m.matches()) {
