@@ -6,6 +6,7 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -125,6 +126,28 @@ class Http2DowngradeIT {
             assertThat(answerOnStream1(client)).isEqualTo("200");
         }
         assertThat(backend.received()).startsWith("GET /ok HTTP/1.1\r\n").contains("\r\nx-a: 1\r\n");
+    }
+
+    /**
+     * The other way: a backend's HTTP/1.1 response with the connection-specific fields HTTP/2 forbids (RFC 9113,
+     * section 8.2.2) reaches an HTTP/2 client without them; a client's codec that validates, as Netty's and browsers'
+     * do, would otherwise refuse the whole response.
+     */
+    @Test
+    void responseWithConnectionSpecificFields_reachesAnHttp2ClientWithoutThem() throws Exception {
+        try (RawBackend b = new RawBackend((head, out, s) -> {
+                    RawBackend.write(
+                            out,
+                            "HTTP/1.1 200 OK\r\nConnection: keep-alive, x-hop\r\nKeep-Alive: timeout=5\r\n"
+                                    + "Proxy-Connection: keep-alive\r\nX-Hop: 1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                    + "2\r\nok\r\n0\r\n\r\n");
+                    s.getInputStream().read(); // until the proxy closes
+                });
+                ProxyFixture h2 = new ProxyFixture(
+                        List.of(b.address()), c -> c.http2(true).maxAttempts(1));
+                H2Client client = new H2Client(h2.address())) {
+            assertThat(client.send("/").get(10, TimeUnit.SECONDS)).isEqualTo(new H2Client.Reply(200, "ok"));
+        }
     }
 
     /**
