@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.reverl.gateway.core.GatewayConfig;
 
 /**
  * The bounds and the tally of a run of generated cases ({@link FramingFuzzIT}, {@link ResponseFramingFuzzIT}): a seed
@@ -42,6 +43,16 @@ final class FuzzRun {
     /** The number of the next case; counts it. */
     int next() {
         return run++;
+    }
+
+    /**
+     * A breaker that does not open: a run sends the backend, or has it send, one bad message after another, and a
+     * breaker opened by them would answer the cases after with 503s that test nothing.
+     */
+    static GatewayConfig.Builder breakerNeverOpens(GatewayConfig.Builder b) {
+        return b.breakerFailureRateThreshold(100)
+                .breakerSlidingWindowSize(10_000)
+                .breakerMinimumNumberOfCalls(10_000);
     }
 
     /** Prints the tally, then fails with the failures kept, or if the time limit cut the run short of 200 cases. */

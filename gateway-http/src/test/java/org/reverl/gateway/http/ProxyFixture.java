@@ -20,9 +20,16 @@ final class ProxyFixture implements AutoCloseable {
     final List<BackendEvent> events = new CopyOnWriteArrayList<>();
 
     ProxyFixture(List<String> backendAddresses, UnaryOperator<HttpProxyConfig.Builder> config) {
+        this(backendAddresses, UnaryOperator.identity(), config);
+    }
+
+    /** With {@code gateway} applied to the engine's settings (a breaker that opens after 300 ms otherwise). */
+    ProxyFixture(
+            List<String> backendAddresses,
+            UnaryOperator<GatewayConfig.Builder> gateway,
+            UnaryOperator<HttpProxyConfig.Builder> config) {
         LoadBalancers.Builder b = LoadBalancers.builder()
-                .config(GatewayConfig.builder()
-                        .breakerWaitDurationInOpenState(Duration.ofMillis(300))
+                .config(gateway.apply(GatewayConfig.builder().breakerWaitDurationInOpenState(Duration.ofMillis(300)))
                         .build())
                 .listener(events::add);
         for (int i = 0; i < backendAddresses.size(); i++) {
