@@ -90,9 +90,9 @@ final class EchoTargetBackend implements AutoCloseable {
                 synchronized (c.bytes) {
                     c.bytes.write(buf, 0, n);
                 }
-                StrictFraming.Result r = StrictFraming.parse(c.bytes());
+                StrictFraming.Framed<StrictFraming.Request> r = StrictFraming.parse(c.bytes());
                 for (StrictFraming.Request req :
-                        r.requests().subList(answered, r.requests().size())) {
+                        r.messages().subList(answered, r.messages().size())) {
                     requests.add(req);
                     FramingMutations.Reply reply = scripted.remove(req.target());
                     if (reply != null) {
@@ -109,7 +109,7 @@ final class EchoTargetBackend implements AutoCloseable {
                             .getBytes(StandardCharsets.ISO_8859_1));
                     out.flush();
                 }
-                answered = r.requests().size();
+                answered = r.messages().size();
                 if (r.error() != null && !r.error().equals(StrictFraming.INCOMPLETE)) {
                     c.error = r.error();
                     return;

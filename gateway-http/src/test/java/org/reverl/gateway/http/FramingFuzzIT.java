@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * </ul>
  *
  * And over the run: every backend connection's bytes frame strictly, but for a last request cut short on a connection
- * the proxy then closed. What the proxy forwards leniently is printed: chunk size lines with whitespace after the
+ * the proxy then closed. What the proxy forwards leniently is logged: chunk size lines with whitespace after the
  * size or an extension without a name ({@code 15;}), read as Netty reads them (the rest of the line ignored) and
  * forwarded without it; and (one case in ten thousand or so) a bare CR in a {@code Content-Length} trailer field,
  * which Netty drops unread: the line still ends at its CRLF, as if the CR were a space (RFC 9112, 2.2), and nothing
@@ -95,12 +95,12 @@ class FramingFuzzIT {
             FramingMutations.Case c = mutations.next(fuzz.next());
             backend.requests.clear();
             Exchange ex = exchange(c);
-            StrictFraming.Result reference = StrictFraming.parse(ex.sent());
+            StrictFraming.Framed<StrictFraming.Request> reference = StrictFraming.parse(ex.sent());
             List<StrictFraming.Request> forwarded = new ArrayList<>(backend.requests);
-            if (reference.error() == null && reference.requests().size() >= 2) {
+            if (reference.error() == null && reference.messages().size() >= 2) {
                 fuzz.framed++;
             }
-            fuzz.lenient += check(c, reference, ex, forwarded, fuzz.failures);
+            check(c, reference, ex, forwarded, fuzz);
         }
 
         // every backend connection frames strictly; a request cut short only as the last on a closed connection
@@ -109,7 +109,7 @@ class FramingFuzzIT {
                         .allMatch(conn ->
                                 conn.ended || StrictFraming.parse(conn.bytes()).error() == null));
         for (EchoTargetBackend.Conn conn : backend.connections) {
-            StrictFraming.Result r = StrictFraming.parse(conn.bytes());
+            StrictFraming.Framed<StrictFraming.Request> r = StrictFraming.parse(conn.bytes());
             if (r.error() != null && !(r.error().equals(StrictFraming.INCOMPLETE) && conn.ended)) {
                 fuzz.failures.add("a backend connection does not frame (" + r.error() + "): " + conn.text());
             }
@@ -122,45 +122,44 @@ class FramingFuzzIT {
                         .endsWith("/after"));
     }
 
-    /** Adds what {@code c} got wrong to {@code failures}; returns 1 if the proxy forwarded what the reference refused. */
-    private static int check(
+    /** Adds what {@code c} got wrong to {@code fuzz}'s failures, and notes what the proxy forwarded leniently. */
+    private static void check(
             FramingMutations.Case c,
-            StrictFraming.Result reference,
+            StrictFraming.Framed<StrictFraming.Request> reference,
             Exchange ex,
             List<StrictFraming.Request> forwarded,
-            List<String> failures) {
-        String where = c + (ex.waited() ? " and a second probe" : "") + "\n    reference: " + reference.requests()
+            FuzzRun fuzz) {
+        String where = c + (ex.waited() ? " and a second probe" : "") + "\n    reference: " + reference.messages()
                 + " then " + reference.error() + "\n    forwarded: " + forwarded + "\n    client got: "
                 + StrictFraming.Printable.of(ex.raw());
         if (ex.hung()) {
-            failures.add("hung: " + where);
-            return 0;
+            fuzz.failures.add("hung: " + where);
+            return;
         }
         if (ex.waited() && reference.error() == null) {
-            failures.add("waited on requests that frame completely: " + where);
+            fuzz.failures.add("waited on requests that frame completely: " + where);
         }
-        int lenient = 0;
-        List<StrictFraming.Request> expected = new ArrayList<>(reference.requests());
+        List<StrictFraming.Request> expected = new ArrayList<>(reference.messages());
         // where the strict reading stops, what the proxy forwards must be what the lenient one finds, and nothing else
         List<StrictFraming.Request> leniently = reference.error() == null
                 ? new ArrayList<>()
-                : new ArrayList<>(StrictFraming.parse(ex.sent(), true).requests());
+                : new ArrayList<>(StrictFraming.parse(ex.sent(), true).messages());
         for (StrictFraming.Request f : forwarded) {
             StrictFraming.Request match = take(expected, f);
             if (match != null) {
                 if (!match.sameMessage(f)) {
-                    failures.add("forwarded " + f + " for " + match + ": " + where);
+                    fuzz.failures.add("forwarded " + f + " for " + match + ": " + where);
                 }
                 continue;
             }
             StrictFraming.Request lenientMatch = take(leniently, f);
             if (lenientMatch == null) {
-                failures.add("forwarded a request neither reading finds in the client's bytes: " + f + ": " + where);
+                fuzz.failures.add(
+                        "forwarded a request neither reading finds in the client's bytes: " + f + ": " + where);
             } else if (!lenientMatch.sameMessage(f)) {
-                failures.add("forwarded " + f + " for " + lenientMatch + " (lenient reading): " + where);
+                fuzz.failures.add("forwarded " + f + " for " + lenientMatch + " (lenient reading): " + where);
             } else {
-                lenient++;
-                System.out.println("framing fuzz: forwarded leniently: " + f + ": " + where);
+                fuzz.lenient(f + ": " + where);
             }
         }
         List<Response> responses = ex.responses();
@@ -168,13 +167,12 @@ class FramingFuzzIT {
             Response r = responses.get(i);
             if (r.status() == 200) {
                 if (i >= forwarded.size() || !r.body().equals(forwarded.get(i).target())) {
-                    failures.add("response " + i + " answers " + r.body() + ": " + where);
+                    fuzz.failures.add("response " + i + " answers " + r.body() + ": " + where);
                 }
             } else if (i != responses.size() - 1 || !ex.closed()) {
-                failures.add("status " + r.status() + " did not end the connection: " + where);
+                fuzz.failures.add("status " + r.status() + " did not end the connection: " + where);
             }
         }
-        return lenient;
     }
 
     /** Removes from {@code requests} the first one with {@code f}'s target and returns it; null if none has it. */

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.reverl.gateway.core.GatewayConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bounds and the tally of a run of generated cases ({@link FramingFuzzIT}, {@link ResponseFramingFuzzIT}): a seed
@@ -15,6 +17,7 @@ import org.reverl.gateway.core.GatewayConfig;
 final class FuzzRun {
 
     static final long SEED = Long.getLong("reverl.fuzz.seed", 20261130L);
+    private static final Logger log = LoggerFactory.getLogger(FuzzRun.class);
     private static final Duration LIMIT = Duration.ofMinutes(3);
     private static final int MAX_FAILURES = 20;
 
@@ -24,8 +27,8 @@ final class FuzzRun {
     final List<String> failures = new ArrayList<>();
     /** Cases the strict reading framed (what that means is the test's). */
     int framed;
-    /** Messages the proxy forwarded where the strict reading stopped. */
-    int lenient;
+
+    private int lenient;
 
     private int run;
 
@@ -55,11 +58,21 @@ final class FuzzRun {
                 .breakerMinimumNumberOfCalls(10_000);
     }
 
-    /** Prints the tally, then fails with the failures kept, or if the time limit cut the run short of 200 cases. */
+    /** Notes a message the proxy forwarded where the strict reading stopped, with {@code where} it was. */
+    void lenient(String where) {
+        lenient++;
+        log.info("{}: forwarded leniently: {}", name, where);
+    }
+
+    /** Logs the tally, then fails with the failures kept, or if the time limit cut the run short of 200 cases. */
     void finish() {
-        System.out.printf(
-                "%s: seed %d, %d cases, %d framed by the strict reading, %d forwarded leniently%n",
-                name, SEED, run, framed, lenient);
+        log.info(
+                "{}: seed {}, {} cases, {} framed by the strict reading, {} forwarded leniently",
+                name,
+                SEED,
+                run,
+                framed,
+                lenient);
         assertThat(failures).as("%s, seed %d", name, SEED).isEmpty();
         assertThat(run).as("cases run before the run's limit").isGreaterThanOrEqualTo(Math.min(cases, 200));
     }

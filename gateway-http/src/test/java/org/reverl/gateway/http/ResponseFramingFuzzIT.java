@@ -73,11 +73,12 @@ class ResponseFramingFuzzIT {
             String probe = target + "-probe";
             FramingMutations.Reply reply = mutations.response();
             backend.script(target, reply);
-            StrictFraming.Responses reference = StrictFraming.parseResponses(reply.bytes(), reply.close());
-            if (!reference.responses().isEmpty()) {
+            StrictFraming.Framed<StrictFraming.Response> reference =
+                    StrictFraming.parseResponses(reply.bytes(), reply.close());
+            if (!reference.messages().isEmpty()) {
                 fuzz.framed++;
             }
-            fuzz.lenient += check(probe, reply, reference, exchange(target, probe), fuzz.failures);
+            check(probe, reply, reference, exchange(target, probe), fuzz);
         }
         fuzz.finish();
         // and the proxy still serves
@@ -94,48 +95,45 @@ class ResponseFramingFuzzIT {
         }
     }
 
-    /** Adds what the case got wrong to {@code failures}; returns 1 if the proxy forwarded what the reference refused. */
-    private static int check(
+    /** Adds what the case got wrong to {@code fuzz}'s failures, and notes what the proxy forwarded leniently. */
+    private static void check(
             String probe,
             FramingMutations.Reply reply,
-            StrictFraming.Responses reference,
+            StrictFraming.Framed<StrictFraming.Response> reference,
             Exchange ex,
-            List<String> failures) {
-        String where = reply + "\n    reference: " + reference.responses() + " then " + reference.error()
+            FuzzRun fuzz) {
+        String where = reply + "\n    reference: " + reference.messages() + " then " + reference.error()
                 + "\n    client got: " + ex.text();
         if (ex.hung()) {
-            failures.add("hung: " + where);
-            return 0;
+            fuzz.failures.add("hung: " + where);
+            return;
         }
-        StrictFraming.Responses got = StrictFraming.parseResponses(ex.bytes(), ex.closed());
+        StrictFraming.Framed<StrictFraming.Response> got = StrictFraming.parseResponses(ex.bytes(), ex.closed());
         if (got.error() != null && !(got.error().equals(StrictFraming.INCOMPLETE) && ex.closed())) {
-            failures.add("the client got bytes that do not frame (" + got.error() + "): " + where);
-            return 0;
+            fuzz.failures.add("the client got bytes that do not frame (" + got.error() + "): " + where);
+            return;
         }
-        List<StrictFraming.Response> responses = got.responses();
+        List<StrictFraming.Response> responses = got.messages();
         if (responses.size() > 2) {
-            failures.add("more responses than requests: " + where);
+            fuzz.failures.add("more responses than requests: " + where);
         }
-        int lenient = 0;
         if (!responses.isEmpty() && responses.get(0).status() < 500) {
             StrictFraming.Response first = responses.get(0);
-            if (!reference.responses().isEmpty()) {
-                StrictFraming.Response meant = reference.responses().get(0);
+            if (!reference.messages().isEmpty()) {
+                StrictFraming.Response meant = reference.messages().get(0);
                 if (first.status() != meant.status() || !Arrays.equals(first.body(), meant.body())) {
-                    failures.add("the first response is not the backend's: " + where);
+                    fuzz.failures.add("the first response is not the backend's: " + where);
                 }
             } else {
-                lenient = 1;
-                System.out.println("response framing fuzz: forwarded leniently: " + where);
+                fuzz.lenient(where);
             }
         }
         if (responses.size() > 1) {
             StrictFraming.Response second = responses.get(1);
             if (second.status() < 500 && !second.bodyText().equals(probe)) {
-                failures.add("the probe got another response: " + where);
+                fuzz.failures.add("the probe got another response: " + where);
             }
         }
-        return lenient;
     }
 
     /** Sends the GET and the probe behind it, and reads until the probe is answered or the proxy closes. */
@@ -152,7 +150,7 @@ class ResponseFramingFuzzIT {
             byte[] buf = new byte[4096];
             while (true) {
                 List<StrictFraming.Response> responses =
-                        StrictFraming.parseResponses(got.toByteArray(), false).responses();
+                        StrictFraming.parseResponses(got.toByteArray(), false).messages();
                 if (responses.size() >= 2) {
                     return new Exchange(got.toByteArray(), false, false);
                 }

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  */
 final class StrictFraming {
 
-    /** {@link Result#error()} when the bytes end inside a request. */
+    /** {@link Framed#error()} when the bytes end inside a message. */
     static final String INCOMPLETE = "incomplete";
 
     private static final String TCHAR = "[!#$%&'*+.^_`|~0-9A-Za-z-]";
@@ -55,14 +55,14 @@ final class StrictFraming {
     /**
      * What the bytes framed into.
      *
-     * @param requests every complete request, in order
-     * @param consumed the bytes those requests took
+     * @param messages every complete request or response, in order
+     * @param consumed the bytes those messages took
      * @param error why framing stopped before the end: {@link #INCOMPLETE}, a reason, or null when every byte was
      *     framed
      */
-    record Result(List<Request> requests, int consumed, String error) {}
+    record Framed<T>(List<T> messages, int consumed, String error) {}
 
-    static Result parse(byte[] in) {
+    static Framed<Request> parse(byte[] in) {
         return parse(in, false);
     }
 
@@ -73,19 +73,8 @@ final class StrictFraming {
      * a bare CR included (Netty drops the fields a trailer may not hold unread). And empty lines before a request line
      * are skipped, as RFC 9112 (section 2.2) tells a server to. Nothing else is read more leniently.
      */
-    static Result parse(byte[] in, boolean lenient) {
-        List<Request> requests = new ArrayList<>();
-        int pos = 0;
-        while (pos < in.length) {
-            Reader r = new Reader(in, pos, lenient);
-            try {
-                requests.add(r.request());
-                pos = r.pos;
-            } catch (Stop e) {
-                return new Result(requests, pos, e.getMessage());
-            }
-        }
-        return new Result(requests, pos, null);
+    static Framed<Request> parse(byte[] in, boolean lenient) {
+        return frame(in, lenient, Reader::request);
     }
 
     /**
@@ -106,26 +95,33 @@ final class StrictFraming {
         }
     }
 
-    /** What the bytes of a connection framed into, as responses to GETs. */
-    record Responses(List<Response> responses, int consumed, String error) {}
-
     /**
      * Frames {@code in} as responses to GETs; {@code closed}: the bytes end where the connection ended, which ends a
      * body that has neither Content-Length nor chunked.
      */
-    static Responses parseResponses(byte[] in, boolean closed) {
-        List<Response> responses = new ArrayList<>();
+    static Framed<Response> parseResponses(byte[] in, boolean closed) {
+        return frame(in, false, r -> r.response(closed));
+    }
+
+    /** One message read from where a {@link Reader} stands. */
+    private interface Step<T> {
+        T read(Reader r) throws Stop;
+    }
+
+    /** Message after message from the start of {@code in}, until the bytes end or one does not frame. */
+    private static <T> Framed<T> frame(byte[] in, boolean lenient, Step<T> step) {
+        List<T> messages = new ArrayList<>();
         int pos = 0;
         while (pos < in.length) {
-            Reader r = new Reader(in, pos, false);
+            Reader r = new Reader(in, pos, lenient);
             try {
-                responses.add(r.response(closed));
+                messages.add(step.read(r));
                 pos = r.pos;
             } catch (Stop e) {
-                return new Responses(responses, pos, e.getMessage());
+                return new Framed<>(messages, pos, e.getMessage());
             }
         }
-        return new Responses(responses, pos, null);
+        return new Framed<>(messages, pos, null);
     }
 
     /** Why framing stopped; {@link #INCOMPLETE} when it ran out of bytes. */

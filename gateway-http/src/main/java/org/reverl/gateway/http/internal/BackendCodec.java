@@ -199,7 +199,7 @@ final class BackendCodec {
             }
             // called once the fields are read and before the body's framing is chosen, inside the decoder's own
             // handling of a bad head: what is thrown here fails the response (a 502) and ends the connection's use
-            String framing = HeaderRules.responseFramingError(res.headers());
+            String framing = TransferCodings.responseError(res.headers());
             if (framing != null) {
                 throw new IllegalArgumentException(framing);
             }

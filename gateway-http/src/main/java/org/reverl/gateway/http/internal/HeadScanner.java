@@ -235,6 +235,17 @@ final class HeadScanner {
         return b >= '0' && b <= '9';
     }
 
+    /** Whether {@code s} from {@code start} to {@code end} is {@code tchar}s only (RFC 9110 section 5.6.2). */
+    static boolean isToken(CharSequence s, int start, int end) {
+        for (int i = start; i < end; i++) {
+            char c = s.charAt(i);
+            if (c > 0x7f || !isTokenChar((byte) c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** RFC 9110 section 5.6.2: {@code tchar}. */
     static boolean isTokenChar(byte b) {
         if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')) {

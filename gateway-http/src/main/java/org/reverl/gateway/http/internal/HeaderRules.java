@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -99,7 +98,7 @@ final class HeaderRules {
                 }
             } else {
                 int flag = hopByHop(name);
-                if (flag == FIELD_TRANSFER_ENCODING && !isChunkedOnly(value)) {
+                if (flag == FIELD_TRANSFER_ENCODING && !TransferCodings.isChunkedOnly(value)) {
                     // the decoder made sure chunked is the final coding; any other coding is one the proxy does not
                     // implement (RFC 9112 section 6.1), as nginx answers
                     return reject(HttpResponseStatus.NOT_IMPLEMENTED);
@@ -200,83 +199,6 @@ final class HeaderRules {
             }
         }
         return true;
-    }
-
-    /**
-     * What is wrong with a response's framing that Netty's decoder would let pass; null if nothing. {@code
-     * Transfer-Encoding} must be a list of codings that ends in {@code chunked}, once (RFC 9112, section 6.1), and
-     * must not come with {@code Content-Length}. The decoder reads a body by {@code Content-Length} when the final
-     * coding is not {@code chunked} (where RFC 9112 says the body runs to the close), and forwards both fields: a
-     * client that reads the other one takes the rest of the body for the next response. nginx refuses every coding but
-     * {@code chunked}; HAProxy refuses both fields together.
-     */
-    static String responseFramingError(HttpHeaders h) {
-        String first = h.get(HttpHeaderNames.TRANSFER_ENCODING);
-        if (first == null) {
-            return null;
-        }
-        if (h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            return "a response with both Transfer-Encoding and Content-Length";
-        }
-        List<String> values = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (values.size() == 1 && isChunkedOnly(first)) {
-            return null;
-        }
-        int chunked = 0;
-        boolean last = false;
-        for (String value : values) {
-            for (String coding : value.split(",", -1)) {
-                int start = owsStart(coding);
-                int end = owsEnd(coding, start);
-                if (start == end || !isToken(coding, start, end)) {
-                    return "a response with Transfer-Encoding: " + String.join(", ", values);
-                }
-                last = isChunked(coding, start, end);
-                chunked += last ? 1 : 0;
-            }
-        }
-        return last && chunked == 1
-                ? null
-                : "a response with Transfer-Encoding: " + String.join(", ", values) + " (expected: chunked last, once)";
-    }
-
-    /** Whether {@code s} from {@code start} to {@code end} is token characters (RFC 9110, 5.6.2). */
-    static boolean isToken(CharSequence s, int start, int end) {
-        for (int i = start; i < end; i++) {
-            char c = s.charAt(i);
-            if (c > 0x7f || !HeadScanner.isTokenChar((byte) c)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** {@code chunked}, alone, with optional whitespace around it. */
-    private static boolean isChunkedOnly(CharSequence value) {
-        int start = owsStart(value);
-        return isChunked(value, start, owsEnd(value, start));
-    }
-
-    private static boolean isChunked(CharSequence s, int start, int end) {
-        return end - start == 7 && AsciiString.regionMatches(s, true, start, HttpHeaderValues.CHUNKED, 0, 7);
-    }
-
-    /** Where {@code value} starts without the SP and HTAB before it. */
-    private static int owsStart(CharSequence value) {
-        int s = 0;
-        while (s < value.length() && (value.charAt(s) == ' ' || value.charAt(s) == '\t')) {
-            s++;
-        }
-        return s;
-    }
-
-    /** Where {@code value} ends without the SP and HTAB after it, not before {@code start}. */
-    private static int owsEnd(CharSequence value, int start) {
-        int e = value.length();
-        while (e > start && (value.charAt(e - 1) == ' ' || value.charAt(e - 1) == '\t')) {
-            e--;
-        }
-        return e;
     }
 
     static boolean isAbsolute(String uri) {
@@ -514,12 +436,7 @@ final class HeaderRules {
     }
 
     private static void quoteUnlessToken(StringBuilder sb, String value) {
-        boolean token = !value.isEmpty();
-        for (int i = 0; i < value.length() && token; i++) {
-            char c = value.charAt(i);
-            token = c < 0x80 && HeadScanner.isTokenChar((byte) c);
-        }
-        if (token) {
+        if (!value.isEmpty() && HeadScanner.isToken(value, 0, value.length())) {
             sb.append(value);
         } else {
             sb.append('"');

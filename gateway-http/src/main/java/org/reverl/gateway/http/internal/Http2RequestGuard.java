@@ -42,7 +42,7 @@ final class Http2RequestGuard extends ChannelInboundHandlerAdapter {
         if (method == null) {
             return true; // trailers; a request without :method is the codec's to refuse
         }
-        if (method.length() == 0 || !HeaderRules.isToken(method, 0, method.length())) {
+        if (method.length() == 0 || !HeadScanner.isToken(method, 0, method.length())) {
             return false;
         }
         CharSequence authority = h.authority();
