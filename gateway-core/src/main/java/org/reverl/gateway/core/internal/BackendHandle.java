@@ -74,7 +74,10 @@ final class BackendHandle implements Backend, Lease {
     ControlLoop.Timer probeTimer;
 
     // ---- the breaker's record, guarded by recordLock ----
-    /** Taken around every outcome this member records in its breaker, and around a reset of it. */
+    /**
+     * Taken around every outcome this member records in its breaker (but a success that {@link #fullCleanRun} lets
+     * pass), and around a reset of it.
+     */
     private final Object recordLock = new Object();
     /** The breaker {@link #cleanRun} counts for: a new one (a reload) starts the count again. */
     private CircuitBreaker cleanRunOf;
@@ -87,6 +90,14 @@ final class BackendHandle implements Backend, Lease {
     private int cleanWindow;
     /** A success that took this long or longer is a slow call for {@link #cleanRunOf}. */
     private long slowCallNanos;
+    /**
+     * Set, under the lock, while {@link #cleanRun} is full: a success that is not slow finds it and returns without
+     * taking the lock, one volatile read instead of a lock shared by every event loop that serves this backend.
+     */
+    private volatile FullCleanRun fullCleanRun;
+
+    /** Breaker {@code breaker}'s window holds only successes faster than {@code slowCallNanos}, a full window of them. */
+    private record FullCleanRun(CircuitBreaker breaker, long slowCallNanos) {}
 
     final java.util.List<java.util.concurrent.CompletableFuture<Void>> drains = new java.util.ArrayList<>(0);
     /** Waiting for this member's drain-then-remove: {@code true} once removed, {@code false} if cancelled. */
@@ -188,6 +199,14 @@ final class BackendHandle implements Backend, Lease {
      */
     void recordSuccess(long nanos) {
         CircuitBreaker b = breaker;
+        FullCleanRun full = fullCleanRun;
+        if (full != null
+                && full.breaker == b
+                && nanos < full.slowCallNanos
+                && b.getState() == CircuitBreaker.State.CLOSED) {
+            // what the locked path below would do too: a failure racing with it is ordered after it
+            return;
+        }
         synchronized (recordLock) {
             if (b != cleanRunOf) {
                 follow(b);
@@ -202,6 +221,7 @@ final class BackendHandle implements Backend, Lease {
             cleanRun = clean && closed && b.getState() == CircuitBreaker.State.CLOSED
                     ? Math.min(cleanRun + 1, cleanWindow)
                     : 0;
+            fullCleanRun = cleanRun >= cleanWindow ? new FullCleanRun(b, slowCallNanos) : null;
         }
     }
 
@@ -213,6 +233,7 @@ final class BackendHandle implements Backend, Lease {
             }
             b.onError(nanos, TimeUnit.NANOSECONDS, cause);
             cleanRun = 0;
+            fullCleanRun = null;
         }
     }
 
@@ -221,6 +242,7 @@ final class BackendHandle implements Backend, Lease {
         CircuitBreakerConfig c = b.getCircuitBreakerConfig();
         cleanRunOf = b;
         cleanRun = 0;
+        fullCleanRun = null;
         cleanWindow = c.getSlidingWindowType() == CircuitBreakerConfig.SlidingWindowType.COUNT_BASED
                 ? c.getSlidingWindowSize()
                 : Integer.MAX_VALUE;
@@ -232,6 +254,7 @@ final class BackendHandle implements Backend, Lease {
         synchronized (recordLock) {
             breaker.reset();
             cleanRun = 0;
+            fullCleanRun = null;
         }
     }
 
