@@ -45,7 +45,10 @@ class DnsBackendIT {
         try (Dnsmasq dns = Dnsmasq.start(dir, 1, List.of(), List.of("127.0.0.1 web.test"))) {
             LoadBalancer lb = LoadBalancers.builder()
                     .config(GatewayConfig.builder()
-                            .breakerWaitDurationInOpenState(Duration.ofMillis(300))
+                            // out long enough that the 503 below is asked while it is out: after the wait its
+                            // breaker lets a trial request through, which fails on DNS again as a 502 (300 ms was
+                            // once too short for a loaded machine)
+                            .breakerWaitDurationInOpenState(Duration.ofSeconds(3))
                             .build())
                     .listener(events::add)
                     .backend(BackendSpec.of("web", "http://web.test:" + port))
