@@ -221,7 +221,12 @@ final class BackendHandle implements Backend, Lease {
             cleanRun = clean && closed && b.getState() == CircuitBreaker.State.CLOSED
                     ? Math.min(cleanRun + 1, cleanWindow)
                     : 0;
-            fullCleanRun = cleanRun >= cleanWindow ? new FullCleanRun(b, slowCallNanos) : null;
+            // written only when it changes: with a window that is not count-based every success comes this way
+            if (cleanRun >= cleanWindow) {
+                fullCleanRun = new FullCleanRun(b, slowCallNanos);
+            } else if (fullCleanRun != null) {
+                fullCleanRun = null;
+            }
         }
     }
 
