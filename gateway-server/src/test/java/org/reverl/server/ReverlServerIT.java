@@ -256,7 +256,7 @@ class ReverlServerIT {
     }
 
     @Test
-    void process_sighupReloads_sigtermStopsGracefullyWithExitZero() throws Exception {
+    void process_warmsUpBeforeListening_sighupReloads_sigtermStopsGracefullyWithExitZero() throws Exception {
         DemoBackends b = backends(2);
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -305,6 +305,11 @@ class ReverlServerIT {
         p.destroy(); // SIGTERM
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(Files.readString(dir.resolve("out.log"))).isZero();
-        assertThat(Files.readString(dir.resolve("out.log"))).contains("reloaded", "reverl: stopped");
+        String out = Files.readString(dir.resolve("out.log"));
+        assertThat(out).contains("reloaded", "reverl: stopped");
+        assertThat(out.indexOf("warm-up: " + RunCommand.DEFAULT_WARMUP + " connections in"))
+                .as("the default warm-up, done before the listener opened:\n%s", out)
+                .isNotNegative()
+                .isLessThan(out.indexOf("listening on"));
     }
 }
