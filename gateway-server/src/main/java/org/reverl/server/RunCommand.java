@@ -115,8 +115,8 @@ final class RunCommand implements Callable<Integer> {
 
     /**
      * Enough for the launcher's compile thresholds (a tenth of C2's for the per-connection packages), under which the
-     * code a new connection runs was compiled after about 1,600 connections. Measured: about 1.4 s more start, and in
-     * proxybench the slowest request of a round 5-10 ms instead of 9-31 (README, "The warm-up").
+     * code a new connection runs was compiled after about 1,600 connections. Measured: about 1.7 s more start, and in
+     * proxybench the slowest request of a round 5-11 ms against 7-31 without it (README, "The warm-up").
      */
     static final int DEFAULT_WARMUP = 2000;
 

@@ -63,8 +63,9 @@ final class ServerLauncher {
                     ServerListeners.plainProxyConfig(c, c.listeners().get(0), ProxyObserver.NOOP);
             Warmup.Result r = Warmup.run(template, pool, connections, WARMUP_LIMIT);
             log.info(
-                    "warm-up: {} connections in {} ms{}",
+                    "warm-up: {} connections ({} to its backend) in {} ms{}",
                     r.connections(),
+                    r.backendConnections(),
                     r.took().toMillis(),
                     r.failed() > 0 ? ", " + r.failed() + " without a response" : "");
             return Optional.of(r);

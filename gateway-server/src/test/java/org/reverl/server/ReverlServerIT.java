@@ -112,6 +112,7 @@ class ReverlServerIT {
 
         assertThat(r.connections()).isEqualTo(50);
         assertThat(r.failed()).isZero();
+        assertThat(r.backendConnections()).isEqualTo(50);
         assertThat(b1.served).hasValue(0);
         assertThat(ServerLauncher.warmUp(config, ProviderRegistry.load(), 0)).isEmpty();
     }
@@ -307,7 +308,8 @@ class ReverlServerIT {
         assertThat(p.exitValue()).as(Files.readString(dir.resolve("out.log"))).isZero();
         String out = Files.readString(dir.resolve("out.log"));
         assertThat(out).contains("reloaded", "reverl: stopped");
-        assertThat(out.indexOf("warm-up: " + RunCommand.DEFAULT_WARMUP + " connections in"))
+        assertThat(out.indexOf("warm-up: " + RunCommand.DEFAULT_WARMUP + " connections (" + RunCommand.DEFAULT_WARMUP
+                        + " to its backend)"))
                 .as("the default warm-up, done before the listener opened:\n%s", out)
                 .isNotNegative()
                 .isLessThan(out.indexOf("listening on"));

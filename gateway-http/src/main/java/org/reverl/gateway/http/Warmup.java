@@ -7,6 +7,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -38,8 +39,12 @@ import org.reverl.gateway.http.internal.Transports;
  * takes that cost before the listeners open, where nobody waits on it.
  *
  * <p>The listener has the real one's settings ({@code template}), its TLS included, so the same code is compiled; its
- * responses are not observed and not logged. The backend answers every request with a fixed 200; the client opens
- * connections a few at a time, sends one GET on each and closes it.
+ * responses are not observed and not logged. The client opens connections a few at a time, sends one GET on each and
+ * closes it. The backend answers every request with a fixed 200 and {@code connection: close}, then closes: so every
+ * connection through the proxy opens a backend connection as well, and the code that connects to a backend, builds
+ * its pipeline and lets it go is compiled too. A pooled backend connection would take that code off the warm-up,
+ * which then left it to the first burst after the pool's idle connections had timed out (a proxybench round after
+ * 30 s without load: its slowest request 33 ms).
  */
 public final class Warmup {
 
@@ -55,8 +60,8 @@ public final class Warmup {
     /** The length of the backend's body: a small answer, as most are. */
     private static final int BODY_LENGTH = 100;
 
-    private static final byte[] RESPONSE = ("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: "
-                    + BODY_LENGTH + "\r\n\r\n" + "x".repeat(BODY_LENGTH - 1) + "\n")
+    private static final byte[] RESPONSE = ("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n"
+                    + "content-length: " + BODY_LENGTH + "\r\n\r\n" + "x".repeat(BODY_LENGTH - 1) + "\n")
             .getBytes(StandardCharsets.US_ASCII);
 
     /**
@@ -64,9 +69,10 @@ public final class Warmup {
      *
      * @param connections connections that got their response
      * @param failed connections that ended without one
+     * @param backendConnections connections the proxy opened to the warm-up's backend, one per request it forwarded
      * @param took how long it took
      */
-    public record Result(int connections, int failed, Duration took) {}
+    public record Result(int connections, int failed, int backendConnections, Duration took) {}
 
     private Warmup() {}
 
@@ -103,13 +109,14 @@ public final class Warmup {
         }
         long start = ticker.nanoTime();
         if (connections == 0) {
-            return new Result(0, 0, Duration.ZERO);
+            return new Result(0, 0, 0, Duration.ZERO);
         }
         InetAddress loopback = InetAddress.getLoopbackAddress();
         Transports transport = Transports.best();
         EventLoopGroup group = transport.newGroup(1, "reverl-warmup");
         LoadBalancer lb = null;
         HttpProxyServer proxy = null;
+        AtomicInteger backendConnections = new AtomicInteger();
         try {
             Channel backend = new ServerBootstrap()
                     .group(group)
@@ -117,6 +124,7 @@ public final class Warmup {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            backendConnections.incrementAndGet();
                             ch.pipeline().addLast(new FixedResponses());
                         }
                     })
@@ -148,7 +156,7 @@ public final class Warmup {
                 failed += clients.failed.get();
                 settle(deadline - ticker.nanoTime());
             }
-            return new Result(ok, failed, Duration.ofNanos(ticker.nanoTime() - start));
+            return new Result(ok, failed, backendConnections.get(), Duration.ofNanos(ticker.nanoTime() - start));
         } finally {
             if (proxy != null) {
                 proxy.close();
@@ -195,23 +203,26 @@ public final class Warmup {
         }
     }
 
-    /** The backend: a fixed response to each request head (the warm-up sends no bodies). */
+    /** The backend: a fixed response to the first request head (the warm-up sends no bodies), then it closes. */
     private static final class FixedResponses extends ChannelInboundHandlerAdapter {
         private final HeadEnd head = new HeadEnd();
+        private boolean answered;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf in = (ByteBuf) msg;
+            boolean complete = false;
             try {
-                while (in.isReadable()) {
-                    if (head.next(in.readByte())) {
-                        ctx.write(Unpooled.wrappedBuffer(RESPONSE));
-                    }
+                while (!answered && !complete && in.isReadable()) {
+                    complete = head.next(in.readByte());
                 }
             } finally {
-                in.release();
+                in.release(); // what follows the first head is not read: the connection closes after the response
             }
-            ctx.flush();
+            if (complete) {
+                answered = true;
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(RESPONSE)).addListener(ChannelFutureListener.CLOSE);
+            }
         }
 
         @Override

@@ -53,6 +53,9 @@ class WarmupIT {
 
         assertThat(r.connections()).isEqualTo(300);
         assertThat(r.failed()).isZero();
+        assertThat(r.backendConnections())
+                .as("the backend closes after each response: every request opens a backend connection")
+                .isEqualTo(300);
         assertThat(pools.addresses).singleElement().asString().matches("http://127\\.0\\.0\\.1:\\d+");
         assertThat(pools.made)
                 .singleElement()
@@ -84,6 +87,7 @@ class WarmupIT {
 
         assertThat(r.connections()).isEqualTo(100);
         assertThat(r.failed()).isZero();
+        assertThat(r.backendConnections()).isEqualTo(100);
     }
 
     @Test
@@ -121,7 +125,7 @@ class WarmupIT {
         Pools pools = new Pools();
         Warmup.Result r = Warmup.run(HttpProxyConfig.builder().build(), pools, 0, LIMIT);
 
-        assertThat(r).isEqualTo(new Warmup.Result(0, 0, Duration.ZERO));
+        assertThat(r).isEqualTo(new Warmup.Result(0, 0, 0, Duration.ZERO));
         assertThat(pools.addresses).isEmpty();
     }
 
