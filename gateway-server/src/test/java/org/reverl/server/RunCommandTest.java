@@ -26,6 +26,22 @@ class RunCommandTest {
     }
 
     @Test
+    void warmup_byDefaultInFrontOfPlainHttpOnly_andAsGivenOtherwise() {
+        RunCommand plain = new RunCommand();
+        new CommandLine(plain).parseArgs("--listen", "127.0.0.1:0", "--backend", "127.0.0.1:9001");
+        assertThat(plain.warmup).isNull();
+        assertThat(RunCommand.defaultWarmup(plain.fromFlags())).isEqualTo(RunCommand.DEFAULT_WARMUP);
+
+        RunCommand tls = new RunCommand();
+        new CommandLine(tls).parseArgs("--listen", "127.0.0.1:0", "--backend", "127.0.0.1:9001", "--tls-self-signed");
+        assertThat(RunCommand.defaultWarmup(tls.fromFlags())).isZero();
+
+        RunCommand given = new RunCommand();
+        new CommandLine(given).parseArgs("--listen", "127.0.0.1:0", "--backend", "127.0.0.1:9001", "--warmup", "0");
+        assertThat(given.warmup).isZero();
+    }
+
+    @Test
     void fromFlags_describesTheServer() {
         RunCommand run = new RunCommand();
         new CommandLine(run)
