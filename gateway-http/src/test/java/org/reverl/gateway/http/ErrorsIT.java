@@ -2,19 +2,13 @@ package org.reverl.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.reverl.gateway.testing.RefusedPort;
 
 /** Failures map to clear short responses, and a broken response is never passed off as complete. */
 class ErrorsIT {
-
-    private static String closedPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return "127.0.0.1:" + s.getLocalPort();
-        }
-    }
 
     @Test
     void noBackend_503() throws Exception {
@@ -32,7 +26,9 @@ class ErrorsIT {
 
     @Test
     void connectionRefused_everywhere_502() throws Exception {
-        try (ProxyFixture fx = new ProxyFixture(List.of(closedPort(), closedPort()))) {
+        try (RefusedPort dead1 = RefusedPort.open();
+                RefusedPort dead2 = RefusedPort.open();
+                ProxyFixture fx = new ProxyFixture(List.of(dead1.address(), dead2.address()))) {
             RawHttp.Reply r = RawHttp.exchange(fx.address(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 2000);
             assertThat(r.status()).isEqualTo(502);
             assertThat(r.text()).endsWith("bad gateway\n");
@@ -41,8 +37,9 @@ class ErrorsIT {
 
     @Test
     void connectionRefused_failsOverForAnyMethod() throws Exception {
-        try (TestBackend good = TestBackend.start("good");
-                ProxyFixture fx = new ProxyFixture(List.of(closedPort(), good.address()))) {
+        try (RefusedPort dead = RefusedPort.open();
+                TestBackend good = TestBackend.start("good");
+                ProxyFixture fx = new ProxyFixture(List.of(dead.address(), good.address()))) {
             for (int i = 0; i < 4; i++) {
                 RawHttp.Reply r = RawHttp.exchange(
                         fx.address(),

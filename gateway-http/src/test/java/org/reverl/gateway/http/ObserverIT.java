@@ -3,12 +3,12 @@ package org.reverl.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 import org.reverl.gateway.api.Backend;
+import org.reverl.gateway.testing.RefusedPort;
 
 /** The proxy tells its {@link ProxyObserver} about responses, backend failures, retries and its own answers. */
 class ObserverIT {
@@ -38,17 +38,13 @@ class ObserverIT {
         }
     }
 
-    private static String closedPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return "127.0.0.1:" + s.getLocalPort();
-        }
-    }
-
     @Test
     void requests_refusedThenServedThenRefusedByProxy_observerSeesEach() throws Exception {
         Recording observer = new Recording();
-        try (TestBackend good = TestBackend.start("good");
-                ProxyFixture fx = new ProxyFixture(List.of(closedPort(), good.address()), b -> b.observer(observer))) {
+        try (RefusedPort dead = RefusedPort.open();
+                TestBackend good = TestBackend.start("good");
+                ProxyFixture fx =
+                        new ProxyFixture(List.of(dead.address(), good.address()), b -> b.observer(observer))) {
             RawHttp.Reply served =
                     RawHttp.exchange(fx.address(), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 3000);
             assertThat(served.status()).isEqualTo(200);
