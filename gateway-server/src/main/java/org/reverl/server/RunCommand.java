@@ -127,8 +127,7 @@ final class RunCommand implements Callable<Integer> {
      * 7.3 ms, the slowest request per round 11-73 against 9-23 ms (README, "The warm-up"; the cause is not known).
      */
     static int defaultWarmup(ReverlConfig config) {
-        boolean tls = config.listeners().stream().anyMatch(l -> l.tls() != null);
-        return tls || config.listeners().isEmpty() ? 0 : DEFAULT_WARMUP;
+        return config.listeners().stream().anyMatch(l -> l.tls() != null) ? 0 : DEFAULT_WARMUP;
     }
 
     @Override

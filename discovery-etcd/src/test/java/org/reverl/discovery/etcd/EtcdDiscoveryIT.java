@@ -26,6 +26,7 @@ import org.reverl.gateway.core.DiscoveryEvent;
 import org.reverl.gateway.core.DiscoveryFollower;
 import org.reverl.gateway.core.LoadBalancers;
 import org.reverl.gateway.core.ProviderRegistry;
+import org.reverl.gateway.testing.RefusedPort;
 
 /** The etcd source against a real etcd: get then watch, bad values, leases, the registry stopped, compaction. */
 class EtcdDiscoveryIT {
@@ -305,16 +306,13 @@ class EtcdDiscoveryIT {
 
     @Test
     void anUnreachableRegistry_isRetriedWithBackOff_fromRetryInitialDoublingToRetryMax() throws Exception {
-        int closedPort;
-        try (java.net.ServerSocket socket =
-                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = socket.getLocalPort(); // nothing listens there once closed
-        }
+        RefusedPort dead = RefusedPort.open(); // refuses until the test ends
+        toClose.add(dead);
         java.util.concurrent.BlockingQueue<Duration> waits = new java.util.concurrent.LinkedBlockingQueue<>();
         List<String> failures = new CopyOnWriteArrayList<>();
         EtcdDiscoverySource s = new EtcdDiscoverySource(
                 EtcdDiscoveryProvider.parse(Map.of(
-                        "endpoints", "http://127.0.0.1:" + closedPort,
+                        "endpoints", "http://" + dead.address(),
                         "prefix", PREFIX,
                         "request_timeout", "300ms",
                         "retry_initial", "1s",

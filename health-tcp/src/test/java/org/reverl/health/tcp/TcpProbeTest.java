@@ -26,6 +26,7 @@ import org.reverl.gateway.api.BackendState;
 import org.reverl.gateway.api.LivenessProbe;
 import org.reverl.gateway.api.LivenessProbeProvider;
 import org.reverl.gateway.api.ProbeResult;
+import org.reverl.gateway.testing.RefusedPort;
 
 class TcpProbeTest {
 
@@ -66,12 +67,6 @@ class TcpProbeTest {
         return result.join();
     }
 
-    private static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void probe_listeningServer_up() throws IOException {
         try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
@@ -90,8 +85,10 @@ class TcpProbeTest {
     @Test
     void probe_closedPort_downConnectionRefused() throws IOException {
         LivenessProbe probe = new TcpProbeProvider().create(Map.of());
-        ProbeResult result = probe(probe, new FakeBackend("tcp://127.0.0.1:" + closedPort()), TIMEOUT);
-        assertThat(result).isEqualTo(ProbeResult.down("connection refused"));
+        try (RefusedPort dead = RefusedPort.open()) {
+            ProbeResult result = probe(probe, new FakeBackend("tcp://" + dead.address()), TIMEOUT);
+            assertThat(result).isEqualTo(ProbeResult.down("connection refused"));
+        }
     }
 
     @Test
@@ -168,9 +165,12 @@ class TcpProbeTest {
     @Test
     void probe_keepsFailing_connectsEveryTime_thenUpAtTheFirstProbeAfterItListens() throws IOException {
         LivenessProbe probe = new TcpProbeProvider().create(Map.of());
-        FakeBackend backend = new FakeBackend("127.0.0.1:" + closedPort());
-        for (int i = 0; i < 20; i++) { // no back-off grows: every probe connects and is refused
-            assertThat(probe(probe, backend, TIMEOUT).reason()).isEqualTo("connection refused");
+        FakeBackend backend;
+        try (RefusedPort dead = RefusedPort.open()) {
+            backend = new FakeBackend(dead.address());
+            for (int i = 0; i < 20; i++) { // no back-off grows: every probe connects and is refused
+                assertThat(probe(probe, backend, TIMEOUT).reason()).isEqualTo("connection refused");
+            }
         }
         try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
             backend.spec = BackendSpec.of("b1", "127.0.0.1:" + server.getLocalPort());
