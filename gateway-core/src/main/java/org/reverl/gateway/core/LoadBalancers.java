@@ -78,6 +78,7 @@ public final class LoadBalancers {
         private Clock clock = Clock.systemUTC();
         private final List<BackendSpec> backends = new ArrayList<>();
         private final List<BackendEventListener> listeners = new ArrayList<>();
+        private boolean logEvents = true;
 
         private Builder() {}
 
@@ -112,13 +113,26 @@ public final class LoadBalancers {
         }
 
         /**
+         * Whether each backend event (added, ejected, restored...) is logged, one line each. Default {@code true};
+         * {@code false} leaves the events to the listeners, for a load balancer that is not the operator's concern
+         * (the server's warm-up, which ejects a backend of its own on purpose).
+         */
+        public Builder logEvents(boolean logEvents) {
+            this.logEvents = logEvents;
+            return this;
+        }
+
+        /**
          * Builds and starts the load balancer.
          *
          * @throws IllegalArgumentException if the strategy is unknown or its options are invalid, or two backends share
          *     an id
          */
         public LoadBalancer build() {
-            return start(config, registry, clock, listeners, lb -> backends.forEach(lb::add));
+            return start(config, registry, clock, listeners, lb -> {
+                lb.logEvents(logEvents);
+                backends.forEach(lb::add);
+            });
         }
     }
 

@@ -3,7 +3,10 @@ package org.reverl.gateway.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -199,6 +202,37 @@ class LoadBalancerTest {
 
         assertThat(seen).containsExactly("backend b9 added: tcp://127.0.0.1:9009, weight 1");
         assertThat(lb.backends()).extracting(Backend::id).containsExactly("b9");
+    }
+
+    /**
+     * Every event is logged by default; with {@code logEvents(false)} the listeners still get it and the log does not.
+     * The test's logger (slf4j-simple) writes to whatever {@code System.err} is at the time.
+     */
+    @Test
+    void events_loggedUnlessTurnedOff_listenersGetThemEitherWay() {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream err = System.err;
+        List<String> quietSeen = new CopyOnWriteArrayList<>();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try (LoadBalancer quiet = LoadBalancers.builder()
+                .logEvents(false)
+                .listener(e -> quietSeen.add(e.describe()))
+                .backend(BackendSpec.of("quiet-1", "tcp://127.0.0.1:9011"))
+                .build()) {
+            lb(GatewayConfig.defaults(), "logged-1");
+            quiet.remove("quiet-1");
+            lb.remove("logged-1");
+        } finally {
+            System.setErr(err);
+        }
+
+        String log = captured.toString(StandardCharsets.UTF_8);
+        assertThat(log)
+                .contains("backend logged-1 added: tcp://127.0.0.1:")
+                .contains("backend logged-1 is removed")
+                .doesNotContain("quiet-1");
+        assertThat(quietSeen)
+                .containsExactly("backend quiet-1 added: tcp://127.0.0.1:9011, weight 1", "backend quiet-1 is removed");
     }
 
     @Test

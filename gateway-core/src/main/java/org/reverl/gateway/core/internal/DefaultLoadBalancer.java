@@ -385,6 +385,14 @@ public final class DefaultLoadBalancer implements LoadBalancer, Membership {
         return ((BackendHandle) backend).attachment;
     }
 
+    /**
+     * Whether each backend event gets a log line (on by default): off for a load balancer whose events only its
+     * listeners need, such as the server's warm-up, whose throwaway backends would otherwise fill the log.
+     */
+    public void logEvents(boolean on) {
+        events.logged(on);
+    }
+
     @Override
     public void addListener(BackendEventListener listener) {
         events.add(listener);

@@ -8,8 +8,8 @@ import org.reverl.gateway.api.BackendEvent;
 import org.reverl.gateway.api.BackendEventListener;
 
 /**
- * Emits a load balancer's backend events: one log line each (a warning for down and ejected), then every listener in
- * subscription order; a listener that throws is logged and the others still run.
+ * Emits a load balancer's backend events: one log line each (a warning for down and ejected) unless logging is off,
+ * then every listener in subscription order; a listener that throws is logged and the others still run.
  *
  * <p>Thread-safe; events are emitted on the control thread.
  */
@@ -17,6 +17,7 @@ final class Events {
 
     private final Clock clock;
     private final CopyOnWriteArrayList<BackendEventListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile boolean logged = true;
 
     Events(Clock clock) {
         this.clock = clock;
@@ -24,13 +25,15 @@ final class Events {
 
     void emit(BackendEvent.Type type, BackendHandle handle, String reason) {
         BackendEvent event = new BackendEvent(type, handle.id(), handle.state, reason, clock.instant());
-        switch (type) {
-            case DOWN:
-            case EJECTED:
-                DefaultLoadBalancer.log.warn("{}", event.describe());
-                break;
-            default:
-                DefaultLoadBalancer.log.info("{}", event.describe());
+        if (logged) {
+            switch (type) {
+                case DOWN:
+                case EJECTED:
+                    DefaultLoadBalancer.log.warn("{}", event.describe());
+                    break;
+                default:
+                    DefaultLoadBalancer.log.info("{}", event.describe());
+            }
         }
         for (BackendEventListener listener : listeners) {
             try {
@@ -39,6 +42,11 @@ final class Events {
                 DefaultLoadBalancer.log.warn("backend event listener {} failed on '{}'", listener, event.describe(), e);
             }
         }
+    }
+
+    /** Whether each event gets its log line; on by default. A failing listener is logged either way. */
+    void logged(boolean on) {
+        logged = on;
     }
 
     void add(BackendEventListener listener) {
