@@ -30,6 +30,13 @@ final class ServerLauncher {
     /** How long the warm-up may take; it stops there and the server starts. */
     private static final Duration WARMUP_LIMIT = Duration.ofSeconds(30);
 
+    /**
+     * How long the warm-up's load balancer keeps its refusing backend ejected before a trial call: as short as it can
+     * be, so that trial calls and the retries after them run hundreds of times in a warm-up of two seconds, often
+     * enough to be compiled (see {@link Warmup}).
+     */
+    private static final Duration WARMUP_EJECTION = Duration.ofMillis(1);
+
     private ServerLauncher() {}
 
     /** Wires (Guice) and starts the server. */
@@ -43,7 +50,9 @@ final class ServerLauncher {
      * Sends {@code connections} connections through a throwaway listener before {@code c}'s open: see {@link Warmup}.
      * It has the first listener's settings, without TLS: the HTTP code behind every listener is the same, and a TLS
      * warm-up measured 5-9 MB more RSS for a tenth less CPU per new connection on top. The configured backends get
-     * nothing. Logs what it did; a warm-up that cannot run is logged and skipped, since the server starts without it.
+     * nothing. Its load balancer logs no backend events (its backend that refuses connections is ejected on purpose,
+     * every {@link #WARMUP_EJECTION}); the launcher logs one line for the whole warm-up. A warm-up that cannot run is
+     * logged and skipped, since the server starts without it.
      *
      * @return what it did; empty when {@code connections} is 0, there is no listener, or it could not run
      */
@@ -51,11 +60,15 @@ final class ServerLauncher {
         if (connections == 0 || c.listeners().isEmpty()) {
             return Optional.empty();
         }
-        GatewayConfig engine =
-                c.gateway().toBuilder().healthCheck(null).outlier(null).build();
+        GatewayConfig engine = c.gateway().toBuilder()
+                .healthCheck(null)
+                .outlier(null)
+                .breakerWaitDurationInOpenState(WARMUP_EJECTION)
+                .build();
         Function<String, LoadBalancer> pool = address -> LoadBalancers.builder()
                 .config(engine)
                 .registry(registry)
+                .logEvents(false)
                 .backend(BackendSpec.of("warm-up", address))
                 .build();
         try {
@@ -63,9 +76,10 @@ final class ServerLauncher {
                     ServerListeners.plainProxyConfig(c, c.listeners().get(0), ProxyObserver.NOOP);
             Warmup.Result r = Warmup.run(template, pool, connections, WARMUP_LIMIT);
             log.info(
-                    "warm-up: {} connections ({} to its backend) in {} ms{}",
+                    "warm-up: {} connections ({} to its backend, {} failed over from its refusing one) in {} ms{}",
                     r.connections(),
                     r.backendConnections(),
+                    r.failovers(),
                     r.took().toMillis(),
                     r.failed() > 0 ? ", " + r.failed() + " without a response" : "");
             return Optional.of(r);

@@ -113,6 +113,9 @@ class ReverlServerIT {
         assertThat(r.connections()).isEqualTo(50);
         assertThat(r.failed()).isZero();
         assertThat(r.backendConnections()).isEqualTo(50);
+        assertThat(r.failovers())
+                .as("its refusing backend's first request, served by the other")
+                .isPositive();
         assertThat(b1.served).hasValue(0);
         assertThat(ServerLauncher.warmUp(config, ProviderRegistry.load(), 0)).isEmpty();
     }
@@ -309,9 +312,12 @@ class ReverlServerIT {
         String out = Files.readString(dir.resolve("out.log"));
         assertThat(out).contains("reloaded", "reverl: stopped");
         assertThat(out.indexOf("warm-up: " + RunCommand.DEFAULT_WARMUP + " connections (" + RunCommand.DEFAULT_WARMUP
-                        + " to its backend)"))
+                        + " to its backend, "))
                 .as("the default warm-up, done before the listener opened:\n%s", out)
                 .isNotNegative()
                 .isLessThan(out.indexOf("listening on"));
+        assertThat(out)
+                .as("the warm-up's load balancer logs none of its backends' events")
+                .doesNotContain("backend warm-up");
     }
 }

@@ -15,8 +15,10 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -24,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import javax.net.ssl.SSLException;
+import org.reverl.gateway.api.Backend;
+import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.LoadBalancer;
 import org.reverl.gateway.http.internal.Ticker;
 import org.reverl.gateway.http.internal.Transports;
@@ -39,12 +43,22 @@ import org.reverl.gateway.http.internal.Transports;
  * takes that cost before the listeners open, where nobody waits on it.
  *
  * <p>The listener has the real one's settings ({@code template}), its TLS included, so the same code is compiled; its
- * responses are not observed and not logged. The client opens connections a few at a time, sends one GET on each and
- * closes it. The backend answers every request with a fixed 200 and {@code connection: close}, then closes: so every
+ * responses are not logged, and its observer counts only the failovers described below. The client opens connections
+ * a few at a time, sends one GET on each and closes it. The backend answers every request with a fixed 200 and {@code connection: close}, then closes: so every
  * connection through the proxy opens a backend connection as well, and the code that connects to a backend, builds
  * its pipeline and lets it go is compiled too. A pooled backend connection would take that code off the warm-up,
  * which then left it to the first burst after the pool's idle connections had timed out (a proxybench round after
  * 30 s without load: its slowest request 33 ms).
+ *
+ * <p>The load balancer also gets a second backend, {@value #GONE_ID}, at a port that refuses connections: a backend
+ * that has gone away. Its first request is refused and served by the other backend, it is ejected, and each trial
+ * call after its ejection (as often as the load balancer's breaker allows) is refused and served elsewhere again. No
+ * client sees a failure, and the code of a backend failing (a refused connect, an ejection, a trial, a request tried
+ * again elsewhere) is loaded and compiled before the first real one fails. Without it, the first backend to go away
+ * after a start loaded classes that the request path's compiled code had been compiled without (the breaker's open
+ * and half-open states, the exception of a refused connect): that code was thrown away and compiled again under load,
+ * and the first retries compiled the start of a try on their own, each time with the compiler's arenas at their
+ * largest (README, "Soak").
  */
 public final class Warmup {
 
@@ -60,6 +74,9 @@ public final class Warmup {
     /** The length of the backend's body: a small answer, as most are. */
     private static final int BODY_LENGTH = 100;
 
+    /** The id of the warm-up's backend that refuses connections. */
+    static final String GONE_ID = "warm-up-gone";
+
     private static final byte[] RESPONSE = ("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n"
                     + "content-length: " + BODY_LENGTH + "\r\n\r\n" + "x".repeat(BODY_LENGTH - 1) + "\n")
             .getBytes(StandardCharsets.US_ASCII);
@@ -70,9 +87,11 @@ public final class Warmup {
      * @param connections connections that got their response
      * @param failed connections that ended without one
      * @param backendConnections connections the proxy opened to the warm-up's backend, one per request it forwarded
+     * @param failovers requests the backend that refuses connections was given, each served by the other backend
+     *     instead: its first, then one per trial call after its ejection
      * @param took how long it took
      */
-    public record Result(int connections, int failed, int backendConnections, Duration took) {}
+    public record Result(int connections, int failed, int backendConnections, int failovers, Duration took) {}
 
     private Warmup() {}
 
@@ -80,7 +99,9 @@ public final class Warmup {
      * Runs {@code connections} connections, one GET each, through a listener with {@code template}'s settings (its
      * address and observer aside) to a load balancer that {@code pool} makes for the backend address it is given
      * ({@code http://127.0.0.1:PORT}); returns when they are done or {@code limit} has passed, and closes what it
-     * started, the load balancer included.
+     * started, the load balancer included. The load balancer gets a second backend that refuses connections (see
+     * above); it should fail over a refused connect (the default) and try an ejected backend again after a short
+     * time, a fraction of the warm-up's second or two, so that trial calls happen too.
      *
      * @throws IllegalArgumentException if {@code connections} is negative or {@code limit} not positive
      * @throws IllegalStateException if the listener or the backend cannot start (its TLS material, a port)
@@ -109,14 +130,16 @@ public final class Warmup {
         }
         long start = ticker.nanoTime();
         if (connections == 0) {
-            return new Result(0, 0, 0, Duration.ZERO);
+            return new Result(0, 0, 0, 0, Duration.ZERO);
         }
         InetAddress loopback = InetAddress.getLoopbackAddress();
         Transports transport = Transports.best();
         EventLoopGroup group = transport.newGroup(1, "reverl-warmup");
         LoadBalancer lb = null;
         HttpProxyServer proxy = null;
+        SocketChannel gone = null;
         AtomicInteger backendConnections = new AtomicInteger();
+        AtomicInteger failovers = new AtomicInteger();
         try {
             Channel backend = new ServerBootstrap()
                     .group(group)
@@ -133,11 +156,21 @@ public final class Warmup {
                     .channel();
             InetSocketAddress b = (InetSocketAddress) backend.localAddress();
             lb = requireNonNull(pool.apply("http://" + b.getHostString() + ":" + b.getPort()), "pool's load balancer");
+            gone = refusingPort(loopback);
+            InetSocketAddress g = (InetSocketAddress) gone.socket().getLocalSocketAddress();
+            lb.add(BackendSpec.of(GONE_ID, "http://" + g.getHostString() + ":" + g.getPort()));
             proxy = HttpProxyServer.startQuietly(
                     lb,
                     template.toBuilder()
                             .listen(new InetSocketAddress(loopback, 0))
-                            .observer(ProxyObserver.NOOP)
+                            .observer(new ProxyObserver() {
+                                @Override
+                                public void onRetry(Backend failed) {
+                                    if (failed.id().equals(GONE_ID)) {
+                                        failovers.incrementAndGet();
+                                    }
+                                }
+                            })
                             .accessLog(false)
                             .build());
             SslContext clientTls = template.isTls() ? Clients.clientTls() : null; // one for every batch
@@ -156,7 +189,8 @@ public final class Warmup {
                 failed += clients.failed.get();
                 settle(deadline - ticker.nanoTime());
             }
-            return new Result(ok, failed, backendConnections.get(), Duration.ofNanos(ticker.nanoTime() - start));
+            return new Result(
+                    ok, failed, backendConnections.get(), failovers.get(), Duration.ofNanos(ticker.nanoTime() - start));
         } finally {
             if (proxy != null) {
                 proxy.close();
@@ -164,7 +198,35 @@ public final class Warmup {
             if (lb != null) {
                 lb.close();
             }
+            closeQuietly(gone);
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        }
+    }
+
+    /**
+     * A TCP socket bound to a port of {@code loopback} and not listening: a connect to it is refused, and no other socket
+     * can take the port while it is open.
+     */
+    private static SocketChannel refusingPort(InetAddress loopback) {
+        SocketChannel socket = null;
+        try {
+            socket = SocketChannel.open();
+            socket.bind(new InetSocketAddress(loopback, 0));
+            return socket;
+        } catch (IOException e) {
+            closeQuietly(socket);
+            throw new IllegalStateException(
+                    "warm-up: cannot bind a port that refuses connections: " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(SocketChannel socket) {
+        if (socket != null) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // a socket that never connected has nothing left to lose
+            }
         }
     }
 

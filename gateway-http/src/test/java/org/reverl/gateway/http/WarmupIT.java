@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.reverl.gateway.api.BackendSpec;
 import org.reverl.gateway.api.GatewayClosedException;
 import org.reverl.gateway.api.LoadBalancer;
+import org.reverl.gateway.core.GatewayConfig;
 import org.reverl.gateway.core.LoadBalancers;
 import org.reverl.gateway.http.internal.Ticker;
 
@@ -30,15 +32,23 @@ class WarmupIT {
 
     private static final Duration LIMIT = Duration.ofMinutes(2);
 
-    /** Makes the warm-up's load balancer, and remembers what it was given and made. */
+    /**
+     * Makes the warm-up's load balancer, and remembers what it was given and made. It tries an ejected backend again
+     * after 1 ms, so that the warm-up's refusing backend gets trial calls.
+     */
     private static final class Pools implements Function<String, LoadBalancer> {
         final List<String> addresses = new ArrayList<>();
         final List<LoadBalancer> made = new ArrayList<>();
+        final List<String> events = new CopyOnWriteArrayList<>();
 
         @Override
         public LoadBalancer apply(String address) {
             addresses.add(address);
             LoadBalancer lb = LoadBalancers.builder()
+                    .config(GatewayConfig.builder()
+                            .breakerWaitDurationInOpenState(Duration.ofMillis(1))
+                            .build())
+                    .listener(e -> events.add(e.describe()))
                     .backend(BackendSpec.of("w", address))
                     .build();
             made.add(lb);
@@ -52,10 +62,19 @@ class WarmupIT {
         Warmup.Result r = Warmup.run(HttpProxyConfig.builder().ioThreads(1).build(), pools, 300, LIMIT);
 
         assertThat(r.connections()).isEqualTo(300);
-        assertThat(r.failed()).isZero();
+        assertThat(r.failed())
+                .as("what the refusing backend was given was served by the other one")
+                .isZero();
         assertThat(r.backendConnections())
                 .as("the backend closes after each response: every request opens a backend connection")
                 .isEqualTo(300);
+        assertThat(r.failovers())
+                .as("the refusing backend's first request and at least one trial call, served by the other backend")
+                .isGreaterThanOrEqualTo(2);
+        assertThat(pools.events)
+                .startsWith("backend w added: " + pools.addresses.get(0) + ", weight 1")
+                .anyMatch(e -> e.matches("backend warm-up-gone added: http://127\\.0\\.0\\.1:\\d+, weight 1"))
+                .contains("backend warm-up-gone is ejected: connection refused");
         assertThat(pools.addresses).singleElement().asString().matches("http://127\\.0\\.0\\.1:\\d+");
         assertThat(pools.made)
                 .singleElement()
@@ -125,7 +144,7 @@ class WarmupIT {
         Pools pools = new Pools();
         Warmup.Result r = Warmup.run(HttpProxyConfig.builder().build(), pools, 0, LIMIT);
 
-        assertThat(r).isEqualTo(new Warmup.Result(0, 0, 0, Duration.ZERO));
+        assertThat(r).isEqualTo(new Warmup.Result(0, 0, 0, 0, Duration.ZERO));
         assertThat(pools.addresses).isEmpty();
     }
 
