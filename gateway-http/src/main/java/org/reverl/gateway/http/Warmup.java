@@ -44,11 +44,11 @@ import org.reverl.gateway.http.internal.Transports;
  *
  * <p>The listener has the real one's settings ({@code template}), its TLS included, so the same code is compiled; its
  * responses are not logged, and its observer counts only the failovers described below. The client opens connections
- * a few at a time, sends one GET on each and closes it. The backend answers every request with a fixed 200 and {@code connection: close}, then closes: so every
- * connection through the proxy opens a backend connection as well, and the code that connects to a backend, builds
- * its pipeline and lets it go is compiled too. A pooled backend connection would take that code off the warm-up,
- * which then left it to the first burst after the pool's idle connections had timed out (a proxybench round after
- * 30 s without load: its slowest request 33 ms).
+ * a few at a time, sends one GET on each and closes it. The backend answers every request with a fixed 200 and
+ * {@code connection: close}, then closes: so every connection through the proxy opens a backend connection as well,
+ * and the code that connects to a backend, builds its pipeline and lets it go is compiled too. A pooled backend
+ * connection would take that code off the warm-up, which then left it to the first burst after the pool's idle
+ * connections had timed out (a proxybench round after 30 s without load: its slowest request 33 ms).
  *
  * <p>The load balancer also gets a second backend, {@value #GONE_ID}, at a port that refuses connections: a backend
  * that has gone away. Its first request is refused and served by the other backend, it is ejected, and each trial
@@ -204,8 +204,8 @@ public final class Warmup {
     }
 
     /**
-     * A TCP socket bound to a port of {@code loopback} and not listening: a connect to it is refused, and no other socket
-     * can take the port while it is open.
+     * A TCP socket bound to a port of {@code loopback} and not listening: a connect to it is refused, and no other
+     * socket can take the port while it is open.
      */
     private static SocketChannel refusingPort(InetAddress loopback) {
         SocketChannel socket = null;
